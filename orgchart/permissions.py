@@ -1,0 +1,82 @@
+"""Roles and per-object permission plumbing.
+
+Per-unit scope is granted only as guardian object permissions (``act_for_unit``,
+``sign_for_unit`` on a unit, covering its sub-units); a global grant of those would
+silently widen every check (viewflow's ``can_assign`` falls back to the global
+permission). Province-wide roles get the distinct global ``view_all_units``.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext_lazy as _
+
+
+def get_content_type(obj):
+    """Guardian's content-type hook: keep proxy models (viewflow processes) apart
+    from their concrete model, so a proxy's own permissions can be granted."""
+    model = obj if isinstance(obj, type) else type(obj)
+    return ContentType.objects.get_for_model(model, for_concrete_model=False)
+
+
+class Role:
+    """The groups of the product (PRODUCT.md, "Who uses it")."""
+
+    UNIT_OFFICER = "unit_officer"
+    UNIT_HEAD = "unit_head"
+    RECEPTION = "reception_officer"
+    APPRAISER = "appraiser"
+    DIVISION_HEAD = "division_head"
+    DIRECTOR = "director"
+    COMMITTEE = "committee"
+    OBSERVER = "observer"
+    ADMINISTRATOR = "administrator"
+
+
+ROLE_LABELS = {
+    Role.UNIT_OFFICER: _("Unit officer"),
+    Role.UNIT_HEAD: _("Unit head"),
+    Role.RECEPTION: _("Reception officer"),
+    Role.APPRAISER: _("Appraiser"),
+    Role.DIVISION_HEAD: _("Division head"),
+    Role.DIRECTOR: _("Home Affairs director"),
+    Role.COMMITTEE: _("Committee"),
+    Role.OBSERVER: _("Observer"),
+    Role.ADMINISTRATOR: _("Administrator"),
+}
+
+#: Roles whose scope is the units granted to each person (object permissions).
+UNIT_SCOPED_ROLES = (Role.UNIT_OFFICER, Role.UNIT_HEAD)
+
+#: Global (model-level) permissions per role. Unit-scoped roles get none of the
+#: per-unit codenames here: those are object permissions only.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.UNIT_OFFICER: [],
+    Role.UNIT_HEAD: [],
+    Role.RECEPTION: ["orgchart.view_all_units"],
+    Role.APPRAISER: ["orgchart.view_all_units"],
+    Role.DIVISION_HEAD: ["orgchart.view_all_units"],
+    Role.DIRECTOR: ["orgchart.view_all_units"],
+    Role.COMMITTEE: ["orgchart.view_all_units"],
+    Role.OBSERVER: ["orgchart.view_all_units"],
+    Role.ADMINISTRATOR: [
+        "orgchart.view_all_units",
+        "orgchart.view_unit",
+        "orgchart.add_unit",
+        "orgchart.change_unit",
+        "orgchart.view_rank",
+        "orgchart.add_rank",
+        "orgchart.change_rank",
+        "orgchart.view_salarygroup",
+        "orgchart.change_salarygroup",
+        "orgchart.view_positioncategory",
+        "orgchart.change_positioncategory",
+        "orgchart.view_catalogueentry",
+        "orgchart.add_catalogueentry",
+        "orgchart.change_catalogueentry",
+        "orgchart.view_jobposition",
+        "orgchart.add_jobposition",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+    ],
+}

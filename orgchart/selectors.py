@@ -1,0 +1,177 @@
+"""Reads of the organisational chart, with the joins and the per-person scope done here.
+
+Scope: a person with ``orgchart.view_all_units`` (Home Affairs, the committee,
+observers, administrators) sees every unit; a unit officer or head sees the units
+granted to them as guardian object permissions and everything below them.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from guardian.shortcuts import get_objects_for_user
+
+from .models import JobPosition, Unit
+
+SCOPE_PERMISSIONS = ["orgchart.act_for_unit", "orgchart.sign_for_unit"]
+
+
+def unit_scope_filter(user) -> Q | None:
+    """A filter on ``Unit`` for the units ``user`` may see; ``None`` means all."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if user.has_perm("orgchart.view_all_units"):
+        return None
+    granted_paths = get_objects_for_user(
+        user,
+        SCOPE_PERMISSIONS,
+        klass=Unit,
+        any_perm=True,
+        with_superuser=False,
+        accept_global_perms=False,
+    ).values_list("path", flat=True)
+    scope = Q(pk__in=[])
+    for path in granted_paths:
+        scope |= Q(path__startswith=path)
+    return scope
+
+
+def unit_list_visible(*, user) -> QuerySet[Unit]:
+    """Every unit (any date) that ``user`` may see."""
+    scope = unit_scope_filter(user)
+    qs = Unit.objects.all()
+    return qs if scope is None else qs.filter(scope)
+
+
+def unit_list_granted(*, user) -> QuerySet[Unit]:
+    """The units granted to a unit officer or head (the roots of their scope)."""
+    return get_objects_for_user(
+        user,
+        SCOPE_PERMISSIONS,
+        klass=Unit,
+        any_perm=True,
+        with_superuser=False,
+        accept_global_perms=False,
+    ).order_by("path")
+
+
+def unit_get(*, user, pk: int) -> Unit:
+    """The unit ``pk`` if ``user`` may see it; ``Unit.DoesNotExist`` otherwise, so
+    that a unit outside one's scope is indistinguishable from a missing one."""
+    return unit_list_visible(user=user).select_related("parent").get(pk=pk)
+
+
+def _headcount_subquery(as_of: datetime.date, *, subtree: bool):
+    positions = JobPosition.objects.active_on(as_of)
+    if subtree:
+        positions = positions.filter(unit__path__startswith=OuterRef("path"))
+    else:
+        positions = positions.filter(unit=OuterRef("pk"))
+    # SUM as a plain function, not an aggregate: no GROUP BY, one row per outer unit.
+    total = (
+        positions.order_by()
+        .annotate(total=Func(F("headcount"), function="SUM"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total, output_field=IntegerField()), 0)
+
+
+def unit_list_tree(
+    *, user, as_of: datetime.date, root: Unit | None = None
+) -> list[Unit]:
+    """The units ``user`` may see that are in force on ``as_of``, in tree order
+    (each unit right after its parent), each annotated with ``headcount`` (its own
+    approved posts on that date) and ``subtree_headcount``. One query whatever the
+    size of the tree: the materialised path gives both the order and the subtree."""
+    qs = Unit.objects.active_on(as_of)
+    if root is not None:
+        qs = qs.subtree_of(root)
+    scope = unit_scope_filter(user)
+    if scope is not None:
+        qs = qs.filter(scope)
+    return list(
+        qs.annotate(
+            headcount=_headcount_subquery(as_of, subtree=False),
+            subtree_headcount=_headcount_subquery(as_of, subtree=True),
+        ).order_by("path")
+    )
+
+
+@dataclass
+class Establishment:
+    """A unit's approved establishment on one date, with its totals."""
+
+    unit: Unit
+    as_of: datetime.date
+    positions: list[JobPosition]
+    by_category: list[dict] = field(default_factory=list)
+    by_rank: list[dict] = field(default_factory=list)
+
+    @property
+    def total_headcount(self) -> int:
+        return sum(row["headcount"] for row in self.by_category)
+
+    @property
+    def total_positions(self) -> int:
+        return len(self.positions)
+
+
+def unit_get_establishment(*, unit: Unit, as_of: datetime.date) -> Establishment:
+    """The job positions of ``unit`` in force on ``as_of`` with totals by category
+    and by rank (three queries, whatever the number of positions)."""
+    active = JobPosition.objects.active_on(as_of).filter(unit=unit)
+    positions = list(
+        active.select_related("category", "rank", "rank__salary_group", "catalogue_entry")
+    )
+    by_category = list(
+        active.order_by()
+        .values("category__code", "category__name", "category__order")
+        .annotate(positions=Count("pk"), headcount=Sum("headcount"))
+        .order_by("category__order")
+    )
+    by_rank = list(
+        active.order_by()
+        .values("rank__code", "rank__name")
+        .annotate(positions=Count("pk"), headcount=Sum("headcount"))
+        .order_by("rank__code")
+    )
+    return Establishment(
+        unit=unit,
+        as_of=as_of,
+        positions=positions,
+        by_category=by_category,
+        by_rank=by_rank,
+    )
+
+
+def unit_get_rollup(*, unit: Unit, as_of: datetime.date) -> dict:
+    """Head-count roll-up over the subtree of ``unit`` on ``as_of``: the total and
+    the share of each direct sub-unit (two queries)."""
+    totals = (
+        JobPosition.objects.active_on(as_of)
+        .filter(unit__path__startswith=unit.path)
+        .aggregate(headcount=Sum("headcount"), positions=Count("pk"))
+    )
+    children = list(
+        Unit.objects.active_on(as_of)
+        .filter(parent=unit)
+        .annotate(subtree_headcount=_headcount_subquery(as_of, subtree=True))
+        .order_by("path")
+    )
+    return {
+        "headcount": totals["headcount"] or 0,
+        "positions": totals["positions"],
+        "children": children,
+    }
+
+
+def unit_list_history(*, unit: Unit) -> QuerySet[JobPosition]:
+    """Every position the unit has had, newest first, with its decision."""
+    return (
+        JobPosition.objects.filter(unit=unit)
+        .select_related("category", "rank")
+        .order_by("-valid_from", "name")
+    )
