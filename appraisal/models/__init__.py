@@ -1,0 +1,6 @@
+"""Dossiers, appraisal records, decisions, numbering registers, deadlines and the
+audit trail. One module per concern; every model is re-exported here."""
+
+from .calendar import *  # noqa: F403
+from .dossiers import *  # noqa: F403
+from .registers import *  # noqa: F403
