@@ -1,0 +1,1 @@
+"""Reads of the appraisal app, one module per concern."""
