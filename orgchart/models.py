@@ -219,7 +219,7 @@ class Unit(models.Model):
         related_name="children",
         verbose_name=_("parent unit"),
     )
-    path = models.CharField(_("tree path"), max_length=255, editable=False, db_index=True)
+    path = models.CharField(_("tree path"), max_length=255, editable=False)
     depth = models.PositiveSmallIntegerField(_("depth"), default=0, editable=False)
     admin_code = models.CharField(
         _("official administrative code"),
@@ -246,6 +246,14 @@ class Unit(models.Model):
         ordering = ["path"]
         verbose_name = _("organisational unit")
         verbose_name_plural = _("organisational units")
+        indexes = [
+            # Subtree queries are `path LIKE '/1/7/%'`: on PostgreSQL a btree serves
+            # prefix LIKE only with the pattern operator class (any collation).
+            models.Index(
+                fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["valid_from", "valid_to"], name="unit_validity"),
+        ]
         permissions = [
             ("act_for_unit", _("Act for the unit: draft its dossiers")),
             ("sign_for_unit", _("Sign and submit the unit's dossiers")),
