@@ -74,8 +74,12 @@ class SalaryGroup(models.Model):
     code = models.CharField(_("code"), max_length=8, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100, blank=True)
-    step1 = models.DecimalField(_("coefficient of step 1"), max_digits=5, decimal_places=2)
-    increment = models.DecimalField(_("increment per step"), max_digits=4, decimal_places=2)
+    step1 = models.DecimalField(
+        _("coefficient of step 1"), max_digits=5, decimal_places=2
+    )
+    increment = models.DecimalField(
+        _("increment per step"), max_digits=4, decimal_places=2
+    )
     steps = models.PositiveSmallIntegerField(_("number of steps"))
     months_per_step = models.PositiveSmallIntegerField(_("months per step"))
     basis = models.CharField(_("legal basis"), max_length=255, blank=True)
@@ -85,10 +89,15 @@ class SalaryGroup(models.Model):
         verbose_name = _("salary group")
         verbose_name_plural = _("salary groups")
         constraints = [
-            models.CheckConstraint(condition=Q(steps__gte=1), name="salary_group_steps_gte_1"),
-            models.CheckConstraint(condition=Q(step1__gt=0), name="salary_group_step1_positive"),
             models.CheckConstraint(
-                condition=Q(increment__gte=0), name="salary_group_increment_not_negative"
+                condition=Q(steps__gte=1), name="salary_group_steps_gte_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(step1__gt=0), name="salary_group_step1_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(increment__gte=0),
+                name="salary_group_increment_not_negative",
             ),
         ]
 
@@ -250,7 +259,9 @@ class Unit(models.Model):
             # Subtree queries are `path LIKE '/1/7/%'`: on PostgreSQL a btree serves
             # prefix LIKE only with the pattern operator class (any collation).
             models.Index(
-                fields=["path"], name="unit_path_prefix", opclasses=["varchar_pattern_ops"]
+                fields=["path"],
+                name="unit_path_prefix",
+                opclasses=["varchar_pattern_ops"],
             ),
             models.Index(fields=["valid_from", "valid_to"], name="unit_validity"),
         ]
@@ -298,14 +309,15 @@ class Unit(models.Model):
         return [int(part) for part in self.path.strip("/").split("/") if part][:-1]
 
     def is_active_on(self, date: datetime.date) -> bool:
-        return self.valid_from <= date and (self.valid_to is None or self.valid_to >= date)
+        return self.valid_from <= date and (
+            self.valid_to is None or self.valid_to >= date
+        )
 
     def clean(self) -> None:
         errors = _validity_errors(self.valid_from, self.valid_to)
         if self.parent_id is not None:
             if self.pk is not None and (
-                self.parent_id == self.pk
-                or f"/{self.pk}/" in (self.parent.path or "")
+                self.parent_id == self.pk or f"/{self.pk}/" in (self.parent.path or "")
             ):
                 errors["parent"] = ValidationError(
                     _("A unit cannot be placed under itself or one of its sub-units."),
@@ -315,7 +327,9 @@ class Unit(models.Model):
                 errors.setdefault(
                     "valid_from",
                     ValidationError(
-                        _("A unit cannot exist outside the validity of its parent unit."),
+                        _(
+                            "A unit cannot exist outside the validity of its parent unit."
+                        ),
                         code="outside_parent_validity",
                     ),
                 )
@@ -333,6 +347,7 @@ class Unit(models.Model):
                 )
         if errors:
             raise ValidationError(errors)
+
 
 class CatalogueEntry(models.Model):
     """A standard position of the framework list (danh mục vị trí việc làm khung):
@@ -382,7 +397,9 @@ class CatalogueEntry(models.Model):
 
     def allows_rank(self, rank: Rank) -> bool:
         order = LADDER_ORDER[rank.ladder_level]
-        return LADDER_ORDER[self.highest_level] <= order <= LADDER_ORDER[self.lowest_level]
+        return (
+            LADDER_ORDER[self.highest_level] <= order <= LADDER_ORDER[self.lowest_level]
+        )
 
     def allows_unit_kind(self, kind: str) -> bool:
         kinds = self.unit_kind_list
@@ -469,7 +486,9 @@ class JobPosition(models.Model):
         ordering = ["unit", "category__order", "name"]
         verbose_name = _("job position")
         verbose_name_plural = _("job positions")
-        indexes = [models.Index(fields=["unit", "valid_from"], name="position_unit_from")]
+        indexes = [
+            models.Index(fields=["unit", "valid_from"], name="position_unit_from")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(headcount__gte=1), name="position_headcount_gte_1"
@@ -493,7 +512,9 @@ class JobPosition(models.Model):
         if entry is not None:
             if self.category_id and self.category_id != entry.category_id:
                 errors["category"] = ValidationError(
-                    _("The category must be that of the catalogue entry (%(category)s)."),
+                    _(
+                        "The category must be that of the catalogue entry (%(category)s)."
+                    ),
                     code="category_mismatch",
                     params={"category": entry.category},
                 )

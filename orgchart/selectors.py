@@ -10,11 +10,21 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import (
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from guardian.shortcuts import get_objects_for_user
 
-from .models import JobPosition, Unit
+from .models import JobPosition, Rank, SalaryGroup, Unit
 
 SCOPE_PERMISSIONS = ["orgchart.act_for_unit", "orgchart.sign_for_unit"]
 
@@ -124,7 +134,9 @@ def unit_get_establishment(*, unit: Unit, as_of: datetime.date) -> Establishment
     and by rank (three queries, whatever the number of positions)."""
     active = JobPosition.objects.active_on(as_of).filter(unit=unit)
     positions = list(
-        active.select_related("category", "rank", "rank__salary_group", "catalogue_entry")
+        active.select_related(
+            "category", "rank", "rank__salary_group", "catalogue_entry"
+        )
     )
     by_category = list(
         active.order_by()
@@ -175,3 +187,106 @@ def unit_list_history(*, unit: Unit) -> QuerySet[JobPosition]:
         .select_related("category", "rank")
         .order_by("-valid_from", "name")
     )
+
+
+# --- Pages of the organisational chart (the viewflow front end) -----------------
+
+
+def unit_list_chart(
+    *,
+    user,
+    as_of: datetime.date,
+    root: Unit | None = None,
+    search: str = "",
+) -> QuerySet[Unit]:
+    """The org-chart browser's rows: like :func:`unit_list_tree` (units in force on
+    ``as_of`` that ``user`` may see, in tree order, with ``headcount`` and
+    ``subtree_headcount``) but lazy, so a page of it costs one query for the rows
+    and one for the count whatever the size of the province, and searchable by
+    name, short name, code or official administrative code."""
+    qs = Unit.objects.active_on(as_of)
+    if root is not None:
+        qs = qs.subtree_of(root)
+    scope = unit_scope_filter(user)
+    if scope is not None:
+        qs = qs.filter(scope)
+    search = search.strip()
+    if search:
+        qs = qs.filter(
+            Q(name__icontains=search)
+            | Q(short_name__icontains=search)
+            | Q(code__icontains=search)
+            | Q(admin_code__icontains=search)
+        )
+    return (
+        qs.select_related("parent")
+        .annotate(
+            headcount=_headcount_subquery(as_of, subtree=False),
+            subtree_headcount=_headcount_subquery(as_of, subtree=True),
+        )
+        .order_by("path")
+    )
+
+
+@dataclass
+class UnitPage:
+    """Everything the unit page shows about one unit on one date: where it sits
+    (visible ancestors, parent, sub-units), where it came from and went to
+    (predecessors and successors of a reorganisation), its approved establishment
+    with totals, the head-count roll-up of its subtree and the history of its
+    positions. ``visible_ids`` are the related units ``user`` may open."""
+
+    unit: Unit
+    as_of: datetime.date
+    ancestors: list[Unit]
+    predecessors: list[Unit]
+    successors: list[Unit]
+    visible_ids: set[int]
+    establishment: Establishment
+    rollup: dict
+    history: list[JobPosition]
+
+    @property
+    def children(self) -> list[Unit]:
+        return self.rollup["children"]
+
+    @property
+    def in_force(self) -> bool:
+        return self.unit.is_active_on(self.as_of)
+
+
+def unit_get_page(*, user, pk: int, as_of: datetime.date) -> UnitPage:
+    """The unit page of unit ``pk`` as of ``as_of`` for ``user``; raises
+    ``Unit.DoesNotExist`` for a unit outside the person's scope. A fixed number of
+    queries whatever the number of positions, sub-units or related units."""
+    unit = unit_get(user=user, pk=pk)
+    ancestors = list(Unit.objects.filter(pk__in=unit.ancestor_ids).order_by("path"))
+    predecessors = list(unit.predecessors.order_by("path"))
+    successors = list(unit.successors.order_by("path"))
+    related = {u.pk for u in [*ancestors, *predecessors, *successors]}
+    visible_ids = set(
+        unit_list_visible(user=user).filter(pk__in=related).values_list("pk", flat=True)
+    )
+    return UnitPage(
+        unit=unit,
+        as_of=as_of,
+        ancestors=ancestors,
+        predecessors=predecessors,
+        successors=successors,
+        visible_ids=visible_ids,
+        establishment=unit_get_establishment(unit=unit, as_of=as_of),
+        rollup=unit_get_rollup(unit=unit, as_of=as_of),
+        history=list(unit_list_history(unit=unit)),
+    )
+
+
+def salary_group_list() -> QuerySet[SalaryGroup]:
+    """The salary groups of the coefficient scale (Decree 204/2004/NĐ-CP), highest
+    first; each one's coefficients per step are computed from the row."""
+    return SalaryGroup.objects.order_by("-step1", "code")
+
+
+def rank_list() -> QuerySet[Rank]:
+    """Civil-servant ranks and professional titles with their salary group, by kind
+    and code."""
+    return Rank.objects.select_related("salary_group").order_by("kind", "code")

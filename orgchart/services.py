@@ -32,6 +32,7 @@ def unit_create(
     short_name: str = "",
     admin_code: str = "",
     valid_to: datetime.date | None = None,
+    status: str = Unit.Status.ACTIVE,
 ) -> Unit:
     """Open a unit under ``parent`` (or as a root) from ``valid_from``.
 
@@ -48,6 +49,7 @@ def unit_create(
         admin_code=admin_code,
         valid_from=valid_from,
         valid_to=valid_to,
+        status=status,
     )
     unit.full_clean(exclude=["path"])
     unit.path = "/"
