@@ -119,7 +119,8 @@ class Rank(models.Model):
     professional title (chức danh nghề nghiệp, e.g. V.07.03.29).
 
     Codes are unique by law (Circular 11/2014/TT-BNV for ranks; the sector circulars
-    for titles). ``ladder_level`` places it on the general ladder of Law 80/2025 Art. 24.
+    for titles). ``ladder_level`` places it on the general ladder of
+    Law 80/2025/QH15 Art. 24.
     """
 
     class Kind(models.TextChoices):
@@ -327,9 +328,7 @@ class Unit(models.Model):
                 errors.setdefault(
                     "valid_from",
                     ValidationError(
-                        _(
-                            "A unit cannot exist outside the validity of its parent unit."
-                        ),
+                        _("A unit cannot exist outside its parent unit's validity."),
                         code="outside_parent_validity",
                     ),
                 )
@@ -512,9 +511,7 @@ class JobPosition(models.Model):
         if entry is not None:
             if self.category_id and self.category_id != entry.category_id:
                 errors["category"] = ValidationError(
-                    _(
-                        "The category must be that of the catalogue entry (%(category)s)."
-                    ),
+                    _("The category must be the catalogue entry's (%(category)s)."),
                     code="category_mismatch",
                     params={"category": entry.category},
                 )
