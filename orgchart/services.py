@@ -152,3 +152,61 @@ def roles_ensure() -> list[Group]:
         group.permissions.set(wanted)
         groups.append(group)
     return groups
+
+
+@transaction.atomic
+def unit_bulk_create(*, units: list[Unit]) -> list[Unit]:
+    """Open many units at once, each under a parent that already exists.
+
+    For loading whole administrative levels (the 3,321 commune People's Committees
+    of Res. 76/2025/UBTVQH15 and their divisions): each unit passes the same checks
+    as in ``unit_create`` (its fields and ``clean()``), the one-open-unit-per-code
+    and per-administrative-code rules are checked for the whole batch in two
+    queries, then the rows are inserted and their tree paths written in bulk.
+    """
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext_lazy as _
+
+    if not units:
+        return []
+    for unit in units:
+        if unit.pk is not None or (unit.parent is not None and unit.parent.pk is None):
+            raise ValueError("unit_bulk_create takes new units under saved parents")
+        # The parent is a saved instance in hand (checked above; the foreign key
+        # holds it in the database), so skip the per-row query that checks it.
+        unit.full_clean(
+            exclude=["path", "parent"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    open_units = Unit.objects.filter(valid_to__isnull=True)
+    for field, code in (
+        ("code", "duplicate_code"),
+        ("admin_code", "duplicate_admin_code"),
+    ):
+        values = [
+            getattr(u, field) for u in units if u.valid_to is None and getattr(u, field)
+        ]
+        taken = set(
+            open_units.filter(**{f"{field}__in": values}).values_list(field, flat=True)
+        )
+        seen: set[str] = set()
+        for value in values:
+            if value in taken or value in seen:
+                raise ValidationError(
+                    {
+                        field: ValidationError(
+                            _("Another open unit already uses the code %(code)s."),
+                            code=code,
+                            params={"code": value},
+                        )
+                    }
+                )
+            seen.add(value)
+    for unit in units:
+        unit.path = "/"
+    created = Unit.objects.bulk_create(units, batch_size=500)
+    for unit in created:
+        unit.path, unit.depth = _path_for(unit)
+    Unit.objects.bulk_update(created, ["path", "depth"], batch_size=500)
+    return created
