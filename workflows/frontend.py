@@ -9,10 +9,52 @@ from django.utils.translation import gettext_lazy as _
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
+from orgchart import views as orgchart_views
+from workflows.viewsets import JobPositionProjectViewset
+
+
+class OrgChartApplication(Application):
+    """The organisational chart and its reference data, for every signed-in role
+    (each person sees only their scope: the selectors filter per person).
+
+    The routes sit directly on the application so their names are
+    ``orgchart:<name>`` (``Unit.get_absolute_url`` reverses ``orgchart:unit_detail``).
+    """
+
+    app_name = "orgchart"
+    title = _("Organisational chart")
+    icon = "account_tree"
+    menu_template_name = "orgchart/menu.html"
+
+    index_path = path("", orgchart_views.UnitChartView.as_view(), name="index")
+    unit_detail_path = path(
+        "units/<int:pk>/", orgchart_views.UnitDetailView.as_view(), name="unit_detail"
+    )
+    unit_export_path = path(
+        "units/<int:pk>/establishment.xlsx",
+        orgchart_views.UnitEstablishmentExportView.as_view(),
+        name="unit_export",
+    )
+    salary_groups_path = path(
+        "salary-groups/",
+        orgchart_views.SalaryGroupListView.as_view(),
+        name="salary_groups",
+    )
+    ranks_path = path("ranks/", orgchart_views.RankListView.as_view(), name="ranks")
+
+    def has_view_permission(self, user, obj=None):
+        # Anonymous visitors still reach the views, which send them to log in.
+        return True
+
+
 site = Site(
     title=_("PositionFlow"),
-    viewsets=[],
+    # The first application is the home page after login ("/" redirects to it):
+    # keep the org chart first and add the flows after it.
+    viewsets=[
+        OrgChartApplication(),
+        JobPositionProjectViewset(),
+    ],
 )
 
 auth_urls = AuthViewset(with_profile_view=False).urls
-
