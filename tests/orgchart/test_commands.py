@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
+from django.core.management import call_command, load_command_class
 from django.core.management.base import CommandError
 from django.utils import translation
 from vietnam_provinces import ProvinceCode, Ward
@@ -220,6 +220,21 @@ def test_other_provinces_keep_their_own_committees():
     assert Unit.objects.filter(admin_code="40").get().children.count() == 130
 
 
+def test_import_refuses_a_commune_code_already_used_by_another_unit():
+    services.unit_create(
+        code="X17329",
+        name="Đơn vị tự đặt mã",
+        kind=Unit.Kind.OTHER,
+        level=Unit.Level.PROVINCE,
+        valid_from=datetime.date(2025, 7, 1),
+    )
+
+    with pytest.raises(CommandError, match="uses code X17329"):
+        run("import_admin_units", province=NGHE_AN)
+
+    assert Unit.objects.count() == 1
+
+
 def test_unknown_province_code_is_refused_with_a_clear_message():
     with pytest.raises(CommandError, match="no province with code 99"):
         run("import_admin_units", province=99)
@@ -241,3 +256,20 @@ def test_setup_roles_creates_every_role_group_once():
     assert list(observer.permissions.values_list("codename", flat=True)) == [
         "view_all_units"
     ]
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("load_reference_data", "salary groups"),
+        ("import_admin_units", "official codes"),
+        ("seed_demo", "one login per role"),
+        ("setup_roles", "role groups"),
+    ],
+)
+def test_command_help_explains_what_it_does(command, words):
+    with translation.override("en"):
+        parser = load_command_class("orgchart", command).create_parser(
+            "manage.py", command
+        )
+        assert words in " ".join(parser.format_help().split()).lower()

@@ -5,23 +5,24 @@ and its commune-level People's Committees from the official list (see
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from orgchart.demo import admin_units_import
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Create or update a province's People's Committee and every commune and ward "
-        "People's Committee under it, with their official codes."
-    )
+    @property
+    def help(self) -> str:
+        return _(
+            "Create or update a province's People's Committee and every commune "
+            "and ward People's Committee under it, with their official codes."
+        )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--province",
             type=int,
             required=True,
-            help=gettext_lazy("Official code of the province (Nghệ An is 40)."),
+            help=_("Official code of the province (Nghệ An is 40)."),
         )
 
     def handle(self, *args, province: int, **options):

@@ -6,25 +6,24 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from orgchart.demo import DATA_DIR, reference_data_load
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Load salary groups, ranks and professional titles, and position categories "
-        "from the CSV files (idempotent: rows are matched by code)."
-    )
+    @property
+    def help(self) -> str:
+        return _(
+            "Load salary groups, ranks and professional titles, and position "
+            "categories from the CSV files (idempotent: rows are matched by code)."
+        )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--data-dir",
             type=Path,
             default=DATA_DIR,
-            help=gettext_lazy(
-                "Folder holding the CSV files (default: the project's own)."
-            ),
+            help=_("Folder holding the CSV files (default: the project's own)."),
         )
 
     def handle(self, *args, data_dir: Path, **options):

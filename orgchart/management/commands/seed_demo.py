@@ -4,23 +4,24 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from orgchart.demo import DEMO_PASSWORD, demo_seed
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Seed the demo province (Nghệ An): agencies, communes and their divisions, "
-        "a sample position catalogue, an establishment and one login per role. "
-        "Idempotent; prints the logins."
-    )
+    @property
+    def help(self) -> str:
+        return _(
+            "Seed the demo province (Nghệ An): agencies, communes and their divisions, "
+            "a sample position catalogue, an establishment and one login per role. "
+            "Idempotent; prints the logins."
+        )
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--password",
             default=DEMO_PASSWORD,
-            help=gettext_lazy("Password of every demo login (default: %(default)s)."),
+            help=_("Password of every demo login (default: %(default)s)."),
         )
 
     def handle(self, *args, password: str, **options):

@@ -3,17 +3,18 @@ permissions (``orgchart.services.roles_ensure``)."""
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from orgchart.permissions import ROLE_LABELS
 from orgchart.services import roles_ensure
 
 
 class Command(BaseCommand):
-    help = gettext_lazy(
-        "Create the role groups of PositionFlow with their global permissions "
-        "(idempotent)."
-    )
+    @property
+    def help(self) -> str:
+        return _(
+            "Create the role groups of PositionFlow with their global permissions "
+            "(idempotent)."
+        )
 
     def handle(self, *args, **options):
         for group in roles_ensure():
