@@ -1,0 +1,228 @@
+"""The Django admin of the org chart: the administrators' tool for reference data,
+with import and export of spreadsheets (xlsx and csv).
+
+Import runs in two steps: the file is read and checked (preview, nothing written),
+then confirmed. A file with any bad row shows every bad row with its line number
+and cannot be confirmed. The establishment (job positions) is read-only here: the
+only change the admin offers is importing new positions from a decision.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats import base_formats
+from import_export.forms import ExportForm, ImportForm
+
+from . import services
+from .imports import IMPORT_FORMATS, ImportFileError
+from .models import (
+    CatalogueEntry,
+    JobPosition,
+    PositionCategory,
+    Rank,
+    SalaryGroup,
+    Unit,
+)
+from .resources import (
+    CatalogueEntryResource,
+    JobPositionResource,
+    PositionCategoryResource,
+    RankResource,
+    SalaryGroupResource,
+    UnitResource,
+)
+
+
+class CheckedImportForm(ImportForm):
+    """The first step of an import: the file, its format, and a check that the
+    file can be read and has the right columns, before any row is looked at."""
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.import_formats = formats
+        self.resource_classes = resources
+
+    def clean(self):
+        cleaned_data = super().clean()
+        upload = cleaned_data.get("import_file")
+        file_format = cleaned_data.get("format")
+        if not upload or file_format in (None, ""):
+            return cleaned_data
+        try:
+            resource_class = self.resource_classes[
+                int(cleaned_data.get("resource") or 0)
+            ]
+        except (IndexError, ValueError):
+            resource_class = self.resource_classes[0]
+        resource = resource_class()
+        try:
+            dataset = self.import_formats[int(file_format)]().create_dataset(
+                b"".join(upload.chunks())
+            )
+            resource.normalise(dataset)
+            resource.check_file(dataset)
+        except ImportFileError as exc:
+            self.add_error("import_file", exc.message)
+        except ValidationError as exc:
+            self.add_error("import_file", exc)
+        return cleaned_data
+
+
+class SpreadsheetAdmin(ImportExportModelAdmin):
+    """Import and export in the two formats people use, xlsx and csv.
+
+    Every column is always exported (no column picker), so that an exported file
+    can be imported back. CSV is written in UTF-8 with the byte-order mark so that
+    Excel shows the Vietnamese letters.
+    """
+
+    import_formats = IMPORT_FORMATS
+    export_formats = [base_formats.CSV, base_formats.XLSX]
+    import_form_class = CheckedImportForm
+    export_form_class = ExportForm
+    import_template_name = "admin/orgchart/import.html"
+    to_encoding = "utf-8-sig"
+
+    def process_result(self, result, request):
+        """After "Confirm import": if the data changed since the preview and a row
+        is now refused, nothing was written; show why instead of a success."""
+        if result.has_errors() or result.has_validation_errors():
+            context = self.admin_site.each_context(request)
+            form = self.get_import_form_class(request)(
+                self.get_import_formats(), self.get_import_resource_classes(request)
+            )
+            context.update(
+                {
+                    "title": _("Import"),
+                    "form": form,
+                    "opts": self.model._meta,
+                    "media": self.media + form.media,
+                    "result": result,
+                    "fields_list": [],
+                    "import_error_display": self.import_error_display,
+                }
+            )
+            request.current_app = self.admin_site.name
+            return TemplateResponse(request, [self.import_template_name], context)
+        return super().process_result(result, request)
+
+
+@admin.register(SalaryGroup)
+class SalaryGroupAdmin(SpreadsheetAdmin):
+    resource_classes = [SalaryGroupResource]
+    list_display = ("code", "name", "step1", "increment", "steps", "months_per_step")
+    search_fields = ("code", "name", "name_en")
+
+
+@admin.register(Rank)
+class RankAdmin(SpreadsheetAdmin):
+    resource_classes = [RankResource]
+    list_display = ("code", "name", "kind", "salary_group", "ladder_level")
+    list_filter = ("kind", "ladder_level", "salary_group")
+    list_select_related = ("salary_group",)
+    search_fields = ("code", "name", "name_en")
+
+
+@admin.register(PositionCategory)
+class PositionCategoryAdmin(SpreadsheetAdmin):
+    resource_classes = [PositionCategoryResource]
+    list_display = ("code", "name", "order", "valid_from", "valid_to")
+    search_fields = ("code", "name", "name_en")
+
+
+@admin.register(CatalogueEntry)
+class CatalogueEntryAdmin(SpreadsheetAdmin):
+    resource_classes = [CatalogueEntryResource]
+    list_display = (
+        "code", "name", "category", "sector", "highest_level", "lowest_level",
+        "is_sample",
+    )  # fmt: skip
+    list_filter = ("category", "is_sample", "highest_level", "lowest_level")
+    list_select_related = ("category",)
+    search_fields = ("code", "name", "sector")
+
+
+@admin.register(Unit)
+class UnitAdmin(SpreadsheetAdmin):
+    """Units are opened and changed through the services, so that the tree path of
+    a unit and of its sub-units stays right; units are closed, never deleted."""
+
+    resource_classes = [UnitResource]
+    list_display = (
+        "code", "name", "kind", "level", "parent", "admin_code", "valid_from",
+        "valid_to", "status",
+    )  # fmt: skip
+    list_filter = ("kind", "level", "status")
+    list_select_related = ("parent",)
+    search_fields = ("code", "name", "short_name", "admin_code")
+    autocomplete_fields = ("parent", "successors")
+    readonly_fields = ("path", "depth")
+    fields = (
+        "code", "name", "short_name", "kind", "level", "parent", "admin_code",
+        "valid_from", "valid_to", "status", "successors", "path", "depth",
+    )  # fmt: skip
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        fields = {
+            name: form.cleaned_data[name]
+            for name in (
+                "code",
+                "name",
+                "short_name",
+                "kind",
+                "level",
+                "parent",
+                "admin_code",
+                "valid_from",
+                "valid_to",
+                "status",
+            )  # fmt: skip
+            if name in form.cleaned_data
+        }
+        if change:
+            services.unit_update(unit=obj, **fields)
+            return
+        status = fields.pop("status", Unit.Status.ACTIVE)
+        unit = services.unit_create(**fields)
+        if status != unit.status:
+            unit = services.unit_update(unit=unit, status=status)
+        obj.pk, obj.path, obj.depth = unit.pk, unit.path, unit.depth
+        obj._state.adding = False
+
+
+@admin.register(JobPosition)
+class JobPositionAdmin(SpreadsheetAdmin):
+    """The establishment, read-only: positions are added by importing the
+    positions of a decision, and changed only by a later decision."""
+
+    resource_classes = [JobPositionResource]
+    list_display = (
+        "name", "unit", "category", "rank", "headcount", "valid_from", "valid_to",
+        "decision_number",
+    )  # fmt: skip
+    list_filter = ("category", "valid_from")
+    # The export reads the same rows, catalogue entry included.
+    list_select_related = ("unit", "category", "rank", "catalogue_entry")
+    search_fields = (
+        "name",
+        "unit__code",
+        "unit__name",
+        "rank__code",
+        "decision_number",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
