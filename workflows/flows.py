@@ -1,0 +1,224 @@
+"""The flows of the dossiers. The flow routes; the dossier's rules live in
+``appraisal.services`` (each task view calls one of them) and the gateways read
+properties of the project, never rules of their own."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+
+from appraisal.selectors.projects import project_decision_latest
+from appraisal.services.projects import decision_apply
+
+from . import nodes, permissions, views
+from .models import JobPositionProjectProcess
+
+
+def _project(activation):
+    return activation.process.project
+
+
+def _accepted(activation) -> bool:
+    return _project(activation).was_accepted
+
+
+def _project_unit(process):
+    # Called with the proxy process when the task is created and with viewflow's
+    # base Process elsewhere (STACK.md trap 4).
+    return getattr(process, "coerced", process).project.unit
+
+
+class JobPositionProjectFlow(flow.Flow):
+    """Job-position project
+
+    A unit's job-position project (đề án vị trí việc làm) from the draft to the
+    Provincial People's Committee's decision (Decree 62/2020/NĐ-CP Art. 7; Decree
+    106/2020/NĐ-CP Art. 7): the unit's personnel officer drafts it, the unit head
+    signs and submits it, the one-stop desk of the Department of Home Affairs
+    receives it (or asks for a supplement, or refuses it), the division head assigns
+    an appraiser, who appraises it (asking the unit for revisions as often as
+    needed) and writes the report, the director signs the report (or sends it back)
+    and the committee approves, returns or rejects it. An approval is applied to the
+    establishment at once: the positions it opens are valid from the decision's
+    effective date and those it changes or ends are closed the day before, so the
+    establishment "as of" any date is right before and after that date without a
+    job waiting for it.
+    """
+
+    process_class = JobPositionProjectProcess
+    # One person acts on a dossier at a time: the process row is locked (NOWAIT,
+    # retried) for every POST; a failed lock is answered with a message, not a 500
+    # (workflows.nodes.scoped_task_view). SQLite serialises writers by itself.
+    lock_impl = lock.select_for_update_lock
+
+    process_title = _("Job-position project")
+    process_description = _(
+        "From the unit's draft through appraisal by the Department of Home Affairs "
+        "to the decision of the Provincial People's Committee."
+    )
+    process_summary_template = "{{ process.project.title }}"
+
+    start = (
+        nodes.Start(views.ProjectStartView.as_view())
+        .Annotation(title=_("Draft a new job-position project"))
+        .Available(permissions.may_start)
+        .Next(this.draft)
+    )
+
+    draft = (
+        nodes.View(views.ProjectDraftView.as_view())
+        .Annotation(
+            title=_("Draft the project"),
+            description=_("The unit officer prepares the lines and documents."),
+        )
+        .Permission(permissions.ACT_FOR_UNIT, obj=_project_unit)
+        .Assign(lambda activation: _project(activation).created_by)
+        .Next(this.submit)
+    )
+
+    submit = (
+        nodes.View(views.ProjectSubmitView.as_view())
+        .Annotation(
+            title=_("Sign and submit"),
+            description=_("The unit head signs the submission and sends the dossier."),
+        )
+        .Permission(permissions.SIGN_FOR_UNIT, obj=_project_unit)
+        .Next(this.route_submission)
+    )
+
+    route_submission = (
+        nodes.Switch()
+        .Annotation(title=_("First submission or an answer?"))
+        .Case(this.appraise, lambda activation: _project(activation).is_under_appraisal)
+        .Default(this.receive)
+    )
+
+    receive = (
+        nodes.View(views.ProjectReceiveView.as_view())
+        .Annotation(
+            title=_("Receive the dossier"),
+            description=_(
+                "The one-stop desk checks the dossier is complete: accept it, ask "
+                "for a supplement or refuse it."
+            ),
+        )
+        .Next(this.route_reception)
+    )
+
+    route_reception = (
+        nodes.Switch()
+        .Annotation(title=_("Reception result"))
+        .Case(
+            this.assign_appraiser, lambda activation: _project(activation).was_accepted
+        )
+        .Case(this.submit, lambda activation: _project(activation).needs_supplement)
+        .Default(this.end)
+    )
+
+    assign_appraiser = (
+        nodes.View(views.ProjectAssignAppraiserView.as_view())
+        .Annotation(
+            title=_("Assign an appraiser"),
+            description=_("The division head chooses who appraises the dossier."),
+        )
+        .Next(this.appraise)
+    )
+
+    appraise = (
+        nodes.View(views.ProjectAppraiseView.as_view())
+        .Annotation(
+            title=_("Appraise the project"),
+            description=_(
+                "The appraiser checks the project against the checklist, asks the "
+                "unit for revisions or completes the report."
+            ),
+        )
+        .Assign(lambda activation: _project(activation).assigned_appraiser)
+        .Next(this.route_appraisal)
+    )
+
+    route_appraisal = (
+        nodes.Switch()
+        .Annotation(title=_("Revision needed?"))
+        .Case(this.revise, lambda activation: _project(activation).needs_revision)
+        .Default(this.sign_report)
+    )
+
+    revise = (
+        nodes.View(views.ProjectDraftView.as_view())
+        .Annotation(
+            title=_("Revise the project"),
+            description=_("The unit officer answers the appraiser's remarks."),
+        )
+        .Permission(permissions.ACT_FOR_UNIT, obj=_project_unit)
+        .Next(this.submit)
+    )
+
+    sign_report = (
+        nodes.View(views.ProjectSignReportView.as_view())
+        .Annotation(
+            title=_("Sign the appraisal report"),
+            description=_(
+                "The director signs the report and the submission to the committee, "
+                "or sends it back to the appraiser."
+            ),
+        )
+        .Next(this.route_signature)
+    )
+
+    route_signature = (
+        nodes.Switch()
+        .Annotation(title=_("Signed?"))
+        .Case(this.decide, lambda activation: _project(activation).report_signed)
+        .Default(this.appraise)
+    )
+
+    decide = (
+        nodes.View(views.ProjectDecideView.as_view())
+        .Annotation(
+            title=_("Decide"),
+            description=_(
+                "The committee approves the project, returns it to Home Affairs or "
+                "rejects it."
+            ),
+        )
+        .Next(this.route_decision)
+    )
+
+    route_decision = (
+        nodes.Switch()
+        .Annotation(title=_("Decision"))
+        .Case(this.apply_decision, lambda activation: _project(activation).is_approved)
+        .Case(this.end, lambda activation: _project(activation).is_rejected)
+        .Default(this.appraise)
+    )
+
+    apply_decision = (
+        nodes.Function(this.apply_approved_decision)
+        .Annotation(title=_("Apply the decision to the establishment"))
+        .Next(this.end)
+    )
+
+    end = nodes.End().Annotation(title=_("Closed"))
+
+    def apply_approved_decision(self, activation):
+        decision_apply(decision=project_decision_latest(project=_project(activation)))
+
+    def has_view_permission(self, user, obj=None):
+        """Every signed-in person may open the flow's pages (each list shows only
+        their scope); a process only if its dossier is in their scope."""
+        if not user.is_authenticated or not user.is_active:
+            return False
+        if obj is None:
+            return True
+        from appraisal.selectors.projects import project_list_for_user
+
+        return (
+            project_list_for_user(user=user).filter(pk=obj.artifact_object_id).exists()
+        )
+
+    def has_manage_permission(self, user, obj=None):
+        """Nobody undoes, cancels or revives a step: numbers and the audit trail
+        are final (Decree 30/2020/NĐ-CP Art. 15)."""
+        return False

@@ -1,0 +1,44 @@
+"""viewflow process records of the dossiers.
+
+A process is the *routing* of a dossier through the Department of Home Affairs; the
+dossier itself (the legal record: lines, revisions, report, decision, audit trail)
+lives in ``appraisal`` with real foreign keys. The process points at it through
+viewflow's ``artifact`` reference, and its JSON ``data`` holds routing flags only.
+"""
+
+from __future__ import annotations
+
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.models import Process
+
+from appraisal.models import JobPositionProject
+
+
+class JobPositionProjectProcess(Process):
+    """The path of one job-position project (đề án vị trí việc làm) from the unit's
+    draft through reception, appraisal by the Department of Home Affairs and the
+    Provincial People's Committee's decision (Decree 62/2020/NĐ-CP Art. 7; Decree
+    106/2020/NĐ-CP Art. 7).
+
+    A proxy of viewflow's process table: the project is its ``artifact`` (an integer
+    primary key, as viewflow requires).
+    """
+
+    class Meta:
+        proxy = True
+        # viewflow adds "manage" when the flow class is imported; declared here so
+        # the migration does not depend on import order.
+        default_permissions = ("add", "change", "delete", "view", "manage")
+        verbose_name = _("job-position project process")
+        verbose_name_plural = _("job-position project processes")
+
+    @cached_property
+    def project(self) -> JobPositionProject:
+        """The dossier this process routes (prefetched ``artifact`` when listed)."""
+        artifact = self.artifact
+        if artifact is None:
+            raise JobPositionProject.DoesNotExist(
+                f"Process {self.pk} has no job-position project."
+            )
+        return artifact

@@ -1,0 +1,256 @@
+"""viewflow nodes whose pages answer exactly a person's scope.
+
+viewflow's own task URLs check neither that the task belongs to the process and the
+node named in the URL, nor who may *see* the dossier; a second person on a taken or
+finished task gets a bare 403, and a failed flow lock a 500 (STACK.md traps 1 and 5).
+Every task URL of the job-position flow goes through :func:`scoped_task_view`
+instead:
+
+- the task must belong to the process and node of the URL, and the dossier must be
+  in the person's scope (``project_list_for_user``), otherwise 404 — a dossier of
+  another unit is indistinguishable from a missing one;
+- a person who may see the dossier but not act on the task gets 403, unless the task
+  was meanwhile completed or taken by someone else: then they are sent back to the
+  dossier with a message saying so, and nothing is changed;
+- a POST runs under the flow lock and in one transaction; when the lock cannot be
+  taken (someone else is acting on the same dossier) the person is told so.
+
+Undo, cancel and revive are not offered: the dossier's numbers and audit trail
+cannot be taken back (Decree 30/2020/NĐ-CP Art. 15: a number is never reused).
+"""
+
+from __future__ import annotations
+
+from functools import update_wrapper
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path
+from django.utils import formats
+from django.utils.translation import gettext as _
+from viewflow.fsm import TransitionNotAllowed
+from viewflow.workflow import STATUS, flow
+from viewflow.workflow.exceptions import FlowLockFailed
+
+from . import permissions
+
+FINISHED = (STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED)
+
+
+def dossier_url(flow_class, process_pk: int) -> str:
+    return flow_class.instance.reverse("process_detail", args=[process_pk])
+
+
+def get_task_in_scope(node, user, process_pk: int, task_pk: int):
+    """The task ``task_pk`` of ``node`` in process ``process_pk`` if ``user`` may see
+    its dossier; ``Http404`` otherwise."""
+    flow_class = node.flow_class
+    task = (
+        flow_class.task_class._default_manager.select_related("process", "owner")
+        .filter(pk=task_pk, process_id=process_pk, process__flow_class=flow_class)
+        .first()
+    )
+    if task is None or task.flow_task != node:
+        raise Http404(_("No such task."))
+    if not flow_class.instance.has_view_permission(user, task.process.coerced):
+        raise Http404(_("No such task."))
+    return task
+
+
+def refuse(request, node, task):
+    """Answer a person who may see the dossier but cannot act on ``task``: a clear
+    message when someone else finished or took it, 403 otherwise."""
+    back = HttpResponseRedirect(dossier_url(node.flow_class, task.process_id))
+    if task.status in FINISHED or task.finished is not None:
+        if task.owner_id and task.owner_id != request.user.pk:
+            messages.warning(
+                request,
+                _(
+                    "%(person)s already completed the task “%(task)s” on %(when)s. "
+                    "Nothing was changed."
+                )
+                % {
+                    "person": _person(task.owner),
+                    "task": task.title,
+                    "when": formats.date_format(task.finished, "SHORT_DATETIME_FORMAT")
+                    if task.finished
+                    else "",
+                },
+            )
+        else:
+            messages.warning(
+                request,
+                _("The task “%(task)s” is already completed. Nothing was changed.")
+                % {"task": task.title},
+            )
+        return back
+    project = task.process.coerced.project
+    if (
+        task.owner_id
+        and task.owner_id != request.user.pk
+        and permissions.may_take(request.user, node.name, project)
+    ):
+        messages.warning(
+            request,
+            _("%(person)s has already taken the task “%(task)s”. Nothing was changed.")
+            % {"person": _person(task.owner), "task": task.title},
+        )
+        return back
+    raise PermissionDenied(_("You may not act on this task."))
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def scoped_task_view(node, origin_view, *, permission=None, start=False):
+    """Wrap a task page of ``node`` (see the module docstring); ``start`` starts
+    the activation as viewflow's execute pages do."""
+    flow_class = node.flow_class
+
+    def view(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        process_pk, task_pk = kwargs["process_pk"], kwargs["task_pk"]
+
+        def call():
+            task = get_task_in_scope(node, request.user, process_pk, task_pk)
+            request.activation = node.activation_class(task)
+            if permission is not None and not permission(request.user, task=task):
+                return refuse(request, node, task)
+            if start:
+                request.activation.start(request)
+            return origin_view(request, *args, **kwargs)
+
+        try:
+            if request.method == "POST":
+                with flow_class.lock(process_pk), transaction.atomic():
+                    return call()
+            return call()
+        except FlowLockFailed:
+            messages.warning(
+                request,
+                _(
+                    "Someone else is acting on this dossier right now. Nothing was "
+                    "changed; please try again in a moment."
+                ),
+            )
+            return HttpResponseRedirect(dossier_url(flow_class, process_pk))
+        except TransitionNotAllowed:
+            # The task changed state between the page and the click (a double
+            # submit, a stale form): tell the person what happened instead.
+            task = get_task_in_scope(node, request.user, process_pk, task_pk)
+            return refuse(request, node, task)
+
+    update_wrapper(view, origin_view)
+    return view
+
+
+class ScopedNodeMixin:
+    """Detail pages of any node, scoped; no undo/cancel/revive pages."""
+
+    undo_path = None
+    cancel_path = None
+    revive_path = None
+    execute_path = None
+
+    @property
+    def index_path(self):
+        if self.index_view:
+            return path(
+                f"<int:process_pk>/{self.name}/<int:task_pk>/",
+                scoped_task_view(self, self.index_view),
+                name="index",
+            )
+
+    @property
+    def detail_path(self):
+        if self.detail_view:
+            return path(
+                f"<int:process_pk>/{self.name}/<int:task_pk>/detail/",
+                scoped_task_view(self, self.detail_view),
+                name="detail",
+            )
+
+    def can_view(self, user, task):
+        return self.flow_class.instance.has_view_permission(user, task.process.coerced)
+
+
+class Start(ScopedNodeMixin, flow.Start):
+    """Opening a new dossier (the start page itself needs no process scope)."""
+
+
+class Switch(ScopedNodeMixin, flow.Switch):
+    """A gateway: routes on a property of the project."""
+
+
+class Function(ScopedNodeMixin, flow.Function):
+    """A service call made by the flow itself."""
+
+
+class End(ScopedNodeMixin, flow.End):
+    """The dossier's path is over."""
+
+
+class View(ScopedNodeMixin, flow.View):
+    """A person's task on the dossier, taken by whoever :func:`permissions.may_take`
+    allows (unit people by object permission over the unit's subtree, Home Affairs
+    and the committee by role, the appraisal by the assigned appraiser) — never by
+    a global grant (STACK.md trap 2)."""
+
+    @property
+    def view_path(self):
+        return path(
+            f"<int:process_pk>/{self.name}/<int:task_pk>/execute/",
+            scoped_task_view(self, self.view, permission=self.can_execute, start=True),
+            name="execute",
+        )
+
+    @property
+    def assign_path(self):
+        if self.assign_view:
+            return path(
+                f"<int:process_pk>/{self.name}/<int:task_pk>/assign/",
+                scoped_task_view(self, self.assign_view, permission=self.can_assign),
+                name="assign",
+            )
+
+    @property
+    def unassign_path(self):
+        if self.unassign_view:
+            return path(
+                f"<int:process_pk>/{self.name}/<int:task_pk>/unassign/",
+                scoped_task_view(
+                    self, self.unassign_view, permission=self.can_unassign
+                ),
+                name="unassign",
+            )
+
+    @staticmethod
+    def _project(task):
+        # The permission callables get the base Process here, the proxy at task
+        # creation (STACK.md trap 4).
+        process = task.process
+        return getattr(process, "coerced", process).project
+
+    def can_assign(self, user, task):
+        if task.owner_id or task.status != STATUS.NEW:
+            return False
+        return permissions.may_take(user, self.name, self._project(task))
+
+    def can_execute(self, user, task):
+        return (
+            task.owner_id is not None
+            and task.owner_id == user.pk
+            and permissions.may_take(user, self.name, self._project(task))
+        )
+
+    def can_unassign(self, user, task):
+        return (
+            task.owner_id is not None
+            and task.owner_id == user.pk
+            and task.status == STATUS.ASSIGNED
+        )

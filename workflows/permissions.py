@@ -1,0 +1,148 @@
+"""Who may take which task of a job-position project.
+
+Decree 62/2020/NĐ-CP Art. 7 splits the procedure between the proposing unit (its
+personnel officer drafts, its head signs and submits) and the Department of Home
+Affairs (the one-stop desk receives, the division head assigns, an appraiser
+appraises, the director signs), and the Provincial People's Committee decides.
+
+Unit people act through guardian *object* permissions on a unit, covering its
+sub-units (``orgchart.act_for_unit`` drafts, ``orgchart.sign_for_unit`` signs);
+Home Affairs and the committee act by role (group). Separation of duties: a person
+holding either unit permission over the dossier's unit never takes a Home Affairs or
+committee task of that dossier, whatever their groups.
+
+Everything here reads the database at most once per person and permission (the
+granted unit paths and group names are cached on the user object, which lives for
+one request).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from guardian.shortcuts import get_objects_for_user
+
+from orgchart.models import Unit
+from orgchart.permissions import Role
+
+ACT_FOR_UNIT = "orgchart.act_for_unit"
+SIGN_FOR_UNIT = "orgchart.sign_for_unit"
+UNIT_PERMISSIONS = (ACT_FOR_UNIT, SIGN_FOR_UNIT)
+
+#: Tasks of the proposing unit, by the unit permission they need.
+UNIT_TASKS: dict[str, str] = {
+    "draft": ACT_FOR_UNIT,
+    "revise": ACT_FOR_UNIT,
+    "submit": SIGN_FOR_UNIT,
+}
+
+#: Tasks of the Department of Home Affairs and the committee, by role.
+ROLE_TASKS: dict[str, str] = {
+    "receive": Role.RECEPTION,
+    "assign_appraiser": Role.DIVISION_HEAD,
+    "sign_report": Role.DIRECTOR,
+    "decide": Role.COMMITTEE,
+}
+
+#: Tasks only the appraiser assigned to the dossier performs.
+APPRAISER_TASKS = frozenset({"appraise"})
+
+
+def _cache(user) -> dict:
+    return user.__dict__.setdefault("_positionflow_scope_cache", {})
+
+
+def granted_unit_paths(user, perm: str) -> tuple[str, ...]:
+    """Tree paths of the units on which ``user`` holds the object permission
+    ``perm`` (global grants are ignored on purpose: per-unit rights are object
+    permissions only)."""
+    cache = _cache(user)
+    key = ("paths", perm)
+    if key not in cache:
+        if not user.is_authenticated or not user.is_active:
+            cache[key] = ()
+        else:
+            cache[key] = tuple(
+                get_objects_for_user(
+                    user,
+                    perm,
+                    klass=Unit,
+                    with_superuser=False,
+                    accept_global_perms=False,
+                ).values_list("path", flat=True)
+            )
+    return cache[key]
+
+
+def group_names(user) -> frozenset[str]:
+    cache = _cache(user)
+    if "groups" not in cache:
+        cache["groups"] = (
+            frozenset(user.groups.values_list("name", flat=True))
+            if user.is_authenticated and user.is_active
+            else frozenset()
+        )
+    return cache["groups"]
+
+
+def unit_filter(user, perm: str, *, prefix: str = "") -> Q:
+    """A filter for rows whose unit (reached through ``prefix``) lies in the
+    subtree of a unit where ``user`` holds ``perm``; matches nothing without one."""
+    condition = Q(pk__in=[])
+    for path in granted_unit_paths(user, perm):
+        condition |= Q(**{f"{prefix}path__startswith": path})
+    return condition
+
+
+def holds_unit_permission(user, perm: str, unit: Unit) -> bool:
+    """``user`` holds ``perm`` on ``unit`` or one of its ancestors."""
+    return any(unit.path.startswith(path) for path in granted_unit_paths(user, perm))
+
+
+def acts_for_unit(user, unit: Unit) -> bool:
+    """Drafts or signs for ``unit``: the person must not appraise or decide it."""
+    return any(holds_unit_permission(user, perm, unit) for perm in UNIT_PERMISSIONS)
+
+
+def party_user_ids(unit: Unit) -> set[int]:
+    """Ids of the people who draft or sign for ``unit`` (an object permission on
+    it or an ancestor, granted to them or to one of their groups): two queries."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    unit_ids = [str(pk) for pk in [*unit.ancestor_ids, unit.pk]]
+    grants = {
+        "content_type": ContentType.objects.get_for_model(Unit),
+        "object_pk__in": unit_ids,
+        "permission__codename__in": [perm.split(".")[1] for perm in UNIT_PERMISSIONS],
+    }
+    direct = UserObjectPermission.objects.filter(**grants).values("user_id")
+    through_groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
+    return set(
+        get_user_model()
+        .objects.filter(Q(pk__in=direct) | Q(groups__in=through_groups))
+        .values_list("pk", flat=True)
+    )
+
+
+def may_start(user) -> bool:
+    """A unit officer (act_for_unit somewhere) may open a new draft."""
+    return bool(granted_unit_paths(user, ACT_FOR_UNIT))
+
+
+def may_take(user, node_name: str, project) -> bool:
+    """May ``user`` take (assign to themselves) and perform the task ``node_name``
+    of ``project``?"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if node_name in UNIT_TASKS:
+        return holds_unit_permission(user, UNIT_TASKS[node_name], project.unit)
+    if node_name in ROLE_TASKS:
+        return ROLE_TASKS[node_name] in group_names(user) and not acts_for_unit(
+            user, project.unit
+        )
+    if node_name in APPRAISER_TASKS:
+        return project.assigned_appraiser_id == user.pk and not acts_for_unit(
+            user, project.unit
+        )
+    return False

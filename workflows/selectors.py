@@ -1,0 +1,148 @@
+"""Reads of the flow's processes and tasks, each person's scope applied here once.
+
+viewflow's own lists show every process to anyone holding the flow's global view
+permission, and its queue matches permissions on the exact object only (STACK.md
+trap 1). Here every list starts from the dossiers the person may see
+(``appraisal.selectors.projects.project_list_for_user``) and the queue adds who may
+*take* each task (``workflows.permissions``): unit people by object permission over
+the unit's subtree, Home Affairs and the committee by role, minus the dossiers of
+units the person drafts or signs for (separation of duties).
+
+Every list joins or prefetches what its page shows: the number of queries does not
+grow with the number of rows.
+"""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.prefetch import GenericPrefetch
+from django.db.models import Prefetch, Q, QuerySet
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Process, Task
+
+from appraisal.models import JobPositionProject
+from appraisal.selectors.projects import project_list_for_user
+
+from . import permissions
+from .models import JobPositionProjectProcess
+
+
+def _flow():
+    from .flows import JobPositionProjectFlow
+
+    return JobPositionProjectFlow
+
+
+def _projects_prefetch(lookup: str) -> GenericPrefetch:
+    return GenericPrefetch(
+        lookup,
+        [JobPositionProject.objects.select_related("unit", "assigned_appraiser")],
+    )
+
+
+def _visible_project_ids(user) -> QuerySet:
+    return project_list_for_user(user=user).order_by().values("pk")
+
+
+def process_list_for_user(*, user) -> QuerySet[JobPositionProjectProcess]:
+    """The job-position processes whose dossier ``user`` may see, newest first,
+    each with its project (and unit and appraiser) prefetched."""
+    return (
+        JobPositionProjectProcess.objects.filter(
+            flow_class=_flow(),
+            artifact_object_id__in=_visible_project_ids(user),
+        )
+        .prefetch_related(_projects_prefetch("artifact"))
+        .order_by("-created", "-pk")
+    )
+
+
+def process_get(*, user, pk: int) -> JobPositionProjectProcess:
+    """The process ``pk`` if ``user`` may see its dossier;
+    ``JobPositionProjectProcess.DoesNotExist`` otherwise."""
+    return process_list_for_user(user=user).get(pk=pk)
+
+
+def _tasks(user) -> QuerySet[Task]:
+    return (
+        Task.objects.filter(
+            process__flow_class=_flow(),
+            flow_task_type="HUMAN",
+            process__artifact_object_id__in=_visible_project_ids(user),
+        )
+        .select_related("process", "owner")
+        .prefetch_related(_projects_prefetch("process__artifact"))
+    )
+
+
+def task_list_inbox(*, user) -> QuerySet[Task]:
+    """Tasks assigned to ``user`` and waiting for them, oldest first."""
+    return _tasks(user).filter(owner=user, status=STATUS.ASSIGNED).order_by("created")
+
+
+def _queue_filter(user) -> Q:
+    flow_class = _flow()
+    condition = Q(pk__in=[])
+    for node_name, perm in permissions.UNIT_TASKS.items():
+        units = permissions.unit_filter(user, perm, prefix="unit__")
+        projects = JobPositionProject.objects.filter(units).order_by().values("pk")
+        condition |= Q(
+            flow_task=flow_class.instance.node(node_name),
+            process__artifact_object_id__in=projects,
+        )
+    groups = permissions.group_names(user)
+    role_nodes = [
+        flow_class.instance.node(node_name)
+        for node_name, role in permissions.ROLE_TASKS.items()
+        if role in groups
+    ]
+    if role_nodes:
+        party = permissions.unit_filter(
+            user, permissions.ACT_FOR_UNIT, prefix="unit__"
+        ) | permissions.unit_filter(user, permissions.SIGN_FOR_UNIT, prefix="unit__")
+        own = JobPositionProject.objects.filter(party).order_by().values("pk")
+        condition |= Q(flow_task__in=role_nodes) & ~Q(
+            process__artifact_object_id__in=own
+        )
+    condition |= Q(
+        flow_task=flow_class.instance.node("appraise"),
+        process__artifact_object_id__in=JobPositionProject.objects.filter(
+            assigned_appraiser=user
+        ).values("pk"),
+    )
+    return condition
+
+
+def task_list_queue(*, user) -> QuerySet[Task]:
+    """Tasks nobody has taken yet that ``user`` may take, oldest first."""
+    if not user.is_authenticated or not user.is_active:
+        return Task.objects.none()
+    return (
+        _tasks(user)
+        .filter(status=STATUS.NEW)
+        .filter(_queue_filter(user))
+        .order_by("created")
+    )
+
+
+def task_list_archive(*, user) -> QuerySet[Task]:
+    """Tasks ``user`` completed, newest first."""
+    return (
+        _tasks(user)
+        .filter(owner=user, finished__isnull=False)
+        .order_by("-finished", "-pk")
+    )
+
+
+def task_list_for_process(*, process: Process) -> QuerySet[Task]:
+    """Every task of one process, in the order they were created, with owners."""
+    return (
+        Task.objects.filter(process=process)
+        .select_related("owner")
+        .prefetch_related(Prefetch("previous", queryset=Task.objects.only("pk")))
+        .order_by("created", "pk")
+    )
+
+
+def task_list_all_for_user(*, user) -> QuerySet[Task]:
+    """Every task of the dossiers ``user`` may see (the flow's task list)."""
+    return _tasks(user).order_by("-created", "-pk")

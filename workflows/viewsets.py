@@ -1,0 +1,80 @@
+"""The job-position project flow as an application of the Material site, with
+every list and page answering exactly a person's scope (STACK.md trap 1).
+
+viewflow's defaults list every process and task of the flow to anyone allowed into
+it; here the dashboard and the process list show the dossiers of
+``project_list_for_user``, the inbox, queue, archive and task list go through
+``workflows.selectors``, the dossier page and the process chart answer 404 outside
+the scope, and the bulk assign/unassign and process cancel pages are not offered.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from viewflow.workflow.flow import views as flow_views
+from viewflow.workflow.flow.viewset import FlowAppViewset
+
+from . import selectors, views
+from .flows import JobPositionProjectFlow
+
+
+class ProjectChartView(flow_views.FlowChartView):
+    """The flow chart, for every signed-in person; a process's own chart only for
+    people who may see its dossier."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if "process_pk" in kwargs:
+            try:
+                selectors.process_get(user=request.user, pk=kwargs["process_pk"])
+            except selectors.JobPositionProjectProcess.DoesNotExist as exc:
+                raise Http404(_("No such dossier.")) from exc
+        return super().dispatch(request, *args, **kwargs)
+
+
+class JobPositionProjectViewset(FlowAppViewset):
+    """Job-position projects in the site menu: dossiers, inbox, queue, archive."""
+
+    icon = "work_outline"
+
+    dashboard_view_class = views.ProjectProcessListView
+    process_list_view_class = views.ProjectProcessListView
+    process_detail_view_class = views.ProjectDetailView
+    task_list_view_class = views.ProjectTaskListView
+    inbox_view_class = views.ProjectInboxView
+    queue_view_class = views.ProjectQueueView
+    archive_view_class = views.ProjectArchiveView
+    chart_view_class = ProjectChartView
+
+    process_cancel_path = None
+    tasks_assign_path = None
+    tasks_unassign_path = None
+
+    def __init__(self, **kwargs):
+        super().__init__(JobPositionProjectFlow, **kwargs)
+
+    @property
+    def attachment_path(self):
+        return path(
+            "<int:process_pk>/attachments/<int:attachment_pk>/",
+            views.AttachmentDownloadView.as_view(),
+            name="attachment",
+        )
+
+    def has_view_permission(self, user, obj=None):
+        # Anonymous visitors still reach the views, which send them to log in;
+        # every page filters to the person's scope itself.
+        return True
+
+    def get_context_data(self, request):
+        if not request.user.is_authenticated:
+            none = selectors.Task.objects.none()
+            return {"user_inbox": none, "user_queue": none}
+        return {
+            "user_inbox": selectors.task_list_inbox(user=request.user),
+            "user_queue": selectors.task_list_queue(user=request.user),
+        }
