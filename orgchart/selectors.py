@@ -267,6 +267,9 @@ def unit_get_page(*, user, pk: int, as_of: datetime.date) -> UnitPage:
     visible_ids = set(
         unit_list_visible(user=user).filter(pk__in=related).values_list("pk", flat=True)
     )
+    rollup = unit_get_rollup(unit=unit, as_of=as_of)
+    # Scope covers whole subtrees: the sub-units of a visible unit are visible.
+    visible_ids.update(child.pk for child in rollup["children"])
     return UnitPage(
         unit=unit,
         as_of=as_of,
@@ -275,7 +278,7 @@ def unit_get_page(*, user, pk: int, as_of: datetime.date) -> UnitPage:
         successors=successors,
         visible_ids=visible_ids,
         establishment=unit_get_establishment(unit=unit, as_of=as_of),
-        rollup=unit_get_rollup(unit=unit, as_of=as_of),
+        rollup=rollup,
         history=list(unit_list_history(unit=unit)),
     )
 

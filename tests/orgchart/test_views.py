@@ -119,6 +119,13 @@ def test_officer_of_unit_a_opens_a_and_its_sub_units(client, officer_a, two_unit
     assert export["Content-Type"] == XLSX
 
 
+def test_officer_unit_page_links_its_sub_units(client, officer_a, two_units):
+    client.force_login(officer_a)
+    html = client.get(unit_url(two_units["a"])).content.decode()
+    assert f'href="{unit_url(two_units["a1"])}"' in html
+    assert unit_url(two_units["province"]) not in html
+
+
 @pytest.mark.parametrize("key", ["b", "b1", "province"])
 def test_officer_of_other_unit_gets_404(client, officer_a, two_units, key):
     client.force_login(officer_a)
