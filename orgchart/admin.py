@@ -9,16 +9,18 @@ only change the admin offers is importing new positions from a decision.
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
 from import_export.forms import ExportForm, ImportForm
 
 from . import services
-from .imports import IMPORT_FORMATS, ImportFileError
+from .imports import IMPORT_FORMATS, ImportFileError, UploadCache
 from .models import (
     CatalogueEntry,
     JobPosition,
@@ -85,7 +87,27 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
     import_form_class = CheckedImportForm
     export_form_class = ExportForm
     import_template_name = "admin/orgchart/import.html"
+    tmp_storage_class = UploadCache
     to_encoding = "utf-8-sig"
+
+    def get_import_context_data(self, **kwargs):
+        context = super().get_import_context_data(**kwargs)
+        context["required_columns"] = self.resource_classes[0].required_columns
+        return context
+
+    def process_import(self, request, **kwargs):
+        """ "Confirm import": the file is read again from the shared cache; if it
+        has gone, say so and go back to the upload form (nothing is written)."""
+        try:
+            return super().process_import(request, **kwargs)
+        except ImportFileError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(
+                reverse(
+                    "admin:{}_{}_import".format(*self.get_model_info()),
+                    current_app=self.admin_site.name,
+                )
+            )
 
     def process_result(self, result, request):
         """After "Confirm import": if the data changed since the preview and a row

@@ -23,6 +23,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import Format
 from import_export.results import Result
+from import_export.tmp_storages import CacheStorage
 from import_export.widgets import Widget
 
 #: Accepted ways of writing a date: ISO, then the Vietnamese day/month/year.
@@ -204,6 +205,28 @@ class CSVFormat(_ReadFormat):
 
 #: The import formats offered in the admin, in the order of the form's choices.
 IMPORT_FORMATS = [CSVFormat, XLSXFormat]
+
+
+class UploadCache(CacheStorage):
+    """The uploaded file between the preview and the confirmation.
+
+    Kept in the shared cache (Redis in production) rather than in a temporary
+    folder, so that the confirmation may be served by any application process on
+    any host; the preview and the confirmation are two requests.
+    """
+
+    CACHE_LIFETIME = 3600
+
+    def read(self):
+        data = super().read()
+        if data is None:
+            raise ImportFileError(
+                _(
+                    "The uploaded file is no longer available (it is kept for one "
+                    "hour). Upload it again."
+                )
+            )
+        return data
 
 
 # ------------------------------------------------------------------------- widgets
@@ -466,11 +489,27 @@ class UnitCodeWidget(CodeWidget):
     """A unit by its code. A code can come back after its unit closed, so the unit
     meant is the one in force on the row's ``valid_from`` (else the open one).
 
-    Not cached: units of the same file (parents above their sub-units) must be found.
+    ``cached``: remember the units of each code for the whole import (a file of
+    positions); not for a file of units, whose rows open parents of later rows.
     """
 
+    def __init__(self, model, *, unknown_message, cached: bool = False):
+        super().__init__(model, unknown_message=unknown_message)
+        self.cached = cached
+
+    def units(self, code: str) -> list:
+        if not self.cached:
+            return list(self.model.objects.filter(code=code).order_by("-valid_from"))
+        if self._cache is None:
+            self._cache = {}
+        if code not in self._cache:
+            self._cache[code] = list(
+                self.model.objects.filter(code=code).order_by("-valid_from")
+            )
+        return self._cache[code]
+
     def lookup(self, code: str, row):
-        units = list(self.model.objects.filter(code=code).order_by("-valid_from"))
+        units = self.units(code)
         if not units:
             return None
         try:

@@ -89,6 +89,10 @@ class ReferenceResource(resources.ModelResource):
     constraint_messages: dict = {}
     #: Model fields that the import never sets (full_clean must not ask for them).
     clean_exclude: tuple[str, ...] = ()
+    #: True when rows are written through a service that validates the record
+    #: itself (``full_clean``): the import then validates only rows whose cells
+    #: already failed, to list the model's complaints alongside.
+    service_validates = False
     duplicate_message = _(
         "code %(code)s appears more than once in the file (also on line %(line)s)."
     )
@@ -293,6 +297,8 @@ class ReferenceResource(resources.ModelResource):
         constraints), all reported together."""
         errors = {k: list(v) for k, v in (import_validation_errors or {}).items()}
         self.check_instance(instance, errors)
+        if self.service_validates and not errors:
+            return
         try:
             instance.full_clean(
                 exclude=[*errors, *self.clean_exclude], validate_unique=validate_unique
@@ -496,6 +502,7 @@ class UnitResource(ReferenceResource):
 
     required_columns = ("code", "name", "kind", "level", "parent_code", "valid_from")
     clean_exclude = ("path", "depth")
+    service_validates = True
     duplicate_message = _(
         "code %(code)s appears more than once in the file for the same period "
         "(also on line %(line)s)."
@@ -653,7 +660,9 @@ class JobPositionResource(ReferenceResource):
     unit_code = _column(
         "unit_code",
         "unit",
-        UnitCodeWidget(Unit, unknown_message=_("unknown unit code %(code)s.")),
+        UnitCodeWidget(
+            Unit, unknown_message=_("unknown unit code %(code)s."), cached=True
+        ),
     )
     name = _column("name")
     category_code = _column(
@@ -699,6 +708,7 @@ class JobPositionResource(ReferenceResource):
     constraint_messages = {
         "position_headcount_gte_1": _("the approved headcount must be at least 1."),
     }
+    service_validates = True
 
     class Meta(ReferenceResource.Meta):
         model = JobPosition
@@ -774,6 +784,7 @@ class JobPositionResource(ReferenceResource):
                     rank_id=instance.rank_id,
                     valid_from=instance.valid_from,
                 )
+                .order_by("pk")
                 .values_list("pk", flat=True)
                 .first()
             )

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -892,7 +893,11 @@ def test_admin_imports_units_after_a_preview_that_writes_nothing(
             ["SC-P1-T1", "Tổ 1", "division", "province", "SC-P1", "2025-07-01"],
         ]
     )
-    assert staff_client.get(admin_url(Unit, "import")).status_code == 200
+    form_page = staff_client.get(admin_url(Unit, "import"))
+    assert form_page.status_code == 200
+    assert "<code>code, name, kind, level, parent_code, valid_from</code>" in page_text(
+        form_page
+    )
 
     preview = upload(staff_client, Unit, data, XLSX)
 
@@ -1019,6 +1024,22 @@ def test_confirming_a_file_that_became_invalid_writes_nothing(staff_client, prov
     assert 'Line 3: unit SA already has the position "Kế toán"' in page_text(
         response
     ).replace("&quot;", '"')
+
+
+def test_confirming_after_the_upload_expired_asks_for_it_again(staff_client, province):
+    data = xlsx_file([POSITION_HEADER, position_row(name="Văn thư")])
+    preview = upload(staff_client, JobPosition, data, XLSX)
+    cache.clear()
+
+    response = confirm(staff_client, JobPosition, preview)
+
+    assert response.status_code == 302
+    assert response["Location"] == admin_url(JobPosition, "import")
+    assert [str(m) for m in response.wsgi_request._messages] == [
+        "The uploaded file is no longer available (it is kept for one hour). "
+        "Upload it again."
+    ]
+    assert JobPosition.objects.count() == 0
 
 
 def test_establishment_admin_is_read_only_except_import(staff_client, province):
