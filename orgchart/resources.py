@@ -580,18 +580,17 @@ class UnitResource(ReferenceResource):
 
     def check_row(self, instance, row, line, errors):
         """The same code twice in the file for overlapping periods."""
-        if not instance.code or {"code", "valid_from", "valid_to"} & set(errors):
-            return {}
         start, end = instance.valid_from, instance.valid_to
+        if (
+            not instance.code
+            or start is None
+            or {"code", "valid_from", "valid_to"} & set(errors)
+        ):
+            return {}
         seen = self._seen.setdefault(instance.code, [])
         for other_line, other_start, other_end in seen:
-            if (
-                start is None
-                or other_start is None
-                or (
-                    (end is None or other_start <= end)
-                    and (other_end is None or start <= other_end)
-                )
+            if (end is None or other_start <= end) and (
+                other_end is None or start <= other_end
             ):
                 return {
                     "code": ValidationError(
