@@ -36,7 +36,7 @@ def unit_list_tree_rolled_up(
         qs = qs.filter(scope)
     units = list(
         qs.annotate(
-            headcount=selectors._headcount_subquery(as_of, subtree=False)
+            headcount=selectors._headcount_subquery(as_of)
         ).order_by("path")
     )
     by_id = {unit.pk: unit for unit in units}

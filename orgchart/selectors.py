@@ -74,19 +74,60 @@ def unit_get(*, user, pk: int) -> Unit:
     return unit_list_visible(user=user).select_related("parent").get(pk=pk)
 
 
-def _headcount_subquery(as_of: datetime.date, *, subtree: bool):
-    positions = JobPosition.objects.active_on(as_of)
-    if subtree:
-        positions = positions.filter(unit__path__startswith=OuterRef("path"))
-    else:
-        positions = positions.filter(unit=OuterRef("pk"))
+def _headcount_subquery(as_of: datetime.date):
+    """Each unit's own approved posts on ``as_of`` (an equality join: indexed)."""
     # SUM as a plain function, not an aggregate: no GROUP BY, one row per outer unit.
     total = (
-        positions.order_by()
+        JobPosition.objects.active_on(as_of)
+        .filter(unit=OuterRef("pk"))
+        .order_by()
         .annotate(total=Func(F("headcount"), function="SUM"))
         .values("total")
     )
     return Coalesce(Subquery(total, output_field=IntegerField()), 0)
+
+
+def _headcount_by_path(paths, as_of: datetime.date) -> dict[str, int]:
+    """Approved posts on ``as_of`` per unit path, over the subtrees of ``paths``:
+    one grouped query whose prefix filters are constants (index-served)."""
+    roots: list[str] = []
+    for path in sorted(set(paths)):
+        if not roots or not path.startswith(roots[-1]):
+            roots.append(path)
+    if not roots:
+        return {}
+    within = Q()
+    for path in roots:
+        within |= Q(unit__path__startswith=path)
+    return dict(
+        JobPosition.objects.active_on(as_of)
+        .filter(within)
+        .order_by()
+        .values("unit__path")
+        .annotate(total=Sum("headcount"))
+        .values_list("unit__path", "total")
+    )
+
+
+def unit_set_subtree_headcount(*, units: list[Unit], as_of: datetime.date) -> None:
+    """Set ``subtree_headcount`` (approved posts on ``as_of`` in the unit and all
+    below it) on each of ``units``, in one query whatever their number.
+
+    Summing along the materialised path in Python, rather than a correlated
+    ``path LIKE outer.path || '%'`` per unit, keeps the cost proportional to the
+    subtrees shown: such a pattern is unknown when the plan is made, so no index
+    serves it and PostgreSQL scans every unit of the country once per row (see
+    bench/README.md)."""
+    by_path = {unit.path: unit for unit in units}
+    for unit in units:
+        unit.subtree_headcount = 0
+    for path, total in _headcount_by_path(by_path, as_of).items():
+        prefix = "/"
+        for part in path.strip("/").split("/"):
+            prefix = f"{prefix}{part}/"
+            unit = by_path.get(prefix)
+            if unit is not None:
+                unit.subtree_headcount += total
 
 
 def unit_list_tree(
@@ -94,20 +135,18 @@ def unit_list_tree(
 ) -> list[Unit]:
     """The units ``user`` may see that are in force on ``as_of``, in tree order
     (each unit right after its parent), each annotated with ``headcount`` (its own
-    approved posts on that date) and ``subtree_headcount``. One query whatever the
-    size of the tree: the materialised path gives both the order and the subtree."""
+    approved posts on that date) and ``subtree_headcount``. Two queries whatever
+    the size of the tree: the materialised path gives both the order and the
+    subtree."""
     qs = Unit.objects.active_on(as_of)
     if root is not None:
         qs = qs.subtree_of(root)
     scope = unit_scope_filter(user)
     if scope is not None:
         qs = qs.filter(scope)
-    return list(
-        qs.annotate(
-            headcount=_headcount_subquery(as_of, subtree=False),
-            subtree_headcount=_headcount_subquery(as_of, subtree=True),
-        ).order_by("path")
-    )
+    units = list(qs.annotate(headcount=_headcount_subquery(as_of)).order_by("path"))
+    unit_set_subtree_headcount(units=units, as_of=as_of)
+    return units
 
 
 @dataclass
@@ -161,23 +200,28 @@ def unit_get_establishment(*, unit: Unit, as_of: datetime.date) -> Establishment
 
 def unit_get_rollup(*, unit: Unit, as_of: datetime.date) -> dict:
     """Head-count roll-up over the subtree of ``unit`` on ``as_of``: the total and
-    the share of each direct sub-unit (two queries)."""
-    totals = (
+    the share of each direct sub-unit (two queries: the sub-units, and the posts of
+    the subtree grouped by unit)."""
+    children = list(Unit.objects.active_on(as_of).filter(parent=unit).order_by("path"))
+    by_child = {f"{child.path}": child for child in children}
+    for child in children:
+        child.subtree_headcount = 0
+    per_path = (
         JobPosition.objects.active_on(as_of)
         .filter(unit__path__startswith=unit.path)
-        .aggregate(headcount=Sum("headcount"), positions=Count("pk"))
+        .order_by()
+        .values("unit__path")
+        .annotate(headcount=Sum("headcount"), positions=Count("pk"))
     )
-    children = list(
-        Unit.objects.active_on(as_of)
-        .filter(parent=unit)
-        .annotate(subtree_headcount=_headcount_subquery(as_of, subtree=True))
-        .order_by("path")
-    )
-    return {
-        "headcount": totals["headcount"] or 0,
-        "positions": totals["positions"],
-        "children": children,
-    }
+    headcount = positions = 0
+    for row in per_path:
+        headcount += row["headcount"]
+        positions += row["positions"]
+        child_id = row["unit__path"][len(unit.path) :].split("/", 1)[0]
+        child = by_child.get(f"{unit.path}{child_id}/")
+        if child is not None:
+            child.subtree_headcount += row["headcount"]
+    return {"headcount": headcount, "positions": positions, "children": children}
 
 
 def unit_list_history(*, unit: Unit) -> QuerySet[JobPosition]:
@@ -200,10 +244,10 @@ def unit_list_chart(
     search: str = "",
 ) -> QuerySet[Unit]:
     """The org-chart browser's rows: like :func:`unit_list_tree` (units in force on
-    ``as_of`` that ``user`` may see, in tree order, with ``headcount`` and
-    ``subtree_headcount``) but lazy, so a page of it costs one query for the rows
-    and one for the count whatever the size of the province, and searchable by
-    name, short name, code or official administrative code."""
+    ``as_of`` that ``user`` may see, in tree order, with ``headcount``) but lazy, so
+    a page of it costs one query for the rows and one for the count whatever the
+    size of the province, and searchable by name, short name, code or official
+    administrative code. Call :func:`unit_set_subtree_headcount` on the page."""
     qs = Unit.objects.active_on(as_of)
     if root is not None:
         qs = qs.subtree_of(root)
@@ -220,10 +264,7 @@ def unit_list_chart(
         )
     return (
         qs.select_related("parent")
-        .annotate(
-            headcount=_headcount_subquery(as_of, subtree=False),
-            subtree_headcount=_headcount_subquery(as_of, subtree=True),
-        )
+        .annotate(headcount=_headcount_subquery(as_of))
         .order_by("path")
     )
 

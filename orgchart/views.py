@@ -55,6 +55,7 @@ class UnitChartView(LoginRequiredMixin, TemplateView):
         # shallowest unit when everything fits on one page (a unit officer's
         # scope starts below the province), else the province itself.
         rows = list(page.object_list)
+        selectors.unit_set_subtree_headcount(units=rows, as_of=form.date)
         if root is not None:
             base_depth = root.depth
         elif rows and not page.has_other_pages():

@@ -38,7 +38,8 @@ def test_tree_as_of_date_costs_a_fixed_number_of_queries(
 ):
     root = _province(*size)
     observer = make_user("observer")
-    with django_assert_max_num_queries(3):
+    # Two for the person's permissions, one for the units, one for the posts.
+    with django_assert_max_num_queries(4):
         tree = selectors.unit_list_tree(user=observer, as_of=JAN, root=root)
     departments, divisions, per_unit = size
     assert len(tree) == 1 + departments * (1 + divisions)
