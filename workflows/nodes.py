@@ -29,11 +29,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import STATUS, flow
 from viewflow.workflow.exceptions import FlowLockFailed
+from viewflow.workflow.flow.utils import wrap_start_view
 
 from . import permissions
 
@@ -61,8 +62,13 @@ def get_task_in_scope(node, user, process_pk: int, task_pk: int):
 
 
 def refuse(request, node, task):
-    """Answer a person who may see the dossier but cannot act on ``task``: a clear
-    message when someone else finished or took it, 403 otherwise."""
+    """Answer a person who may see the dossier but cannot act on ``task`` now.
+
+    Someone else finished it or holds it: back to the dossier with a message saying
+    so (a double click, a stale page, two people on one task). The person could act
+    but has not taken the task yet, or already holds it: on to the right page.
+    Anyone else: 403.
+    """
     back = HttpResponseRedirect(dossier_url(node.flow_class, task.process_id))
     if task.status in FINISHED or task.finished is not None:
         if task.owner_id and task.owner_id != request.user.pk:
@@ -75,7 +81,9 @@ def refuse(request, node, task):
                 % {
                     "person": _person(task.owner),
                     "task": task.title,
-                    "when": formats.date_format(task.finished, "SHORT_DATETIME_FORMAT")
+                    "when": formats.date_format(
+                        timezone.localtime(task.finished), "SHORT_DATETIME_FORMAT"
+                    )
                     if task.finished
                     else "",
                 },
@@ -88,18 +96,20 @@ def refuse(request, node, task):
             )
         return back
     project = task.process.coerced.project
-    if (
-        task.owner_id
-        and task.owner_id != request.user.pk
-        and permissions.may_take(request.user, node.name, project)
-    ):
+    if not permissions.may_take(request.user, node.name, project):
+        raise PermissionDenied(_("You may not act on this task."))
+    if task.owner_id == request.user.pk:
+        return HttpResponseRedirect(
+            node.reverse("execute", args=[task.process_id, task.pk])
+        )
+    if task.owner_id:
         messages.warning(
             request,
             _("%(person)s has already taken the task “%(task)s”. Nothing was changed.")
             % {"person": _person(task.owner), "task": task.title},
         )
         return back
-    raise PermissionDenied(_("You may not act on this task."))
+    return HttpResponseRedirect(node.reverse("assign", args=[task.process_id, task.pk]))
 
 
 def _person(user) -> str:
@@ -180,7 +190,20 @@ class ScopedNodeMixin:
 
 
 class Start(ScopedNodeMixin, flow.Start):
-    """Opening a new dossier (the start page itself needs no process scope)."""
+    """Opening a new dossier (the start page itself needs no process scope; an
+    anonymous visitor is sent to log in rather than refused)."""
+
+    @property
+    def start_view_path(self):
+        wrapped = wrap_start_view(self, self.start_view)
+
+        def view(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            return wrapped(request, *args, **kwargs)
+
+        update_wrapper(view, wrapped)
+        return path(f"{self.name}/", view, name="execute")
 
 
 class Switch(ScopedNodeMixin, flow.Switch):

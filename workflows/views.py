@@ -724,7 +724,7 @@ def _due_cell(project) -> str:
     return format_html(
         '<span class="pf-deadline pf-deadline--{}">{} · {}</span>',
         state,
-        date_format(project.due_on, "SHORT_DATE_FORMAT"),
+        date_format(project.due_on, "d/m/Y"),
         state.label,
     )
 
