@@ -210,3 +210,35 @@ def unit_bulk_create(*, units: list[Unit]) -> list[Unit]:
         unit.path, unit.depth = _path_for(unit)
     Unit.objects.bulk_update(created, ["path", "depth"], batch_size=500)
     return created
+
+
+@transaction.atomic
+def position_close(*, position: JobPosition, last_day: datetime.date) -> JobPosition:
+    """End a job position of the establishment: ``last_day`` is its last day in force
+    (the day before the effective date of the decision that ends or replaces it).
+
+    Positions are closed, never edited or deleted, so the establishment as of any
+    earlier date stays reproducible (Decree 62/2020/NĐ-CP Art. 7: only an approval
+    decision changes it). The caller records which decision closed it. Refused for a
+    position already closed or one that would end before it started.
+    """
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext_lazy as _
+
+    position = JobPosition.objects.select_for_update().get(pk=position.pk)
+    if position.valid_to is not None:
+        raise ValidationError(
+            _("Position %(name)s already ended on %(date)s."),
+            code="position_already_closed",
+            params={"name": position.name, "date": position.valid_to.isoformat()},
+        )
+    if last_day < position.valid_from:
+        raise ValidationError(
+            _("Position %(name)s cannot end before it started (%(date)s)."),
+            code="position_close_before_start",
+            params={"name": position.name, "date": position.valid_from.isoformat()},
+        )
+    position.valid_to = last_day
+    position.full_clean()
+    position.save(update_fields=["valid_to"])
+    return position

@@ -108,3 +108,62 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("secret-pass-123")
+
+
+# --- appraisal: job-position project dossiers -----------------------------------
+
+from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+
+from appraisal.models import JobPositionProject  # noqa: E402
+
+
+def pdf_upload(name: str = "to-trinh.pdf", size: int = 0) -> SimpleUploadedFile:
+    """A small real PDF (its signature and trailer), padded to ``size`` bytes."""
+    body = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    body += b"%" * max(0, size - len(body))
+    return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+def _zip_upload(name: str, members: dict[str, bytes], content_type: str):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for member, data in members.items():
+            archive.writestr(member, data)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=content_type)
+
+
+def docx_upload(name: str = "de-an.docx") -> SimpleUploadedFile:
+    """A minimal Word document (a zip with ``word/document.xml``)."""
+    return _zip_upload(
+        name,
+        {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"},
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+
+
+def odt_upload(name: str = "de-an.odt") -> SimpleUploadedFile:
+    """A minimal OpenDocument text (a zip whose ``mimetype`` says so)."""
+    return _zip_upload(
+        name,
+        {
+            "mimetype": b"application/vnd.oasis.opendocument.text",
+            "content.xml": b"<x/>",
+        },
+        "application/vnd.oasis.opendocument.text",
+    )
+
+
+class JobPositionProjectFactory(factory.django.DjangoModelFactory):
+    """A draft dossier row, written directly (for list and scope tests that need
+    many dossiers; to move one through its states use the services)."""
+
+    class Meta:
+        model = JobPositionProject
+
+    unit = factory.SubFactory(UnitFactory)
+    kind = JobPositionProject.Kind.FIRST
+    title = factory.Sequence(lambda n: f"Đề án vị trí việc làm {n}")
+    created_by = factory.SubFactory(UserFactory)

@@ -1,1 +1,2 @@
 """Writes of the appraisal app, one module per concern."""
+from .projects import *  # noqa: F403

@@ -1,0 +1,111 @@
+"""Admin of the appraisal app.
+
+Dossiers, their revisions, reports, decisions and the audit trail are legal records
+that change only through the services (``appraisal.services.projects``): here they
+are read-only. The configurable reference data of the appraisal (manual checklist
+criteria, leadership limits, payroll quotas) is edited here.
+"""
+
+from django.contrib import admin
+
+from . import admin_numbering  # noqa: F401  (registers the numbering admin)
+from .models import (
+    AuditEntry,
+    ChecklistCriterion,
+    Decision,
+    JobPositionProject,
+    LeadershipLimit,
+    UnitQuota,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewing only: records written by the services, never by hand."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(JobPositionProject)
+class JobPositionProjectAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "title",
+        "unit",
+        "kind",
+        "status",
+        "receipt_number",
+        "due_on",
+        "assigned_appraiser",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["title", "receipt_number", "unit__name", "unit__code"]
+    list_select_related = ["unit", "assigned_appraiser"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "number",
+        "project",
+        "outcome",
+        "date",
+        "effective_date",
+        "applied_at",
+    ]
+    list_filter = ["outcome"]
+    search_fields = ["number", "project__title"]
+    list_select_related = ["project"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """The append-only trail: no add, change or delete, not even for superusers."""
+
+    list_display = [
+        "created_at",
+        "project",
+        "actor",
+        "action",
+        "from_status",
+        "to_status",
+        "ip",
+    ]
+    list_filter = ["action"]
+    search_fields = ["project__title", "actor__username", "comment"]
+    list_select_related = ["project", "actor"]
+    date_hierarchy = "created_at"
+
+    def get_actions(self, request):
+        return {}
+
+
+@admin.register(ChecklistCriterion)
+class ChecklistCriterionAdmin(admin.ModelAdmin):
+    list_display = ["code", "label", "legal_basis", "order", "active"]
+    list_editable = ["order", "active"]
+    search_fields = ["code", "label"]
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Answered criteria stay for the record; deactivate them instead.
+        return obj is None or not obj.answers.exists()
+
+
+@admin.register(LeadershipLimit)
+class LeadershipLimitAdmin(admin.ModelAdmin):
+    list_display = ["unit_kind", "max_headcount", "legal_basis"]
+
+
+@admin.register(UnitQuota)
+class UnitQuotaAdmin(admin.ModelAdmin):
+    list_display = ["unit", "year", "headcount", "decision_number"]
+    list_filter = ["year"]
+    search_fields = ["unit__name", "unit__code", "decision_number"]
+    raw_id_fields = ["unit"]

@@ -1,0 +1,349 @@
+"""Reads of job-position projects, with each person's scope applied here, once.
+
+Who sees which dossier (PRODUCT.md, "Who uses it"; issue 3 §5):
+
+- a unit officer or unit head: every dossier, drafts included, of the units granted
+  to them as guardian object permissions (``orgchart.act_for_unit`` /
+  ``orgchart.sign_for_unit``) and of their sub-units;
+- an appraiser: the dossiers assigned to them;
+- reception, the division head, the director, the committee and observers: every
+  dossier that has been submitted at least once. A draft is the unit's own work
+  until its head signs it, so Home Affairs does not see it.
+
+Anything outside a person's scope is answered as missing (``DoesNotExist``), so that
+a page or a file of another unit is indistinguishable from one that does not exist.
+
+The helpers ``user_roles`` and ``user_acts_for_unit`` answer "may this person act"
+for the services, which check rights again whatever the caller did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import get_objects_for_user
+
+from orgchart.models import Unit
+from orgchart.permissions import Role
+from orgchart.selectors import unit_list_granted
+
+from ..models import (
+    Attachment,
+    AuditEntry,
+    Decision,
+    DecisionLine,
+    JobPositionProject,
+    ProjectLine,
+    Remark,
+    Revision,
+)
+
+__all__ = [
+    "FieldChange",
+    "LineChange",
+    "ProjectDiff",
+    "appraiser_list_eligible",
+    "attachment_get",
+    "project_attachments",
+    "project_audit",
+    "project_decision_latest",
+    "project_diff",
+    "project_get",
+    "project_lines",
+    "project_list_for_user",
+    "project_remarks",
+    "project_revisions",
+    "user_acts_for_unit",
+    "user_is_party_to_unit",
+    "user_roles",
+]
+
+#: Home Affairs and committee roles that see every submitted dossier.
+PROVINCE_WIDE_ROLES = frozenset(
+    {Role.RECEPTION, Role.DIVISION_HEAD, Role.DIRECTOR, Role.COMMITTEE, Role.OBSERVER}
+)
+
+ACT_FOR_UNIT = "orgchart.act_for_unit"
+SIGN_FOR_UNIT = "orgchart.sign_for_unit"
+
+
+def user_roles(user) -> frozenset[str]:
+    """The product roles (group names) ``user`` holds; none when inactive."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    return frozenset(user.groups.values_list("name", flat=True))
+
+
+def user_acts_for_unit(user, unit: Unit, perms: list[str] | str) -> bool:
+    """Whether ``user`` holds one of ``perms`` as an object permission on ``unit`` or
+    on one of its ancestors (a grant covers the subtree). Global grants and the
+    superuser flag do not count: per-unit rights are object permissions only."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    perms = [perms] if isinstance(perms, str) else list(perms)
+    ids = [*unit.ancestor_ids, unit.pk]
+    return get_objects_for_user(
+        user,
+        perms,
+        klass=Unit.objects.filter(pk__in=ids),
+        any_perm=True,
+        with_superuser=False,
+        accept_global_perms=False,
+    ).exists()
+
+
+def user_is_party_to_unit(user, unit: Unit) -> bool:
+    """Whether ``user`` drafts or signs for ``unit`` (separation of duties: such a
+    person may neither appraise nor decide the unit's dossiers)."""
+    return user_acts_for_unit(user, unit, [ACT_FOR_UNIT, SIGN_FOR_UNIT])
+
+
+def _scope(user) -> Q:
+    roles = user_roles(user)
+    if not roles and not (user.is_authenticated and user.is_active):
+        return Q(pk__in=[])
+    scope = Q(pk__in=[])
+    if roles & PROVINCE_WIDE_ROLES:
+        scope |= Q(current_revision__gte=1)
+    if Role.APPRAISER in roles:
+        scope |= Q(assigned_appraiser=user)
+    for path in unit_list_granted(user=user).values_list("path", flat=True):
+        scope |= Q(unit__path__startswith=path)
+    return scope
+
+
+def project_list_for_user(*, user) -> QuerySet[JobPositionProject]:
+    """The dossiers ``user`` may see, newest first, with unit and appraiser joined
+    (two queries to build the scope, one to list, whatever the number of rows)."""
+    if not user.is_authenticated or not user.is_active:
+        return JobPositionProject.objects.none()
+    return JobPositionProject.objects.filter(_scope(user)).select_related(
+        "unit", "assigned_appraiser", "created_by"
+    )
+
+
+def project_get(*, user, pk: int) -> JobPositionProject:
+    """The dossier ``pk`` if ``user`` may see it; ``JobPositionProject.DoesNotExist``
+    otherwise."""
+    return project_list_for_user(user=user).get(pk=pk)
+
+
+def project_lines(*, project: JobPositionProject) -> list[ProjectLine]:
+    """The current lines with everything a table shows (one query)."""
+    return list(
+        project.lines.select_related(
+            "position", "catalogue_entry", "category", "rank"
+        ).order_by("order", "pk")
+    )
+
+
+def project_attachments(*, project: JobPositionProject) -> QuerySet[Attachment]:
+    return project.attachments.select_related("uploaded_by").order_by("kind", "pk")
+
+
+def project_remarks(
+    *, project: JobPositionProject, open_only: bool = False
+) -> QuerySet[Remark]:
+    qs = project.remarks.select_related("author", "line")
+    return qs.filter(resolved=False) if open_only else qs
+
+
+def project_revisions(*, project: JobPositionProject) -> QuerySet[Revision]:
+    return project.revisions.select_related("submitted_by").order_by("number")
+
+
+def project_audit(*, project: JobPositionProject) -> QuerySet[AuditEntry]:
+    """The dossier's history, oldest first, with who acted."""
+    return AuditEntry.objects.filter(project=project).select_related("actor")
+
+
+def attachment_get(*, user, pk: int) -> Attachment:
+    """An attachment of a dossier ``user`` may see; ``Attachment.DoesNotExist``
+    otherwise (a file of another unit answers as missing)."""
+    return (
+        Attachment.objects.select_related("project")
+        .filter(project__in=project_list_for_user(user=user).values("pk"))
+        .get(pk=pk)
+    )
+
+
+def project_decision_latest(*, project: JobPositionProject) -> Decision | None:
+    """The committee's latest answer on the dossier, with its lines (two queries)."""
+    return (
+        project.decisions.select_related("signer")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=DecisionLine.objects.select_related(
+                    "position", "category", "rank", "created_position"
+                ),
+            )
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+# --- revision diff -------------------------------------------------------------
+
+#: The fields of a frozen line compared between revisions, with their labels.
+DIFF_FIELDS: list[tuple[str, Any]] = [
+    ("action", _("action")),
+    ("position", _("existing position")),
+    ("catalogue", _("catalogue entry")),
+    ("name", _("position name")),
+    ("category", _("category")),
+    ("rank", _("required rank")),
+    ("headcount", _("headcount")),
+    ("job_description", _("job description")),
+    ("competency_framework", _("competency framework")),
+]
+
+#: Project fields frozen in a revision and compared as well.
+DIFF_PROJECT_FIELDS: list[tuple[str, Any]] = [
+    ("title", _("title")),
+    ("kind", _("kind")),
+    ("legal_basis", _("legal basis")),
+    ("justification", _("justification")),
+]
+
+
+@dataclass
+class FieldChange:
+    field: str
+    label: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class LineChange:
+    key: str
+    before: dict
+    after: dict
+    fields: list[FieldChange]
+
+
+@dataclass
+class ProjectDiff:
+    """What changed from revision ``a`` to revision ``b``: lines added, removed and
+    changed (field by field, matched by their identity), and project fields."""
+
+    revision_a: int
+    revision_b: int
+    added: list[dict] = field(default_factory=list)
+    removed: list[dict] = field(default_factory=list)
+    changed: list[LineChange] = field(default_factory=list)
+    project_fields: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.added or self.removed or self.changed or self.project_fields)
+
+
+def _revision_number(value) -> int:
+    return value.number if isinstance(value, Revision) else int(value)
+
+
+def _line_value(line: dict, name: str):
+    if name == "position":
+        return line.get("position_name") if line.get("position_id") else None
+    if name == "catalogue":
+        return line.get("catalogue_code") or None
+    if name == "category":
+        return line.get("category_code") or None
+    if name == "rank":
+        return line.get("rank_code") or None
+    return line.get(name)
+
+
+def _line_identity(line: dict) -> str:
+    return line["key"]
+
+
+def project_diff(
+    *,
+    project: JobPositionProject,
+    revision_a: int | Revision,
+    revision_b: int | Revision,
+) -> ProjectDiff:
+    """Line-by-line changes between two revisions of ``project`` (one query).
+
+    Lines are matched by their identity (``key``), which survives edits, so a line
+    whose headcount changed shows as changed, not as removed and added.
+    Raises ``Revision.DoesNotExist`` if either revision is missing.
+    """
+    a, b = _revision_number(revision_a), _revision_number(revision_b)
+    snapshots = dict(
+        Revision.objects.filter(project=project, number__in=[a, b]).values_list(
+            "number", "snapshot"
+        )
+    )
+    if a not in snapshots or b not in snapshots:
+        raise Revision.DoesNotExist
+    before, after = snapshots[a], snapshots[b]
+    diff = ProjectDiff(revision_a=a, revision_b=b)
+    old_lines = {_line_identity(line): line for line in before.get("lines", [])}
+    new_lines = {_line_identity(line): line for line in after.get("lines", [])}
+    for key, line in new_lines.items():
+        if key not in old_lines:
+            diff.added.append(line)
+            continue
+        changes = [
+            FieldChange(
+                field=name,
+                label=str(label),
+                before=_line_value(old_lines[key], name),
+                after=_line_value(line, name),
+            )
+            for name, label in DIFF_FIELDS
+            if _line_value(old_lines[key], name) != _line_value(line, name)
+        ]
+        if changes:
+            diff.changed.append(
+                LineChange(key=key, before=old_lines[key], after=line, fields=changes)
+            )
+    diff.removed = [line for key, line in old_lines.items() if key not in new_lines]
+    old_project, new_project = before.get("project", {}), after.get("project", {})
+    diff.project_fields = [
+        FieldChange(
+            field=name,
+            label=str(label),
+            before=old_project.get(name),
+            after=new_project.get(name),
+        )
+        for name, label in DIFF_PROJECT_FIELDS
+        if old_project.get(name) != new_project.get(name)
+    ]
+    return diff
+
+
+def appraiser_list_eligible(*, project: JobPositionProject) -> QuerySet:
+    """Active appraisers who may be assigned to ``project``: none of them holds
+    ``act_for_unit`` or ``sign_for_unit`` on its unit or an ancestor, directly or
+    through a group (separation of duties). Three queries whatever the number of
+    people."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    unit = project.unit
+    unit_ids = [str(pk) for pk in [*unit.ancestor_ids, unit.pk]]
+    grants = {
+        "content_type": ContentType.objects.get_for_model(Unit),
+        "object_pk__in": unit_ids,
+        "permission__codename__in": ["act_for_unit", "sign_for_unit"],
+    }
+    party_users = UserObjectPermission.objects.filter(**grants).values("user_id")
+    party_groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=Role.APPRAISER)
+        .exclude(pk__in=party_users)
+        .exclude(groups__in=party_groups)
+        .order_by("username")
+        .distinct()
+    )
