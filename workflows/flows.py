@@ -47,10 +47,13 @@ class JobPositionProjectFlow(flow.Flow):
     """
 
     process_class = JobPositionProjectProcess
-    # One person acts on a dossier at a time: the process row is locked (NOWAIT,
-    # retried) for every POST; a failed lock is answered with a message, not a 500
-    # (workflows.nodes.scoped_task_view). SQLite serialises writers by itself.
-    lock_impl = lock.select_for_update_lock
+    # One person acts on a dossier at a time: every POST locks the process row
+    # (SELECT … FOR UPDATE NOWAIT, retried twice, at most ~2.4 s in all: a step
+    # takes well under a second, and a person should not wait longer to learn that
+    # someone else is on it). A failed lock is answered with a message, not a 500
+    # (workflows.nodes.scoped_task_view). SQLite ignores FOR UPDATE and serialises
+    # writers itself.
+    lock_impl = lock.SelectForUpdateLock(nowait=True, attempts=3)
 
     process_title = _("Job-position project")
     process_description = _(

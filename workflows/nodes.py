@@ -26,7 +26,7 @@ from functools import update_wrapper
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import OperationalError, connection, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from django.utils import formats, timezone
@@ -116,6 +116,14 @@ def _person(user) -> str:
     return user.get_full_name() or user.get_username()
 
 
+class SQLiteBusy(Exception):
+    """SQLite's "database is locked": another writer held the file too long."""
+
+
+def _sqlite_busy(exc: OperationalError) -> bool:
+    return connection.vendor == "sqlite" and "locked" in str(exc)
+
+
 def scoped_task_view(node, origin_view, *, permission=None, start=False):
     """Wrap a task page of ``node`` (see the module docstring); ``start`` starts
     the activation as viewflow's execute pages do."""
@@ -137,10 +145,15 @@ def scoped_task_view(node, origin_view, *, permission=None, start=False):
 
         try:
             if request.method == "POST":
-                with flow_class.lock(process_pk), transaction.atomic():
-                    return call()
+                try:
+                    with flow_class.lock(process_pk), transaction.atomic():
+                        return call()
+                except OperationalError as exc:
+                    if _sqlite_busy(exc):
+                        raise SQLiteBusy from exc
+                    raise
             return call()
-        except FlowLockFailed:
+        except (FlowLockFailed, SQLiteBusy):
             messages.warning(
                 request,
                 _(

@@ -14,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from viewflow.workflow import STATUS
 from viewflow.workflow.flow import views as flow_views
 from viewflow.workflow.flow.viewset import FlowAppViewset
 
@@ -64,6 +65,20 @@ class JobPositionProjectViewset(FlowAppViewset):
             views.AttachmentDownloadView.as_view(),
             name="attachment",
         )
+
+    def get_success_url(self, request):
+        """After taking a task, straight to its form; otherwise viewflow's way."""
+        activation = getattr(request, "activation", None)
+        if (
+            activation is not None
+            and activation.task.status == STATUS.ASSIGNED
+            and activation.task.owner_id == request.user.pk
+        ):
+            task = activation.task
+            return activation.flow_task.reverse(
+                "execute", args=[task.process_id, task.pk]
+            )
+        return super().get_success_url(request)
 
     def has_view_permission(self, user, obj=None):
         # Anonymous visitors still reach the views, which send them to log in;
