@@ -40,6 +40,13 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    """Uploaded files go to a throwaway directory."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
 def units(two_units):
     return two_units
@@ -258,6 +265,7 @@ __all__ = [
     "draft",
     "english",
     "fast_passwords",
+    "media",
     "people",
     "positions",
     "ref",
