@@ -93,52 +93,6 @@ def _flow_url_names() -> set[str]:
     return {name for name in names if name.startswith("jobpositionproject:")}
 
 
-@pytest.fixture
-def world(driver, people, make_user, units):
-    """Department A's dossiers waiting at every step, one approved and applied, and
-    one of department B."""
-    people["administrator"] = make_user("administrator", username="admin_user")
-    at = {}
-    at["draft"] = driver.start("officer", title="Chờ soạn")
-    at["submit"] = driver.start("officer", title="Chờ ký")
-    driver.attach_required("officer", at["submit"])
-    driver.draft("officer", at["submit"], [driver.add_line()])
-    at["receive"] = driver.to_reception(title="Chờ tiếp nhận")
-    driver.take("reception", driver.open_task(at["receive"]))
-    at["assign_appraiser"] = driver.to_reception(title="Chờ phân công")
-    response = driver.execute(
-        "reception", at["assign_appraiser"], "receive", {"decision": "accept"}
-    )
-    assert response.status_code == 302
-    at["appraise"] = driver.to_appraisal(title="Đang thẩm định")
-    at["revise"] = driver.to_appraisal(title="Chờ chỉnh sửa")
-    response = driver.execute(
-        "appraiser",
-        at["revise"],
-        "appraise",
-        {"action": "request_revision", "comment": "Chỉnh sửa mô tả"},
-    )
-    assert response.status_code == 302
-    at["sign_report"] = driver.to_director(title="Chờ giám đốc ký")
-    at["decide"] = driver.to_committee(title="Chờ UBND quyết định")
-    done = driver.to_committee(title="Đã phê duyệt")
-    response = driver.execute(
-        "committee",
-        done,
-        "decide",
-        {"outcome": "approved", "effective_date": "2099-01-01"},
-    )
-    assert response.status_code == 302
-    at["done"] = done
-    other = driver.start("officer_b", unit=units["b"], title="Hồ sơ Sở B")
-    driver.attach_required("officer_b", other)
-    driver.draft("officer_b", other, [driver.add_line()])
-    assert driver.execute("head_b", other, "submit", {}).status_code == 302
-    at["other_unit"] = other
-    driver.client.logout()
-    return at
-
-
 def _tasks_to_walk(process, world) -> list[Task]:
     """Every task of the approved dossier (one of each node, all finished) and the
     open task of every other one."""
