@@ -150,13 +150,16 @@ def _clean_ip(ip: str | None) -> str | None:
         return None
 
 
-def _lock(project: JobPositionProject) -> JobPositionProject:
-    """The project row, locked until the transaction ends (PostgreSQL; SQLite
-    serialises writers anyway)."""
+def _lock(project: JobPositionProject | int) -> JobPositionProject:
+    """The project row, locked until the transaction ends, so two people acting on
+    the same dossier at once are served one after the other (PostgreSQL: the row
+    lock; SQLite ignores ``FOR UPDATE`` but its transactions take the database's
+    write lock when they begin, see ``config.settings``)."""
+    pk = getattr(project, "pk", project)
     return (
         JobPositionProject.objects.select_for_update(of=("self",))
         .select_related("unit")
-        .get(pk=project.pk)
+        .get(pk=pk)
     )
 
 
@@ -822,7 +825,7 @@ def attachment_add(
 def attachment_remove(*, attachment: Attachment, actor, ip: str | None = None) -> None:
     """Remove a document the unit attached since its last submission; documents of
     a submitted revision stay in the record."""
-    locked = _lock(attachment.project)
+    locked = _lock(attachment.project_id)
     _require_unit_officer(actor, locked)
     _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
     attachment = Attachment.objects.get(pk=attachment.pk, project=locked)
@@ -1212,7 +1215,7 @@ def remark_add(
 @transaction.atomic
 def remark_resolve(*, remark: Remark, actor, ip: str | None = None) -> Remark:
     """The appraiser marks a remark as answered by the unit."""
-    locked = _lock(remark.project)
+    locked = _lock(remark.project_id)
     _require_appraiser(actor, locked)
     _require_status(locked, Status.UNDER_APPRAISAL)
     remark = Remark.objects.get(pk=remark.pk, project=locked)
@@ -1738,7 +1741,7 @@ def decision_apply(
         raise ValidationError(
             _("Only an approval changes the establishment."), code="not_approved"
         )
-    project = _lock(decision.project)
+    project = _lock(decision.project_id)
     _require_status(project, Status.APPROVED)
     last_day = decision.effective_date - datetime.timedelta(days=1)
     lines = list(
