@@ -28,22 +28,6 @@ from tests.factories import (
 from workflows.flows import JobPositionProjectFlow
 from workflows.models import JobPositionProjectProcess
 
-SITE_MIDDLEWARE = "viewflow.middleware.SiteMiddleware"
-
-
-@pytest.fixture(autouse=True)
-def _viewflow_site_middleware(settings):
-    """viewflow's Material pages need SiteMiddleware (it sets ``site``/``app`` on
-    the resolver match); until the project settings list it, add it here."""
-    if SITE_MIDDLEWARE not in settings.MIDDLEWARE:
-        middleware = list(settings.MIDDLEWARE)
-        index = middleware.index(
-            "django.contrib.auth.middleware.AuthenticationMiddleware"
-        )
-        middleware.insert(index + 1, SITE_MIDDLEWARE)
-        settings.MIDDLEWARE = middleware
-
-
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
