@@ -28,6 +28,7 @@ from tests.factories import (
 from workflows.flows import JobPositionProjectFlow
 from workflows.models import JobPositionProjectProcess
 
+
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
