@@ -169,18 +169,6 @@ def once(label: str, fn: Callable[[], object], baseline_ms: float, timeout: int)
     return result
 
 
-def _tree_figures(units) -> list[tuple]:
-    return [(u.pk, u.headcount, u.subtree_headcount) for u in units]
-
-
-def _rollup_figures(rollup: dict) -> tuple:
-    return (
-        rollup["headcount"],
-        rollup["positions"],
-        [(c.pk, c.subtree_headcount) for c in rollup["children"]],
-    )
-
-
 def explain(sql_text: str) -> list[str]:
     from django.db import connection
 
@@ -239,7 +227,6 @@ def main(argv: list[str] | None = None) -> None:
     from django.urls import reverse
     from guardian.shortcuts import assign_perm
 
-    from bench import proposals
     from bench.generate import AS_OF, generate, is_generated, province_pc_code
     from orgchart import selectors
     from orgchart.models import JobPosition, Unit
@@ -423,42 +410,6 @@ def main(argv: list[str] | None = None) -> None:
         lambda: selectors.unit_list_tree(user=admin, as_of=AS_OF),
         bench.baseline_ms,
         args.timeout,
-    )
-
-    print("\ne. proposed rewrites (bench/proposals.py; same query count)")
-    for size, pc in (("small", small_pc), ("large", large_pc)):
-        name = pc.short_name or pc.code
-        current = selectors.unit_list_tree(user=admin, as_of=AS_OF, root=pc)
-        proposed, _ = bench.report(
-            f"subtree({size}: {name}) proposed",
-            lambda pc=pc: proposals.unit_list_tree_rolled_up(
-                user=admin, as_of=AS_OF, root=pc
-            ),
-            rows=n_units,
-        )
-        same = _tree_figures(current) == _tree_figures(proposed)
-        print(f"    same units and head counts as the selector: {same}")
-    for size, pc in (("small", small_pc), ("large", large_pc)):
-        name = pc.short_name or pc.code
-        current = selectors.unit_get_rollup(unit=pc, as_of=AS_OF)
-        proposed, _ = bench.report(
-            f"rollup({size}: {name}) proposed",
-            lambda pc=pc: proposals.unit_get_rollup_grouped(unit=pc, as_of=AS_OF),
-            rows=lambda r: f"{r['positions']:,} positions, {r['headcount']:,} posts",
-        )
-        same = _rollup_figures(current) == _rollup_figures(proposed)
-        print(f"    same totals and sub-unit head counts as the selector: {same}")
-    bench.ratio(
-        "proposed subtree large/small",
-        f"subtree(large: {large_pc.short_name or large_pc.code}) proposed",
-        f"subtree(small: {small_pc.short_name or small_pc.code}) proposed",
-        sizes[large_pc.code] / sizes[small_pc.code],
-    )
-    bench.report(
-        "tree(all provinces) proposed",
-        lambda: proposals.unit_list_tree_rolled_up(user=admin, as_of=AS_OF),
-        rows=n_units,
-        repeat=3,
     )
 
     print("\nEXPLAIN ANALYZE")
