@@ -155,18 +155,43 @@ def _check_positions(
     )
 
 
-def _check_names(after: list[tuple[str, str, int]]) -> CheckResult:
+def _check_names(
+    active: list[JobPosition], after: list[tuple[str, str, int]]
+) -> CheckResult:
+    """A name the change makes appear more than once fails; a duplicate the
+    establishment already had (e.g. one position kept at two ranks) is only
+    reported."""
+    before: dict[str, int] = {}
+    for position in active:
+        key = _normalised(position.name)
+        before[key] = before.get(key, 0) + 1
     counts: dict[str, list[str]] = {}
     for name, _category, _headcount in after:
         counts.setdefault(_normalised(name), []).append(name)
-    duplicates = sorted(names[0] for names in counts.values() if len(names) > 1)
+    created = sorted(
+        names[0]
+        for key, names in counts.items()
+        if len(names) > 1 and len(names) > before.get(key, 0)
+    )
+    kept = sorted(
+        names[0]
+        for key, names in counts.items()
+        if len(names) > 1 and len(names) <= before.get(key, 0)
+    )
+    if created:
+        detail = str(_("Duplicated: %(names)s.") % {"names": ", ".join(created)})
+    else:
+        detail = str(_("The change creates no duplicate name."))
+    if kept:
+        detail += " " + str(
+            _("Already more than once before the change: %(names)s.")
+            % {"names": ", ".join(kept)}
+        )
     return CheckResult(
         code="unique_names",
         label=_("No duplicate position names in the unit after the change"),
-        passed=not duplicates,
-        detail=str(_("Duplicated: %(names)s.") % {"names": ", ".join(duplicates)})
-        if duplicates
-        else str(_("Every position name is unique.")),
+        passed=not created,
+        detail=detail,
     )
 
 
@@ -286,7 +311,7 @@ def checklist_compute(
     return [
         _check_ranks(lines, project.unit.kind),
         _check_positions(lines, project, {position.pk for position in active}),
-        _check_names(after),
+        _check_names(active, after),
         _check_leadership(after, project.unit.kind),
         _check_attachments(project),
         _check_headcount(

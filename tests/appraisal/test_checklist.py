@@ -1,6 +1,5 @@
 """The computed appraisal checks (issue 3 §4) as the appraiser sees them."""
 
-
 from appraisal.models import Attachment, LeadershipLimit, UnitQuota
 from appraisal.services import projects as svc
 from appraisal.services.checklist import checklist_compute
@@ -239,3 +238,34 @@ def test_headcount_above_the_years_quota_fails(draft, units):
     assert f"the quota for {year} is 4" in check.detail
     UnitQuota.objects.filter(unit=units["a"]).update(headcount=5)
     assert results(draft)["headcount_quota"].passed
+
+
+def test_a_duplicate_the_establishment_already_had_is_only_reported(
+    draft, people, ref, units
+):
+    """A position kept at two ranks under one name was approved like that; a
+    dossier that does not add a third is not failed for it."""
+    JobPositionFactory(
+        unit=units["a"],
+        name="Chuyên viên kế hoạch",
+        category=ref["specialised"],
+        rank=ref["principal"],
+        headcount=1,
+    )
+    save_lines(
+        draft,
+        people,
+        [
+            {
+                "action": "add",
+                "name": "Chuyên viên pháp chế",
+                "category": ref["specialised"],
+                "rank": ref["specialist"],
+                "headcount": 1,
+            }
+        ],
+    )
+    check = results(draft)
+    assert check["unique_names"].passed
+    assert "Already more than once before the change" in check["unique_names"].detail
+    assert "Chuyên viên kế hoạch" in check["unique_names"].detail
