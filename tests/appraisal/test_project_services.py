@@ -788,3 +788,46 @@ def test_audit_admin_offers_no_change_or_delete(draft, rf):
     assert not admin.has_change_permission(request, entry)
     assert not admin.has_delete_permission(request, entry)
     assert not admin.has_add_permission(request)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "jobpositionproject",
+        "decision",
+        "auditentry",
+        "checklistcriterion",
+        "leadershiplimit",
+        "unitquota",
+    ],
+)
+def test_admin_lists_of_the_dossier_records_open(draft, people, admin_client, model):
+    advance(draft, people, Status.APPLIED)
+    page = admin_client.get(f"/admin/appraisal/{model}/")
+    assert page.status_code == 200
+
+
+def test_the_dossier_admin_is_read_only(draft, admin_client):
+    page = admin_client.get(f"/admin/appraisal/jobpositionproject/{draft.pk}/change/")
+    assert page.status_code == 200
+    assert b'name="title"' not in page.content
+    admin_client.post(
+        f"/admin/appraisal/jobpositionproject/{draft.pk}/change/", {"title": "X"}
+    )
+    assert JobPositionProject.objects.get(pk=draft.pk).title != "X"
+
+
+def test_the_appraisers_lines_cannot_touch_another_units_position(
+    draft, people, units, ref
+):
+    from tests.factories import JobPositionFactory
+
+    foreign = JobPositionFactory(unit=units["b"], rank=ref["specialist"])
+    advance(draft, people, Status.UNDER_APPRAISAL)
+    with pytest.raises(ValidationError) as exc:
+        svc.report_save(
+            project=draft,
+            actor=people["appraiser"],
+            proposed_lines=[{"action": "end", "position": foreign.pk}],
+        )
+    assert "not a position of this unit" in exc.value.messages[0]
