@@ -448,9 +448,9 @@ def _line_defaults(line) -> None:
     entry = line.catalogue_entry if line.catalogue_entry_id else None
     if line.action == LineAction.CHANGE and position is not None:
         if not line.catalogue_entry_id and not line.name:
+            # Nothing said about the name: the position keeps its own.
             line.catalogue_entry = position.catalogue_entry
             entry = line.catalogue_entry
-        if not line.name and entry is None:
             line.name = position.name
         if not line.category_id:
             line.category = entry.category if entry else position.category

@@ -831,3 +831,29 @@ def test_the_appraisers_lines_cannot_touch_another_units_position(
             proposed_lines=[{"action": "end", "position": foreign.pk}],
         )
     assert "not a position of this unit" in exc.value.messages[0]
+
+
+def test_a_change_line_that_names_nothing_keeps_the_positions_own_name(
+    draft, people, units, ref
+):
+    from tests.factories import JobPositionFactory
+
+    chief = JobPositionFactory(
+        unit=units["a"],
+        catalogue_entry=ref["entry"],
+        name="Chuyên viên tổ chức bộ máy (chính)",
+        category=ref["specialised"],
+        rank=ref["principal"],
+        headcount=1,
+    )
+    (line,) = svc.project_lines_save(
+        project=draft,
+        actor=people["officer"],
+        lines=[{"action": "change", "position": chief, "headcount": 2}],
+    )
+    assert (line.display_name, line.catalogue_entry, line.rank, line.headcount) == (
+        "Chuyên viên tổ chức bộ máy (chính)",
+        ref["entry"],
+        ref["principal"],
+        2,
+    )
