@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import get_objects_for_user
@@ -61,6 +63,8 @@ __all__ = [
     "user_roles",
 ]
 
+AnyUser = AbstractBaseUser | AnonymousUser
+
 #: Home Affairs and committee roles that see every submitted dossier.
 PROVINCE_WIDE_ROLES = frozenset(
     {Role.RECEPTION, Role.DIVISION_HEAD, Role.DIRECTOR, Role.COMMITTEE, Role.OBSERVER}
@@ -70,14 +74,14 @@ ACT_FOR_UNIT = "orgchart.act_for_unit"
 SIGN_FOR_UNIT = "orgchart.sign_for_unit"
 
 
-def user_roles(user) -> frozenset[str]:
+def user_roles(user: AnyUser) -> frozenset[str]:
     """The product roles (group names) ``user`` holds; none when inactive."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     return frozenset(user.groups.values_list("name", flat=True))
 
 
-def user_acts_for_unit(user, unit: Unit, perms: list[str] | str) -> bool:
+def user_acts_for_unit(user: AnyUser, unit: Unit, perms: list[str] | str) -> bool:
     """Whether ``user`` holds one of ``perms`` as an object permission on ``unit`` or
     on one of its ancestors (a grant covers the subtree). Global grants and the
     superuser flag do not count: per-unit rights are object permissions only."""
@@ -95,13 +99,13 @@ def user_acts_for_unit(user, unit: Unit, perms: list[str] | str) -> bool:
     ).exists()
 
 
-def user_is_party_to_unit(user, unit: Unit) -> bool:
+def user_is_party_to_unit(user: AnyUser, unit: Unit) -> bool:
     """Whether ``user`` drafts or signs for ``unit`` (separation of duties: such a
     person may neither appraise nor decide the unit's dossiers)."""
     return user_acts_for_unit(user, unit, [ACT_FOR_UNIT, SIGN_FOR_UNIT])
 
 
-def _scope(user) -> Q:
+def _scope(user: AnyUser) -> Q:
     roles = user_roles(user)
     if not roles and not (user.is_authenticated and user.is_active):
         return Q(pk__in=[])
@@ -115,7 +119,7 @@ def _scope(user) -> Q:
     return scope
 
 
-def project_list_for_user(*, user) -> QuerySet[JobPositionProject]:
+def project_list_for_user(*, user: AnyUser) -> QuerySet[JobPositionProject]:
     """The dossiers ``user`` may see, newest first, with unit and appraiser joined
     (two queries to build the scope, one to list, whatever the number of rows)."""
     if not user.is_authenticated or not user.is_active:
@@ -125,7 +129,7 @@ def project_list_for_user(*, user) -> QuerySet[JobPositionProject]:
     )
 
 
-def project_get(*, user, pk: int) -> JobPositionProject:
+def project_get(*, user: AnyUser, pk: int) -> JobPositionProject:
     """The dossier ``pk`` if ``user`` may see it; ``JobPositionProject.DoesNotExist``
     otherwise."""
     return project_list_for_user(user=user).get(pk=pk)
@@ -160,7 +164,7 @@ def project_audit(*, project: JobPositionProject) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(project=project).select_related("actor")
 
 
-def attachment_get(*, user, pk: int) -> Attachment:
+def attachment_get(*, user: AnyUser, pk: int) -> Attachment:
     """An attachment of a dossier ``user`` may see; ``Attachment.DoesNotExist``
     otherwise (a file of another unit answers as missing)."""
     return (

@@ -35,7 +35,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -181,7 +183,7 @@ def _save(project: JobPositionProject) -> None:
 def _audit(
     project: JobPositionProject,
     *,
-    actor,
+    actor: User,
     action: str,
     from_status: str,
     comment: str = "",
@@ -498,7 +500,7 @@ def project_create(
     unit: Unit,
     kind: str,
     title: str,
-    actor,
+    actor: User,
     legal_basis: str = "",
     justification: str = "",
     ip: str | None = None,
@@ -531,7 +533,7 @@ def project_create(
 def project_update(
     *,
     project: JobPositionProject,
-    actor,
+    actor: User,
     expected_version: int | None = None,
     ip: str | None = None,
     **fields,
@@ -561,7 +563,7 @@ def project_update(
 def project_lines_save(
     *,
     project: JobPositionProject,
-    actor,
+    actor: User,
     lines: list[dict],
     expected_version: int | None = None,
     ip: str | None = None,
@@ -589,7 +591,7 @@ def project_lines_save(
 
 @transaction.atomic
 def project_lines_import(
-    *, project: JobPositionProject, actor, file, ip: str | None = None
+    *, project: JobPositionProject, actor: User, file: File, ip: str | None = None
 ) -> list[ProjectLine]:
     """Replace the lines of a dossier the unit holds by the rows of an Excel (.xlsx)
     or CSV file (columns: :mod:`appraisal.services.imports`). Nothing is written
@@ -644,7 +646,7 @@ def project_lines_import(
 def project_handover(
     *,
     project: JobPositionProject,
-    actor,
+    actor: User,
     comment: str = "",
     ip: str | None = None,
 ) -> None:
@@ -781,7 +783,12 @@ def attachment_check(file) -> tuple[str, str, str, int, str]:
 
 @transaction.atomic
 def attachment_add(
-    *, project: JobPositionProject, actor, kind: str, file, ip: str | None = None
+    *,
+    project: JobPositionProject,
+    actor: User,
+    kind: str,
+    file: File,
+    ip: str | None = None,
 ) -> Attachment:
     """Attach a document to a dossier the unit holds (Decree 106/2020/NĐ-CP Art.
     7(2): the submission, the project, the decision on the unit's functions and
@@ -822,7 +829,9 @@ def attachment_add(
 
 
 @transaction.atomic
-def attachment_remove(*, attachment: Attachment, actor, ip: str | None = None) -> None:
+def attachment_remove(
+    *, attachment: Attachment, actor: User, ip: str | None = None
+) -> None:
     """Remove a document the unit attached since its last submission; documents of
     a submitted revision stay in the record."""
     locked = _lock(attachment.project_id)
@@ -915,7 +924,7 @@ def project_missing_attachments(*, project: JobPositionProject) -> list[str]:
 def project_submit(
     *,
     project: JobPositionProject,
-    actor,
+    actor: User,
     comment: str = "",
     ip: str | None = None,
 ) -> Revision:
@@ -991,7 +1000,7 @@ def _require_reception(actor) -> None:
 def project_accept(
     *,
     project: JobPositionProject,
-    actor,
+    actor: User,
     comment: str = "",
     ip: str | None = None,
 ) -> JobPositionProject:
@@ -1031,7 +1040,7 @@ def project_accept(
 
 @transaction.atomic
 def project_request_supplement(
-    *, project: JobPositionProject, actor, reason: str, ip: str | None = None
+    *, project: JobPositionProject, actor: User, reason: str, ip: str | None = None
 ) -> JobPositionProject:
     """Reception finds the dossier incomplete and sends it back to the unit with
     what to add (form No. 02 of Circular 01/2018/TT-VPCP); the clock stops until the
@@ -1066,7 +1075,7 @@ def project_request_supplement(
 
 @transaction.atomic
 def project_refuse(
-    *, project: JobPositionProject, actor, reason: str, ip: str | None = None
+    *, project: JobPositionProject, actor: User, reason: str, ip: str | None = None
 ) -> JobPositionProject:
     """Reception refuses the dossier with the reason (form No. 03 of Circular
     01/2018/TT-VPCP), e.g. a matter outside the Department's remit. The dossier
@@ -1101,8 +1110,8 @@ def project_refuse(
 def project_assign_appraiser(
     *,
     project: JobPositionProject,
-    actor,
-    appraiser,
+    actor: User,
+    appraiser: User,
     comment: str = "",
     ip: str | None = None,
 ) -> JobPositionProject:
@@ -1172,7 +1181,7 @@ def project_assign_appraiser(
 def remark_add(
     *,
     project: JobPositionProject,
-    actor,
+    actor: User,
     text: str,
     line: ProjectLine | None = None,
     ip: str | None = None,
@@ -1213,7 +1222,7 @@ def remark_add(
 
 
 @transaction.atomic
-def remark_resolve(*, remark: Remark, actor, ip: str | None = None) -> Remark:
+def remark_resolve(*, remark: Remark, actor: User, ip: str | None = None) -> Remark:
     """The appraiser marks a remark as answered by the unit."""
     locked = _lock(remark.project_id)
     _require_appraiser(actor, locked)
@@ -1241,7 +1250,7 @@ def remark_resolve(*, remark: Remark, actor, ip: str | None = None) -> Remark:
 def project_request_revision(
     *,
     project: JobPositionProject,
-    actor,
+    actor: User,
     comment: str = "",
     ip: str | None = None,
 ) -> JobPositionProject:
@@ -1302,7 +1311,7 @@ def _answers_items(answers) -> list[tuple[str, str, str]]:
 def report_save(
     *,
     project: JobPositionProject,
-    actor,
+    actor: User,
     expected_version: int | None = None,
     ip: str | None = None,
     **fields,
@@ -1410,7 +1419,7 @@ def _answers_save(report: AppraisalReport, answers) -> None:
 def report_complete(
     *,
     project: JobPositionProject,
-    actor,
+    actor: User,
     comment: str = "",
     ip: str | None = None,
 ) -> AppraisalReport:
@@ -1483,7 +1492,7 @@ def _require_director(actor) -> None:
 def report_sign(
     *,
     project: JobPositionProject,
-    actor,
+    actor: User,
     comment: str = "",
     ip: str | None = None,
 ) -> AppraisalReport:
@@ -1521,7 +1530,7 @@ def report_sign(
 
 @transaction.atomic
 def report_send_back(
-    *, project: JobPositionProject, actor, comment: str, ip: str | None = None
+    *, project: JobPositionProject, actor: User, comment: str, ip: str | None = None
 ) -> AppraisalReport:
     """The director sends the report back to the appraiser with what to change."""
     comment = _require_text(
@@ -1622,7 +1631,7 @@ def _applicability_errors(
 def project_decide(
     *,
     project: JobPositionProject,
-    actor,
+    actor: User,
     outcome: str,
     effective_date: datetime.date | None = None,
     comment: str = "",
@@ -1722,7 +1731,7 @@ def project_decide(
 
 @transaction.atomic
 def decision_apply(
-    *, decision: Decision, actor=None, ip: str | None = None
+    *, decision: Decision, actor: User | None = None, ip: str | None = None
 ) -> Decision:
     """Apply an approval to the establishment: each added line opens a job position
     from the effective date; a changed position is closed the day before and its new
