@@ -81,9 +81,10 @@ def dossier_context(*, project: JobPositionProject, user) -> dict:
         "report": report,
         "decision": project_selectors.project_decision_latest(project=project),
         "audit": list(project_selectors.project_audit(project=project)),
-        "deadline": deadline_state(
-            due=project.due_on, paused_on=project.clock_paused_on
-        ),
+        # A closed dossier has no running deadline any more.
+        "deadline": None
+        if project.is_final
+        else deadline_state(due=project.due_on, paused_on=project.clock_paused_on),
     }
 
 
@@ -714,6 +715,8 @@ def _due_cell(project) -> str:
     from django.utils.formats import date_format
     from django.utils.html import format_html
 
+    if project.is_final:
+        return date_format(project.due_on, "d/m/Y") if project.due_on else ""
     state = getattr(project, "deadline_state", None) or deadline_state(
         due=project.due_on, paused_on=project.clock_paused_on
     )
