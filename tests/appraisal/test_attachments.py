@@ -138,3 +138,16 @@ def test_attachment_get_answers_only_within_the_dossier_scope(draft, people):
     for who in ("officer_b", "appraiser2"):
         with pytest.raises(Attachment.DoesNotExist):
             attachment_get(user=people[who], pk=attachment.pk)
+
+
+def test_the_attachment_form_shows_a_fake_file_next_to_the_field(db):
+    from appraisal.forms import AttachmentForm
+
+    form = AttachmentForm(
+        data={"kind": "other"},
+        files={"file": SimpleUploadedFile("bao-cao.pdf", b"MZ\x90\0 not a pdf")},
+    )
+    assert not form.is_valid()
+    assert "not a PDF document" in form.errors["file"][0]
+    good = AttachmentForm(data={"kind": "other"}, files={"file": pdf_upload()})
+    assert good.is_valid(), good.errors

@@ -269,3 +269,24 @@ def test_a_duplicate_the_establishment_already_had_is_only_reported(
     assert check["unique_names"].passed
     assert "Already more than once before the change" in check["unique_names"].detail
     assert "Chuyên viên kế hoạch" in check["unique_names"].detail
+
+
+def test_the_answers_form_feeds_the_report(draft, people):
+    from appraisal.forms import ChecklistAnswersForm
+    from appraisal.models import AppraisalReport, ChecklistCriterion
+    from tests.appraisal.project_fixtures import advance
+
+    advance(draft, people, "under_appraisal")
+    codes = list(
+        ChecklistCriterion.objects.filter(active=True).values_list("code", flat=True)
+    )
+    data = {f"result_{code}": "pass" for code in codes}
+    data[f"result_{codes[0]}"] = "remark"
+    data[f"note_{codes[0]}"] = "Cần bổ sung"
+    form = ChecklistAnswersForm(data=data)
+    assert form.is_valid(), form.errors
+    svc.report_save(project=draft, actor=people["appraiser"], answers=form.answers())
+    report = AppraisalReport.objects.get(project=draft)
+    assert report.answers.count() == len(codes)
+    again = ChecklistAnswersForm(report=report)
+    assert again.initial[f"note_{codes[0]}"] == "Cần bổ sung"
