@@ -1,0 +1,66 @@
+"""The demo dossiers leave work for every role: each person finds the dossier of
+their step in their inbox or queue, through the same scoped lists as the pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from viewflow.workflow import PROCESS
+
+from appraisal.models import JobPositionProject
+from workflows.demo import DEMO_STATES, demo_processes_seed
+from workflows.selectors import task_list_inbox, task_list_queue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo_users(people, ref, positions):
+    return {
+        "officer": people["officer"],
+        "unithead": people["head"],
+        "reception": people["reception"],
+        "divisionhead": people["division_head"],
+        "appraiser": people["appraiser"],
+        "director": people["director"],
+        "committee": people["committee"],
+    }
+
+
+def _titles(tasks) -> set[str]:
+    return {task.process.coerced.project.title for task in tasks}
+
+
+def test_every_role_finds_work_in_its_inbox_or_queue(units, demo_users):
+    processes = demo_processes_seed(unit=units["a"], users=demo_users)
+    assert len(processes) == len(DEMO_STATES)
+    work = {
+        "officer": ("draft", task_list_inbox),
+        "unithead": ("submit", task_list_queue),
+        "reception": ("receive", task_list_queue),
+        "divisionhead": ("assign_appraiser", task_list_queue),
+        "appraiser": ("appraise", task_list_inbox),
+        "director": ("sign_report", task_list_queue),
+        "committee": ("decide", task_list_queue),
+    }
+    for who, (state, listing) in work.items():
+        tasks = list(listing(user=demo_users[who]))
+        assert any(task.flow_task.name == state for task in tasks), (who, state)
+    # The dossier sent back for revision waits in the unit officers' queue.
+    assert any(
+        task.flow_task.name == "revise"
+        for task in task_list_queue(user=demo_users["officer"])
+    )
+    applied = JobPositionProject.objects.get(status=JobPositionProject.Status.APPLIED)
+    assert applied.decisions.get().number
+    processes[-1].refresh_from_db()
+    assert processes[-1].status == PROCESS.DONE
+
+    # Running it again adds nothing.
+    assert demo_processes_seed(unit=units["a"], users=demo_users) == []
+
+
+def test_the_command_needs_the_demo_logins(units):
+    with pytest.raises(CommandError):
+        call_command("seed_demo_projects", unit="SA")
