@@ -33,6 +33,7 @@ from appraisal.models import (
     Attachment,
     ChecklistCriterion,
     JobPositionProject,
+    Remark,
 )
 from appraisal.selectors import projects as project_selectors
 from appraisal.selectors.deadlines import deadline_annotate, deadline_state
@@ -484,6 +485,8 @@ class ProjectAppraiseView(TaskView):
     def post(self, request, *args, **kwargs):
         if "_remark" in request.POST:
             return self.add_remark()
+        if "_resolve" in request.POST:
+            return self.resolve_remark()
         if "_save_report" in request.POST:
             return self.save_report()
         return super().post(request, *args, **kwargs)
@@ -506,6 +509,24 @@ class ProjectAppraiseView(TaskView):
                 messages.success(self.request, _("The remark is recorded."))
                 return HttpResponseRedirect(self.request.get_full_path())
         return self.render_to_response(self.get_context_data(remark_form=remark_form))
+
+    def resolve_remark(self):
+        """The unit answered a remark: the appraiser marks it resolved."""
+        remark = Remark.objects.filter(
+            pk=self.request.POST.get("_resolve") or 0, project=self.project
+        ).first()
+        if remark is None:
+            raise Http404(_("No such remark."))
+        try:
+            project_services.remark_resolve(
+                remark=remark, actor=self.request.user, ip=client_ip(self.request)
+            )
+        except ValidationError as exc:
+            for message in _errors(exc):
+                messages.warning(self.request, message)
+        else:
+            messages.success(self.request, _("The remark is marked as resolved."))
+        return HttpResponseRedirect(self.request.get_full_path())
 
     def save_report(self):
         """Save the report draft; the proposed lines count only for "approve with

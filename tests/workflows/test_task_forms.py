@@ -237,3 +237,40 @@ def test_a_draft_page_built_on_an_older_state_is_refused(driver):
     assert response.status_code == 200
     assert [line.name for line in _project(process).lines.all()] == ["Trang mới"]
     assert response.context["form"].non_field_errors()
+
+
+def test_the_appraiser_marks_an_answered_remark_resolved(driver):
+    process = driver.to_appraisal()
+    appraise = driver.open_task(process)
+    driver.login("appraiser")
+    response = driver.client.post(
+        url(appraise, "execute"), {"_remark": "1", "text": "Bổ sung khung năng lực"}
+    )
+    assert response.status_code == 302
+    driver.execute(
+        "appraiser", process, "appraise", {"action": "request_revision", "comment": ""}
+    )
+    project = _project(process)
+    line = project.lines.get()
+    driver.draft(
+        "officer",
+        process,
+        [driver.add_line(key=str(line.key), competency_framework="Khung năng lực")],
+        node="revise",
+    )
+    driver.execute("head", process, "submit", {})
+    appraise = driver.open_task(process)
+    remark = project.remarks.get(text="Bổ sung khung năng lực")
+    driver.login("appraiser")
+    page = driver.client.get(url(appraise, "execute"))
+    assert f'name="_resolve" value="{remark.pk}"' in page.content.decode()
+    response = driver.client.post(url(appraise, "execute"), {"_resolve": remark.pk})
+    assert response.status_code == 302
+    remark.refresh_from_db()
+    assert remark.resolved
+    assert AuditEntry.objects.filter(
+        project=project, action=AuditEntry.Action.REMARK_RESOLVED
+    ).exists()
+    # Someone else's remark id is not found.
+    response = driver.client.post(url(appraise, "execute"), {"_resolve": 999999})
+    assert response.status_code == 404
