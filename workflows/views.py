@@ -20,7 +20,6 @@ from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
@@ -693,9 +692,7 @@ class _ProjectListColumns:
 
     def task_link(self, task):
         url = task.flow_task.reverse("index", args=[task.process_id, task.pk])
-        return mark_safe(  # noqa: S308 - every part is escaped by format_html
-            _link(url, task.title)
-        )
+        return _link(url, task.title)
 
     task_link.short_description = gettext_lazy("Task")
 
