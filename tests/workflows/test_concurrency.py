@@ -18,9 +18,15 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process, Task
 
 from appraisal.models import AuditEntry, JobPositionProject, Revision
-from tests.workflows.conftest import dossier_url, url
+from tests.workflows.conftest import dossier_url, migration_data_ensure, url
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _reference_rows(transactional_db):
+    migration_data_ensure()
+
 
 WARNING_WORDS = ("already", "Someone else")
 
