@@ -143,7 +143,7 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-# Project strings first; then Vietnamese for viewflow and import-export, which ship none.
+# Project strings first, then Vietnamese for viewflow and import-export (none shipped).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True

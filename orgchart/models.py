@@ -478,6 +478,15 @@ class JobPosition(models.Model):
         help_text=_("The decision that set this position, e.g. 345/QĐ-UBND."),
     )
     decision_date = models.DateField(_("decision date"), null=True, blank=True)
+    ended_by_decision_number = models.CharField(
+        _("ended by decision number"),
+        max_length=64,
+        blank=True,
+        help_text=_("The decision that ended or replaced this position."),
+    )
+    ended_by_decision_date = models.DateField(
+        _("ended by decision of"), null=True, blank=True
+    )
 
     objects = JobPositionQuerySet.as_manager()
 

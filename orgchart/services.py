@@ -213,7 +213,13 @@ def unit_bulk_create(*, units: list[Unit]) -> list[Unit]:
 
 
 @transaction.atomic
-def position_close(*, position: JobPosition, last_day: datetime.date) -> JobPosition:
+def position_close(
+    *,
+    position: JobPosition,
+    last_day: datetime.date,
+    decision_number: str = "",
+    decision_date: datetime.date | None = None,
+) -> JobPosition:
     """End a job position of the establishment: ``last_day`` is its last day in force
     (the day before the effective date of the decision that ends or replaces it).
 
@@ -239,6 +245,10 @@ def position_close(*, position: JobPosition, last_day: datetime.date) -> JobPosi
             params={"name": position.name, "date": position.valid_from.isoformat()},
         )
     position.valid_to = last_day
+    position.ended_by_decision_number = decision_number
+    position.ended_by_decision_date = decision_date
     position.full_clean()
-    position.save(update_fields=["valid_to"])
+    position.save(
+        update_fields=["valid_to", "ended_by_decision_number", "ended_by_decision_date"]
+    )
     return position

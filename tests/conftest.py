@@ -36,3 +36,21 @@ def two_units(db):
     a1 = UnitFactory(code="SA-P1", parent=a, kind="division", name="Phòng A1")
     b1 = UnitFactory(code="SB-P1", parent=b, kind="division", name="Phòng B1")
     return {"province": province, "a": a, "b": b, "a1": a1, "b1": b1}
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test (threads with their own connections, the browser's
+    live server) restores the database as migrations left it.
+
+    Such a test ends by emptying every table: without this, the rows of the data
+    migrations (processing times, checklist criteria) would be gone for the tests
+    after it, and content types recreated by one flush would clash with another
+    test's serialized restore.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+            {"live_server", "transactional_db"} & set(item.fixturenames)
+        )
+        if transactional and "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")

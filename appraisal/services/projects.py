@@ -1758,7 +1758,12 @@ def decision_apply(
     )
     for line in lines:
         if line.action in (LineAction.CHANGE, LineAction.END):
-            position_close(position=line.position, last_day=last_day)
+            position_close(
+                position=line.position,
+                last_day=last_day,
+                decision_number=decision.number,
+                decision_date=decision.date,
+            )
         if line.action in (LineAction.ADD, LineAction.CHANGE):
             line.created_position = position_create(
                 unit=project.unit,

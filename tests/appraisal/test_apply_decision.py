@@ -65,8 +65,11 @@ def test_changed_and_ended_positions_close_the_day_before(approved, positions):
     for position in positions:
         position.refresh_from_db()
         assert position.valid_to == decision.effective_date - ONE_DAY
-        # The decision that created them stays on them.
+        # The decision that created them stays on them; the one that ended them
+        # is recorded beside it.
         assert position.decision_number == "100/QĐ-UBND"
+        assert position.ended_by_decision_number == decision.number
+        assert position.ended_by_decision_date == decision.date
 
 
 def test_every_new_position_carries_the_decision(approved, units, positions):

@@ -101,7 +101,8 @@ def test_unit_officer_browses_own_unit_in_chromium(
 
     # The day before the unit existed: no establishment, and the page says so.
     page.locator("input[name=as_of]").fill("2025-06-30")
-    page.get_by_role("button", name=re.compile("show", re.IGNORECASE)).click()
+    # The interface speaks Vietnamese: "Show" is "Xem".
+    page.get_by_role("button", name="Xem", exact=True).click()
     expect(page).to_have_url(re.compile(r"as_of=2025-06-30"))
     expect(page.locator("p.pf-notice")).to_contain_text("30/06/2025")
     expect(establishment).not_to_contain_text("Giám đốc Sở")

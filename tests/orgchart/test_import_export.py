@@ -91,14 +91,25 @@ def read(data: bytes, fmt: str):
     return (XLSXFormat() if fmt == XLSX else CSVFormat()).create_dataset(data)
 
 
-def run_import(resource_class, rows, *, fmt=XLSX, dry_run=False):
-    return resource_class().import_data(
-        read(make_file(rows, fmt), fmt), dry_run=dry_run
-    )
-
-
-def problems(result) -> list[str]:
+@pytest.fixture(autouse=True)
+def _english_wording():
+    """Assertions read the English source wording of the messages; the Vietnamese
+    wording is checked by ``test_row_errors_read_in_vietnamese_by_default``."""
     with translation.override("en"):
+        yield
+
+
+def run_import(resource_class, rows, *, fmt=XLSX, dry_run=False, language="en"):
+    """Import ``rows``; the messages are worded in ``language`` as they are made
+    (most assertions read the English source wording)."""
+    with translation.override(language):
+        return resource_class().import_data(
+            read(make_file(rows, fmt), fmt), dry_run=dry_run
+        )
+
+
+def problems(result, language="en") -> list[str]:
+    with translation.override(language):
         return result.error_messages()
 
 
@@ -1160,3 +1171,19 @@ def test_export_and_list_queries_do_not_grow_with_rows(
         with django_assert_max_num_queries(budget):
             response = getattr(staff_client, method)(url, data or {})
         assert response.status_code == 200
+
+
+def test_row_errors_read_in_vietnamese_by_default(province):
+    """The people who import are Vietnamese civil servants: the default wording
+    of a bad row is Vietnamese, with its line number."""
+    rows = [
+        UNIT_HEADER,
+        ["SA-P2", "Phòng A2", "division", "province", "SA", "2025-07-01"],
+        ["SA-P3", "Phòng A3", "division", "province", "NOPE", "2025-07-01"],
+    ]
+    before = counts()
+    result = run_import(UnitResource, rows, language="vi")
+    assert problems(result, language="vi") == [
+        "Dòng 3: không có mã đơn vị cấp trên NOPE."
+    ]
+    assert counts() == before
