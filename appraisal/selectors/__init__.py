@@ -1,2 +1,3 @@
 """Reads of the appraisal app, one module per concern."""
+
 from .projects import *  # noqa: F403

@@ -1,2 +1,3 @@
 """Writes of the appraisal app, one module per concern."""
+
 from .projects import *  # noqa: F403
