@@ -38,19 +38,34 @@ def two_units(db):
     return {"province": province, "a": a, "b": b, "a1": a1, "b1": b1}
 
 
-def pytest_collection_modifyitems(items):
-    """Every transactional test (threads with their own connections, the browser's
-    live server) restores the database as migrations left it.
+#: Data migrations whose rows the application needs (processing times, the manual
+#: checklist criteria, leadership limits); each has an idempotent ``load``.
+DATA_MIGRATIONS = (
+    "appraisal.migrations.0002_load_processing_times",
+    "appraisal.migrations.0004_default_checklist_and_leadership_limits",
+)
 
-    Such a test ends by emptying every table: without this, the rows of the data
-    migrations (processing times, checklist criteria) would be gone for the tests
-    after it, and content types recreated by one flush would clash with another
-    test's serialized restore.
-    """
-    for item in items:
-        marker = item.get_closest_marker("django_db")
-        transactional = (marker is not None and marker.kwargs.get("transaction")) or (
-            {"live_server", "transactional_db"} & set(item.fixturenames)
-        )
-        if transactional and "django_db_serialized_rollback" not in item.fixturenames:
-            item.fixturenames.append("django_db_serialized_rollback")
+
+def migration_data_ensure() -> None:
+    """Reload the rows the data migrations put in the test database."""
+    import importlib
+
+    from django.apps import apps
+
+    for name in DATA_MIGRATIONS:
+        importlib.import_module(name).load(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows(request):
+    """A transactional test (threads with their own connections, the browser's live
+    server) ends by emptying every table; the flush recreates content types and
+    permissions, but not the data migrations' rows: put them back first, so no
+    test depends on the order the tests run in."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        {"live_server", "transactional_db"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        migration_data_ensure()

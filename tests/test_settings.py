@@ -16,7 +16,10 @@ PRODUCTION = {
 
 
 def _manage(*args, env):
-    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    # Not the test run's own variables: DATABASE_URL of CI, and the browser tests'
+    # DJANGO_ALLOW_ASYNC_UNSAFE, which a deployment must never set.
+    unwanted = {*PRODUCTION, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in unwanted}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

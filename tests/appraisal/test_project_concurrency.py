@@ -25,7 +25,7 @@ from tests.appraisal.project_fixtures import advance
 Status = JobPositionProject.Status
 THREADS = 4
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def at_once(action, threads: int = THREADS) -> tuple[list, list]:

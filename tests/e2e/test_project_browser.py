@@ -25,7 +25,6 @@ from tests.factories import (
     SalaryGroupFactory,
     UnitFactory,
 )
-from tests.workflows.conftest import migration_data_ensure
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -37,8 +36,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 def _isolated_media(settings, tmp_path, transactional_db):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.LANGUAGE_CODE = "vi"
-    # Processing times and checklist criteria, emptied by earlier transactional tests.
-    migration_data_ensure()
 
 
 @pytest.fixture

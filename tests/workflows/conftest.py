@@ -28,29 +28,6 @@ from tests.factories import (
 from workflows.flows import JobPositionProjectFlow
 from workflows.models import JobPositionProjectProcess
 
-#: Data migrations whose rows the flow needs (processing times, the manual
-#: checklist criteria, leadership limits).
-_DATA_MIGRATIONS = (
-    "appraisal.migrations.0002_load_processing_times",
-    "appraisal.migrations.0004_default_checklist_and_leadership_limits",
-)
-
-
-def migration_data_ensure() -> None:
-    """Reload the rows the data migrations put in the test database.
-
-    A ``transaction=True`` test ends by emptying every table, data migrations'
-    rows included, for the tests after it; each loader is idempotent
-    (get_or_create), so a transactional test calls this first instead of relying
-    on the order tests run in.
-    """
-    import importlib
-
-    from django.apps import apps
-
-    for name in _DATA_MIGRATIONS:
-        importlib.import_module(name).load(apps, None)
-
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

@@ -18,14 +18,9 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process, Task
 
 from appraisal.models import AuditEntry, JobPositionProject, Revision
-from tests.workflows.conftest import dossier_url, migration_data_ensure, url
+from tests.workflows.conftest import dossier_url, url
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _reference_rows(transactional_db):
-    migration_data_ensure()
 
 
 WARNING_WORDS = ("already", "Someone else")
