@@ -68,7 +68,7 @@ class ChecklistAnswersForm(forms.Form):
         super().__init__(*args, **kwargs)
         for criterion in self.criteria:
             self.fields[f"result_{criterion.code}"] = forms.ChoiceField(
-                label=criterion.label,
+                label=criterion.display_label,
                 choices=[("", _("Not answered yet")), *ChecklistAnswer.Result.choices],
                 required=False,
                 help_text=criterion.legal_basis,

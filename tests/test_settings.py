@@ -47,3 +47,18 @@ def test_default_language_is_vietnamese_with_english_available(settings):
     assert settings.LANGUAGE_CODE == "vi"
     assert [code for code, _ in settings.LANGUAGES] == ["vi", "en"]
     assert settings.TIME_ZONE == "Asia/Ho_Chi_Minh"
+
+
+def test_pages_are_vietnamese_even_for_an_english_browser(client, db):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert page.status_code == 200
+    assert page.headers["Content-Language"] == "vi"
+    assert "Đăng nhập" in page.content.decode()
+
+
+def test_chosen_language_is_kept(client, db):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert page.headers["Content-Language"] == "en"
+    client.post("/i18n/setlang/", {"language": "vi", "next": "/accounts/login/"})
+    assert client.get("/accounts/login/").headers["Content-Language"] == "vi"

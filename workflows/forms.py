@@ -304,7 +304,7 @@ class ReportForm(forms.Form):
         self.criteria = criteria
         for criterion in criteria:
             self.fields[f"answer_{criterion.code}"] = forms.ChoiceField(
-                label=criterion.label,
+                label=criterion.display_label,
                 choices=[("", "---------"), *ChecklistAnswer.Result.choices],
                 required=False,
                 help_text=criterion.legal_basis,

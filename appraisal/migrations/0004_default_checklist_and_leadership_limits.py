@@ -6,36 +6,37 @@ leadership limits are assumptions from the averages the law sets, marked as such
 """
 
 from django.db import migrations
+from django.utils.translation import gettext_noop
 
 CRITERIA = [
     (
         "need_and_basis",
-        "The project states why it is needed and its legal basis",
+        gettext_noop("The project states why it is needed and its legal basis"),
         "Decree 106/2020/NĐ-CP Art. 7; Decree 62/2020/NĐ-CP Art. 7",
     ),
     (
         "task_inventory",
-        "The tasks are inventoried by function, nature and complexity",
+        gettext_noop("The tasks are inventoried by function, nature and complexity"),
         "Decree 106/2020/NĐ-CP Art. 7",
     ),
     (
         "standard_names",
-        "Position names follow the framework list and the sector's guidance",
+        gettext_noop("Position names follow the framework list and the sector's guidance"),
         "MoHA dispatch 7583/BNV-TCBC; Decree 361/2025/NĐ-CP appendices",
     ),
     (
         "job_descriptions",
-        "Each position has a job description in the prescribed template",
+        gettext_noop("Each position has a job description in the prescribed template"),
         "Circular 12/2022/TT-BNV; Law 80/2025/QH15 Art. 23",
     ),
     (
         "competency_frameworks",
-        "Each position has a competency framework in the prescribed template",
+        gettext_noop("Each position has a competency framework in the prescribed template"),
         "Circular 12/2022/TT-BNV; Law 80/2025/QH15 Art. 23",
     ),
     (
         "rank_structure",
-        "The structure of ranks (cơ cấu ngạch) is justified",
+        gettext_noop("The structure of ranks (cơ cấu ngạch) is justified"),
         "Decree 62/2020/NĐ-CP; Decree 361/2025/NĐ-CP",
     ),
 ]

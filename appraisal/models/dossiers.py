@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orgchart.models import Unit
@@ -544,7 +545,14 @@ class ChecklistCriterion(models.Model):
         verbose_name_plural = _("checklist criteria")
 
     def __str__(self) -> str:
-        return self.label
+        return self.display_label
+
+    @property
+    def display_label(self) -> str:
+        """The label in the person's language: the default criteria are worded in
+        the catalogue (their English source is stored); a criterion an
+        administrator words differently is shown as written."""
+        return gettext(self.label)
 
 
 class LeadershipLimit(models.Model):
