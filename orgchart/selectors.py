@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import (
+    CharField,
     Count,
     F,
     Func,
@@ -20,6 +21,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from guardian.shortcuts import get_objects_for_user
@@ -54,6 +56,63 @@ def unit_list_visible(*, user) -> QuerySet[Unit]:
     scope = unit_scope_filter(user)
     qs = Unit.objects.all()
     return qs if scope is None else qs.filter(scope)
+
+
+#: Where the per-person answers below are kept: on the user object itself, which
+#: Django builds afresh for every request, so a grant or a group change is seen
+#: from the next request on and each answer costs one query per request at most.
+_PERSON_CACHE = "_positionflow_scope_cache"
+
+
+def _person_cache(user) -> dict:
+    return user.__dict__.setdefault(_PERSON_CACHE, {})
+
+
+def unit_paths_granted(*, user, perm: str) -> tuple[str, ...]:
+    """Tree paths of the units on which ``user`` holds the object permission
+    ``perm`` (``orgchart.act_for_unit`` or ``orgchart.sign_for_unit``); a grant
+    covers the unit's subtree (Decree 62/2020/NĐ-CP Art. 7: the unit builds its
+    own project). Global grants and the superuser flag do not count: per-unit
+    rights are object permissions only. The grants of both scope permissions are
+    read together, in one query per person and request; none for an anonymous or
+    inactive person (who holds nothing)."""
+    if not user.is_authenticated or not user.is_active:
+        return ()
+    cache = _person_cache(user)
+    key = ("paths", perm)
+    if key not in cache:
+        perms = SCOPE_PERMISSIONS if perm in SCOPE_PERMISSIONS else [perm]
+        granted: dict[str, list[str]] = {each: [] for each in perms}
+        parts = [
+            get_objects_for_user(
+                user,
+                each,
+                klass=Unit,
+                with_superuser=False,
+                accept_global_perms=False,
+            )
+            .order_by()
+            .annotate(granted_perm=Value(each, output_field=CharField()))
+            .values_list("path", "granted_perm")
+            for each in perms
+        ]
+        rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        for path, each in rows:
+            granted[each].append(path)
+        for each, paths in granted.items():
+            cache[("paths", each)] = tuple(sorted(paths))
+    return cache[key]
+
+
+def user_group_names(*, user) -> frozenset[str]:
+    """The product roles (group names, ``orgchart.permissions.Role``) ``user``
+    holds; none when anonymous or inactive. One query per person per request."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cache = _person_cache(user)
+    if "groups" not in cache:
+        cache["groups"] = frozenset(user.groups.values_list("name", flat=True))
+    return cache["groups"]
 
 
 def unit_list_granted(*, user) -> QuerySet[Unit]:

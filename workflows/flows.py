@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow, lock
 
+from appraisal.models import JobPositionProject
 from appraisal.selectors.projects import project_decision_latest
 from appraisal.services.projects import decision_apply
 
@@ -215,11 +216,13 @@ class JobPositionProjectFlow(flow.Flow):
             return False
         if obj is None:
             return True
-        from appraisal.selectors.projects import project_list_for_user
+        from .selectors import process_project_get
 
-        return (
-            project_list_for_user(user=user).filter(pk=obj.artifact_object_id).exists()
-        )
+        try:
+            process_project_get(user=user, process=obj)
+        except JobPositionProject.DoesNotExist:
+            return False
+        return True
 
     def has_manage_permission(self, user, obj=None):
         """Nobody undoes, cancels or revives a step: numbers and the audit trail

@@ -11,18 +11,18 @@ Home Affairs and the committee act by role (group). Separation of duties: a pers
 holding either unit permission over the dossier's unit never takes a Home Affairs or
 committee task of that dossier, whatever their groups.
 
-Everything here reads the database at most once per person and permission (the
-granted unit paths and group names are cached on the user object, which lives for
-one request).
+Everything here reads the database at most once per person and permission and
+request (``orgchart.selectors.unit_paths_granted`` and ``user_group_names`` keep
+the answers on the user object, which lives for one request).
 """
 
 from __future__ import annotations
 
 from django.db.models import Q
-from guardian.shortcuts import get_objects_for_user
 
 from orgchart.models import Unit
 from orgchart.permissions import Role
+from orgchart.selectors import unit_paths_granted, user_group_names
 
 ACT_FOR_UNIT = "orgchart.act_for_unit"
 SIGN_FOR_UNIT = "orgchart.sign_for_unit"
@@ -47,41 +47,15 @@ ROLE_TASKS: dict[str, str] = {
 APPRAISER_TASKS = frozenset({"appraise"})
 
 
-def _cache(user) -> dict:
-    return user.__dict__.setdefault("_positionflow_scope_cache", {})
-
-
 def granted_unit_paths(user, perm: str) -> tuple[str, ...]:
     """Tree paths of the units on which ``user`` holds the object permission
     ``perm`` (global grants are ignored on purpose: per-unit rights are object
-    permissions only)."""
-    cache = _cache(user)
-    key = ("paths", perm)
-    if key not in cache:
-        if not user.is_authenticated or not user.is_active:
-            cache[key] = ()
-        else:
-            cache[key] = tuple(
-                get_objects_for_user(
-                    user,
-                    perm,
-                    klass=Unit,
-                    with_superuser=False,
-                    accept_global_perms=False,
-                ).values_list("path", flat=True)
-            )
-    return cache[key]
+    permissions only); read once per request."""
+    return unit_paths_granted(user=user, perm=perm)
 
 
 def group_names(user) -> frozenset[str]:
-    cache = _cache(user)
-    if "groups" not in cache:
-        cache["groups"] = (
-            frozenset(user.groups.values_list("name", flat=True))
-            if user.is_authenticated and user.is_active
-            else frozenset()
-        )
-    return cache["groups"]
+    return user_group_names(user=user)
 
 
 def unit_filter(user, perm: str, *, prefix: str = "") -> Q:

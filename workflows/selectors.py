@@ -62,6 +62,25 @@ def process_get(*, user, pk: int) -> JobPositionProjectProcess:
     return process_list_for_user(user=user).get(pk=pk)
 
 
+def process_project_get(*, user, process: Process) -> JobPositionProject:
+    """The dossier routed by ``process`` if ``user`` may see it (the same scope as
+    every list), with its unit, appraiser and author joined;
+    ``JobPositionProject.DoesNotExist`` otherwise. One query once the person's
+    scope is known. The dossier is kept on the process (``process.project``), so
+    the task's permission checks, the flow's gateways and the page that follow in
+    the same request read it without another query."""
+    project = (
+        project_list_for_user(user=user)
+        .filter(pk=process.artifact_object_id)
+        .order_by()
+        .first()
+    )
+    if project is None:
+        raise JobPositionProject.DoesNotExist
+    process.__dict__["project"] = project
+    return project
+
+
 def _tasks(user) -> QuerySet[Task]:
     return (
         Task.objects.filter(

@@ -30,7 +30,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from orgchart.models import Unit
 from orgchart.permissions import Role
-from orgchart.selectors import unit_list_granted
+from orgchart.selectors import unit_paths_granted, user_group_names
 
 from ..models import (
     Attachment,
@@ -75,7 +75,10 @@ SIGN_FOR_UNIT = "orgchart.sign_for_unit"
 
 
 def user_roles(user: AnyUser) -> frozenset[str]:
-    """The product roles (group names) ``user`` holds; none when inactive."""
+    """The product roles (group names) ``user`` holds; none when inactive. Read
+    afresh on every call: the services check rights inside their own transaction,
+    whatever the page checked before (the pages' scope uses the per-request
+    ``orgchart.selectors.user_group_names``)."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     return frozenset(user.groups.values_list("name", flat=True))
@@ -84,7 +87,8 @@ def user_roles(user: AnyUser) -> frozenset[str]:
 def user_acts_for_unit(user: AnyUser, unit: Unit, perms: list[str] | str) -> bool:
     """Whether ``user`` holds one of ``perms`` as an object permission on ``unit`` or
     on one of its ancestors (a grant covers the subtree). Global grants and the
-    superuser flag do not count: per-unit rights are object permissions only."""
+    superuser flag do not count: per-unit rights are object permissions only.
+    Read afresh on every call (one query), like :func:`user_roles`."""
     if not user.is_authenticated or not user.is_active:
         return False
     perms = [perms] if isinstance(perms, str) else list(perms)
@@ -106,7 +110,7 @@ def user_is_party_to_unit(user: AnyUser, unit: Unit) -> bool:
 
 
 def _scope(user: AnyUser) -> Q:
-    roles = user_roles(user)
+    roles = user_group_names(user=user)
     if not roles and not (user.is_authenticated and user.is_active):
         return Q(pk__in=[])
     scope = Q(pk__in=[])
@@ -114,14 +118,20 @@ def _scope(user: AnyUser) -> Q:
         scope |= Q(current_revision__gte=1)
     if Role.APPRAISER in roles:
         scope |= Q(assigned_appraiser=user)
-    for path in unit_list_granted(user=user).values_list("path", flat=True):
+    granted = {
+        path
+        for perm in (ACT_FOR_UNIT, SIGN_FOR_UNIT)
+        for path in unit_paths_granted(user=user, perm=perm)
+    }
+    for path in sorted(granted):
         scope |= Q(unit__path__startswith=path)
     return scope
 
 
 def project_list_for_user(*, user: AnyUser) -> QuerySet[JobPositionProject]:
     """The dossiers ``user`` may see, newest first, with unit and appraiser joined
-    (two queries to build the scope, one to list, whatever the number of rows)."""
+    (two queries to build the scope, once per request, and one to list,
+    whatever the number of rows)."""
     if not user.is_authenticated or not user.is_active:
         return JobPositionProject.objects.none()
     return JobPositionProject.objects.filter(_scope(user)).select_related(
