@@ -146,7 +146,12 @@ def scoped_task_view(node, origin_view, *, permission=None, start=False):
         try:
             if request.method == "POST":
                 try:
-                    with flow_class.lock(process_pk), transaction.atomic():
+                    # The flow lock opens the transaction; joining it (no
+                    # savepoint) keeps every POST all-or-nothing all the same.
+                    with (
+                        flow_class.lock(process_pk),
+                        transaction.atomic(savepoint=False),
+                    ):
                         return call()
                 except OperationalError as exc:
                     if _sqlite_busy(exc):
