@@ -36,9 +36,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser as User
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import router, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
@@ -158,90 +158,11 @@ def _lock(project: JobPositionProject | int) -> JobPositionProject:
     lock; SQLite ignores ``FOR UPDATE`` but its transactions take the database's
     write lock when they begin, see ``config.settings``)."""
     pk = getattr(project, "pk", project)
-    locked = (
+    return (
         JobPositionProject.objects.select_for_update(of=("self",))
         .select_related("unit")
         .get(pk=pk)
     )
-    _remember_stored_values(locked)
-    return locked
-
-
-def _remember_stored_values(project: JobPositionProject) -> None:
-    project._stored_values = {
-        f.attname: getattr(project, f.attname) for f in project._meta.concrete_fields
-    }
-
-
-def _constraint_fields(constraint) -> set[str] | None:
-    """The fields a model constraint reads; ``None`` when that cannot be told (a
-    constraint on expressions), so that it is always validated."""
-    if getattr(constraint, "expressions", None):
-        return None
-    names = set(getattr(constraint, "fields", None) or ())
-    condition = getattr(constraint, "condition", None)
-    if condition is not None:
-        names |= set(condition.referenced_base_fields)
-    return names or None
-
-
-def _full_clean(project: JobPositionProject) -> None:
-    """``project.full_clean()``, without the database round trips whose answer the
-    locked row already gives.
-
-    The row was read under ``_lock`` and satisfies the database's own foreign keys
-    (``PROTECT``: a referenced unit or person cannot disappear while referenced)
-    and constraints. So a foreign key the service left unchanged needs no
-    existence query, and a constraint none of whose fields changed (the unique
-    receipt number, a submitted dossier has a revision) holds as it did. Every
-    field is still validated, every changed value is checked against the
-    database, ``clean()`` runs, and the errors are collected as ``full_clean``
-    collects them."""
-    stored = getattr(project, "_stored_values", None)
-    if stored is None:
-        project.full_clean()
-        return
-    unchanged = {
-        f.name
-        for f in project._meta.concrete_fields
-        if f.attname in stored and getattr(project, f.attname) == stored[f.attname]
-    }
-    trusted = {
-        f.name for f in project._meta.concrete_fields if f.is_relation
-    } & unchanged
-    errors: dict = {}
-    try:
-        project.clean_fields(exclude=trusted)
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
-    try:
-        project.clean()
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
-    failed = {name for name in errors if name != NON_FIELD_ERRORS}
-    try:
-        project.validate_unique(exclude=set(failed))
-    except ValidationError as exc:
-        errors = exc.update_error_dict(errors)
-    failed = {name for name in errors if name != NON_FIELD_ERRORS}
-    using = router.db_for_write(type(project), instance=project)
-    for model_class, constraints in project.get_constraints():
-        for constraint in constraints:
-            fields = _constraint_fields(constraint)
-            if fields is not None and fields <= unchanged:
-                continue
-            try:
-                constraint.validate(model_class, project, exclude=failed, using=using)
-            except ValidationError as exc:
-                if (
-                    getattr(exc, "code", None) == "unique"
-                    and len(getattr(constraint, "fields", ())) == 1
-                ):
-                    errors.setdefault(constraint.fields[0], []).append(exc)
-                else:
-                    errors = exc.update_error_dict(errors)
-    if errors:
-        raise ValidationError(errors)
 
 
 def _sync(source: JobPositionProject, target: JobPositionProject) -> None:
@@ -255,10 +176,8 @@ def _sync(source: JobPositionProject, target: JobPositionProject) -> None:
 def _save(project: JobPositionProject) -> None:
     project.version += 1
     project.updated_at = timezone.now()
-    _full_clean(project)
+    project.full_clean()
     project.save()
-    if hasattr(project, "_stored_values"):
-        _remember_stored_values(project)
 
 
 def _audit(
@@ -1460,7 +1379,6 @@ def _answers_save(report: AppraisalReport, answers) -> None:
     }
     existing = {a.criterion_id: a for a in report.answers.all()}
     errors = []
-    created: list[ChecklistAnswer] = []
     for code, result, note in items:
         criterion = criteria.get(code)
         if criterion is None:
@@ -1477,14 +1395,11 @@ def _answers_save(report: AppraisalReport, answers) -> None:
             if answer is not None:
                 answer.delete()
             continue
-        is_new = answer is None
-        if is_new:
+        if answer is None:
             answer = ChecklistAnswer(report=report, criterion=criterion)
         answer.result, answer.note = result, note.strip()
         try:
-            # The report was saved and the criterion read just above: their rows
-            # exist, so the two foreign keys need no existence query.
-            answer.full_clean(exclude=["report", "criterion"], validate_unique=False)
+            answer.full_clean(exclude=["report"], validate_unique=False)
         except ValidationError as exc:
             errors.extend(
                 ValidationError(
@@ -1495,13 +1410,9 @@ def _answers_save(report: AppraisalReport, answers) -> None:
                 for message in exc.messages
             )
             continue
-        if is_new:
-            created.append(answer)
-        else:
-            answer.save()
+        answer.save()
     if errors:
         raise ValidationError(errors)
-    ChecklistAnswer.objects.bulk_create(created)
 
 
 @transaction.atomic
