@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -177,10 +178,10 @@ def province(reference, two_units):
 
 @pytest.fixture
 def staff_client(client, make_user):
-    """An administrator with access to the admin (staff), in English."""
+    """An administrator with access to the admin (staff), who chose English."""
     user = make_user(Role.ADMINISTRATOR, username="admin-user", is_staff=True)
     client.force_login(user)
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     return client
 
 
