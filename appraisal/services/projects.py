@@ -180,6 +180,30 @@ def _save(project: JobPositionProject) -> None:
     project.save()
 
 
+def _transition(
+    locked: JobPositionProject,
+    project: JobPositionProject,
+    *,
+    actor: User,
+    action: str,
+    from_status: str,
+    comment: str = "",
+    ip: str | None = None,
+) -> None:
+    """Save a status change of the locked dossier, record it in the audit trail and
+    hand the new state to the caller's instance: the last step of every action."""
+    _save(locked)
+    _audit(
+        locked,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        comment=comment,
+        ip=ip,
+    )
+    _sync(locked, project)
+
+
 def _audit(
     project: JobPositionProject,
     *,
@@ -974,16 +998,15 @@ def project_submit(
                 due=locked.due_on, paused_on=locked.clock_paused_on, resumed_on=today
             )
     locked.clock_paused_on = None
-    _save(locked)
-    _audit(
+    _transition(
         locked,
+        project,
         actor=actor,
         action=Action.SUBMITTED,
         from_status=from_status,
         comment=comment,
         ip=ip,
     )
-    _sync(locked, project)
     return revision
 
 
@@ -1025,16 +1048,15 @@ def project_accept(
         dossier_kind=locked.dossier_kind, step=ProcessingStep.TOTAL, start=today
     )
     locked.status = Status.RECEIVED
-    _save(locked)
-    _audit(
+    _transition(
         locked,
+        project,
         actor=actor,
         action=Action.ACCEPTED,
         from_status=from_status,
         comment=comment,
         ip=ip,
     )
-    _sync(locked, project)
     return project
 
 
@@ -1060,16 +1082,15 @@ def project_request_supplement(
     )
     locked.status = Status.SUPPLEMENT_REQUESTED
     locked.clock_paused_on = _today()
-    _save(locked)
-    _audit(
+    _transition(
         locked,
+        project,
         actor=actor,
         action=Action.SUPPLEMENT_REQUESTED,
         from_status=from_status,
         comment=reason,
         ip=ip,
     )
-    _sync(locked, project)
     return project
 
 
@@ -1090,16 +1111,15 @@ def project_refuse(
     locked.status = Status.REFUSED
     locked.outcome = JobPositionProject.Outcome.REFUSED
     locked.clock_paused_on = None
-    _save(locked)
-    _audit(
+    _transition(
         locked,
+        project,
         actor=actor,
         action=Action.REFUSED,
         from_status=from_status,
         comment=reason,
         ip=ip,
     )
-    _sync(locked, project)
     return project
 
 
@@ -1164,16 +1184,15 @@ def project_assign_appraiser(
     assign_perm("appraisal.appraise_project", appraiser, locked)
     locked.assigned_appraiser = appraiser
     locked.status = Status.UNDER_APPRAISAL
-    _save(locked)
-    _audit(
+    _transition(
         locked,
+        project,
         actor=actor,
         action=Action.APPRAISER_ASSIGNED,
         from_status=from_status,
         comment=comment or str(appraiser),
         ip=ip,
     )
-    _sync(locked, project)
     return project
 
 
@@ -1276,16 +1295,15 @@ def project_request_revision(
     from_status = locked.status
     locked.status = Status.REVISION_REQUESTED
     locked.clock_paused_on = _today()
-    _save(locked)
-    _audit(
+    _transition(
         locked,
+        project,
         actor=actor,
         action=Action.REVISION_REQUESTED,
         from_status=from_status,
         comment=comment,
         ip=ip,
     )
-    _sync(locked, project)
     return project
 
 
@@ -1466,16 +1484,15 @@ def report_complete(
     report.save()
     from_status = locked.status
     locked.status = Status.REPORT_COMPLETED
-    _save(locked)
-    _audit(
+    _transition(
         locked,
+        project,
         actor=actor,
         action=Action.REPORT_COMPLETED,
         from_status=from_status,
         comment=comment,
         ip=ip,
     )
-    _sync(locked, project)
     return report
 
 
@@ -1515,16 +1532,15 @@ def report_sign(
     report.save()
     from_status = locked.status
     locked.status = Status.AWAITING_DECISION
-    _save(locked)
-    _audit(
+    _transition(
         locked,
+        project,
         actor=actor,
         action=Action.REPORT_SIGNED,
         from_status=from_status,
         comment=comment or report.number,
         ip=ip,
     )
-    _sync(locked, project)
     return report
 
 
@@ -1544,16 +1560,15 @@ def report_send_back(
     report.save(update_fields=["draft"])
     from_status = locked.status
     locked.status = Status.UNDER_APPRAISAL
-    _save(locked)
-    _audit(
+    _transition(
         locked,
+        project,
         actor=actor,
         action=Action.REPORT_SENT_BACK,
         from_status=from_status,
         comment=comment,
         ip=ip,
     )
-    _sync(locked, project)
     return report
 
 
@@ -1716,16 +1731,15 @@ def project_decide(
                 report.save(update_fields=["draft"])
             locked.status = Status.UNDER_APPRAISAL
             action = Action.RETURNED
-    _save(locked)
-    _audit(
+    _transition(
         locked,
+        project,
         actor=actor,
         action=action,
         from_status=from_status,
         comment=comment or decision.number,
         ip=ip,
     )
-    _sync(locked, project)
     return decision
 
 
