@@ -2,8 +2,17 @@ import pytest
 from django.contrib.auth.models import Group
 from guardian.shortcuts import assign_perm
 
+from orgchart.models import LadderLevel
 from orgchart.services import roles_ensure
-from tests.factories import UnitFactory, UserFactory
+from tests.factories import (
+    CatalogueEntryFactory,
+    JobPositionFactory,
+    PositionCategoryFactory,
+    RankFactory,
+    SalaryGroupFactory,
+    UnitFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture
@@ -36,6 +45,60 @@ def two_units(db):
     a1 = UnitFactory(code="SA-P1", parent=a, kind="division", name="Phòng A1")
     b1 = UnitFactory(code="SB-P1", parent=b, kind="division", name="Phòng B1")
     return {"province": province, "a": a, "b": b, "a1": a1, "b1": b1}
+
+
+@pytest.fixture
+def ref(db):
+    """Reference data: three ranks, two categories, a catalogue entry."""
+    specialist = RankFactory()
+    principal = RankFactory(
+        code="01.002",
+        name="Chuyên viên chính",
+        salary_group=SalaryGroupFactory(code="A2.1", step1="4.40", increment="0.34"),
+        ladder_level=LadderLevel.PRINCIPAL_SPECIALIST,
+    )
+    senior = RankFactory(
+        code="01.001",
+        name="Chuyên viên cao cấp",
+        salary_group=SalaryGroupFactory(code="A3.1", step1="6.20", increment="0.36"),
+        ladder_level=LadderLevel.SENIOR_SPECIALIST,
+    )
+    specialised = PositionCategoryFactory()
+    leadership = PositionCategoryFactory(
+        code="leadership", name="Lãnh đạo, quản lý", order=1
+    )
+    entry = CatalogueEntryFactory(
+        code="TCBC-01", name="Chuyên viên về tổ chức bộ máy", category=specialised
+    )
+    return {
+        "specialist": specialist,
+        "principal": principal,
+        "senior": senior,
+        "specialised": specialised,
+        "leadership": leadership,
+        "entry": entry,
+    }
+
+
+@pytest.fixture
+def positions(two_units, ref):
+    """Department A's approved establishment before any project: two positions."""
+    return [
+        JobPositionFactory(
+            unit=two_units["a"],
+            name="Chuyên viên quản lý văn thư",
+            category=ref["specialised"],
+            rank=ref["specialist"],
+            headcount=2,
+        ),
+        JobPositionFactory(
+            unit=two_units["a"],
+            name="Chuyên viên kế hoạch",
+            category=ref["specialised"],
+            rank=ref["specialist"],
+            headcount=3,
+        ),
+    ]
 
 
 #: Data migrations whose rows the application needs (processing times, the manual

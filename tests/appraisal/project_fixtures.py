@@ -10,14 +10,8 @@ import pytest
 
 from appraisal.models import Attachment, JobPositionProject
 from appraisal.services import projects as svc
-from orgchart.models import LadderLevel
 from orgchart.permissions import Role
 from tests.factories import (
-    CatalogueEntryFactory,
-    JobPositionFactory,
-    PositionCategoryFactory,
-    RankFactory,
-    SalaryGroupFactory,
     docx_upload,
     pdf_upload,
 )
@@ -71,60 +65,6 @@ def people(make_user, units):
         "committee": make_user(Role.COMMITTEE, username="committee"),
         "observer": make_user(Role.OBSERVER, username="observer"),
     }
-
-
-@pytest.fixture
-def ref(db):
-    """Reference data: two ranks, two categories, a catalogue entry."""
-    specialist = RankFactory()
-    principal = RankFactory(
-        code="01.002",
-        name="Chuyên viên chính",
-        salary_group=SalaryGroupFactory(code="A2.1", step1="4.40", increment="0.34"),
-        ladder_level=LadderLevel.PRINCIPAL_SPECIALIST,
-    )
-    senior = RankFactory(
-        code="01.001",
-        name="Chuyên viên cao cấp",
-        salary_group=SalaryGroupFactory(code="A3.1", step1="6.20", increment="0.36"),
-        ladder_level=LadderLevel.SENIOR_SPECIALIST,
-    )
-    specialised = PositionCategoryFactory()
-    leadership = PositionCategoryFactory(
-        code="leadership", name="Lãnh đạo, quản lý", order=1
-    )
-    entry = CatalogueEntryFactory(
-        code="TCBC-01", name="Chuyên viên về tổ chức bộ máy", category=specialised
-    )
-    return {
-        "specialist": specialist,
-        "principal": principal,
-        "senior": senior,
-        "specialised": specialised,
-        "leadership": leadership,
-        "entry": entry,
-    }
-
-
-@pytest.fixture
-def positions(units, ref):
-    """Department A's approved establishment: two positions."""
-    return [
-        JobPositionFactory(
-            unit=units["a"],
-            name="Chuyên viên quản lý văn thư",
-            category=ref["specialised"],
-            rank=ref["specialist"],
-            headcount=2,
-        ),
-        JobPositionFactory(
-            unit=units["a"],
-            name="Chuyên viên kế hoạch",
-            category=ref["specialised"],
-            rank=ref["specialist"],
-            headcount=3,
-        ),
-    ]
 
 
 def add_required_attachments(project, actor) -> None:
@@ -267,8 +207,6 @@ __all__ = [
     "fast_passwords",
     "media",
     "people",
-    "positions",
-    "ref",
     "standard_lines",
     "units",
 ]

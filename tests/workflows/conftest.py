@@ -4,7 +4,6 @@ with the Django test client, as each person in turn."""
 
 from __future__ import annotations
 
-import datetime
 import re
 
 import pytest
@@ -14,14 +13,8 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from appraisal.models import Attachment, ChecklistCriterion
-from orgchart.models import LadderLevel
 from orgchart.permissions import Role
 from tests.factories import (
-    CatalogueEntryFactory,
-    JobPositionFactory,
-    PositionCategoryFactory,
-    RankFactory,
-    SalaryGroupFactory,
     docx_upload,
     pdf_upload,
 )
@@ -91,50 +84,6 @@ def people(make_user, units):
         "committee_a": committee_a,
         "observer": make_user(Role.OBSERVER, username="observer"),
     }
-
-
-@pytest.fixture
-def ref(db):
-    specialist = RankFactory()
-    principal = RankFactory(
-        code="01.002",
-        name="Chuyên viên chính",
-        salary_group=SalaryGroupFactory(code="A2.1", step1="4.40", increment="0.34"),
-        ladder_level=LadderLevel.PRINCIPAL_SPECIALIST,
-    )
-    specialised = PositionCategoryFactory()
-    entry = CatalogueEntryFactory(
-        code="TCBC-01", name="Chuyên viên về tổ chức bộ máy", category=specialised
-    )
-    return {
-        "specialist": specialist,
-        "principal": principal,
-        "specialised": specialised,
-        "entry": entry,
-    }
-
-
-@pytest.fixture
-def positions(units, ref):
-    """Department A's approved establishment before any project: two positions."""
-    return [
-        JobPositionFactory(
-            unit=units["a"],
-            name="Chuyên viên quản lý văn thư",
-            category=ref["specialised"],
-            rank=ref["specialist"],
-            headcount=2,
-            valid_from=datetime.date(2025, 7, 1),
-        ),
-        JobPositionFactory(
-            unit=units["a"],
-            name="Chuyên viên kế hoạch",
-            category=ref["specialised"],
-            rank=ref["specialist"],
-            headcount=3,
-            valid_from=datetime.date(2025, 7, 1),
-        ),
-    ]
 
 
 def url(task: Task, action: str) -> str:
