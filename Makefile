@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint browser bench messages clean
+.PHONY: install demo test lint browser bench messages clean prod-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# The README's production installation on PostgreSQL with DEBUG off, served by
+# gunicorn, logged into as every demo role (CI runs it too).
+prod-smoke: install
+	bash .ci/prod-smoke
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "config.apps.ProjectStaticFilesConfig",
     "django.contrib.humanize",
     "django_filters",
     "guardian",

@@ -1,5 +1,6 @@
 """Production settings come from the environment and pass Django's deploy checks."""
 
+import json
 import os
 import subprocess
 import sys
@@ -62,3 +63,21 @@ def test_chosen_language_is_kept(client, db):
     assert page.headers["Content-Language"] == "en"
     client.post("/i18n/setlang/", {"language": "vi", "next": "/accounts/login/"})
     assert client.get("/accounts/login/").headers["Content-Language"] == "vi"
+
+
+def test_collectstatic_builds_the_manifest_production_serves(tmp_path):
+    """The README's ``collectstatic --noinput`` with DEBUG off writes a manifest in
+    which every static file of the pages has its hashed name (without it every page
+    of production answers 500)."""
+    env = {**PRODUCTION, "STATIC_ROOT": str(tmp_path)}
+    result = _manage("collectstatic", "--noinput", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    for name in (
+        "viewflow/img/favicon.png",
+        "viewflow/fonts/roboto/roboto-fontface.css",
+        "viewflow/fonts/material-icons/material-icons.css",
+    ):
+        assert name in manifest
+        assert (tmp_path / manifest[name]).exists()
+    assert not any("node_modules" in name for name in manifest)
