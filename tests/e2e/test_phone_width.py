@@ -131,6 +131,9 @@ def test_pages_fit_a_phone_screen(live_server, phone, artifacts_dir, demo):
     draft.project.title = LONG_TITLE
     draft.project.save(update_fields=["title"])
 
+    # The login page, with the language switch too.
+    walk.visit("/accounts/login/", "00-login")
+
     walk.login("officer")
     # The lists: titles wrap, tables scroll inside their card.
     page = walk.visit("/jobpositionproject/", "01-dossiers")
@@ -157,6 +160,10 @@ def test_pages_fit_a_phone_screen(live_server, phone, artifacts_dir, demo):
     page = walk.visit(
         f"/jobpositionproject/{draft.pk}/draft/{task.pk}/execute/", "05-task-draft"
     )
+    expect(page.locator("form button[type=submit]").last).to_be_visible()
+
+    # A new dossier: the form's fields are as wide as the screen.
+    page = walk.visit("/jobpositionproject/start/", "05-start")
     expect(page.locator("form button[type=submit]").last).to_be_visible()
 
     # The flow chart inside the app, with the way back.
@@ -192,3 +199,17 @@ def _has_open(process, node: str) -> bool:
         flow_task=getattr(JobPositionProjectFlow, node),
         status__in=[STATUS.NEW, STATUS.ASSIGNED],
     ).exists()
+
+
+def test_appraisal_form_fits_a_phone_screen(live_server, phone, artifacts_dir, demo):
+    folder = artifacts_dir / "phone"
+    folder.mkdir(parents=True, exist_ok=True)
+    walk = Phone(phone, live_server.url, folder)
+    appraised = next(p for p in demo["processes"] if _has_open(p, "appraise"))
+    task = _open_task(appraised, "appraise")
+    walk.login("appraiser")
+    page = walk.visit(
+        f"/jobpositionproject/{appraised.pk}/appraise/{task.pk}/execute/",
+        "12-task-appraise",
+    )
+    expect(page.locator("form button[type=submit]").last).to_be_visible()

@@ -108,7 +108,8 @@ def test_refused_task_action_shows_the_403_page(client, people, driver, debug):
     assert response.status_code == 403
     html = _text(response)
     assert NOT_ALLOWED in html
-    assert "Bạn không có quyền xử lý nhiệm vụ này." in html
+    # Who may do it instead.
+    assert "Người thực hiện: Cán bộ Bộ phận một cửa" in html
     assert "Không có gì bị thay đổi" in html
     _assert_way_back(html)
     task.refresh_from_db()
