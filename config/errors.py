@@ -77,8 +77,8 @@ def server_error(request=None):
 
 def csrf_failure(request, reason=""):
     """A form refused because its security token was missing or stale (a page
-    left open across a log-in, cookies blocked): nothing was saved."""
-    logger.warning("CSRF failure: %s (%s)", reason, request.path)
+    left open across a log-in, cookies blocked): nothing was saved. Django's CSRF
+    middleware logs the reason."""
     return _render(request, "403_csrf.html", 403)
 
 
