@@ -9,3 +9,9 @@ urlpatterns = [
     path("accounts/", auth_urls),
     path("", site.urls),
 ]
+
+# The people's error pages (config/errors.py), in Vietnamese, with a way back.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"

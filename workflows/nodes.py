@@ -97,7 +97,10 @@ def refuse(request, node, task):
         return back
     project = task.process.coerced.project
     if not permissions.may_take(request.user, node.name, project):
-        raise PermissionDenied(_("You may not act on this task."))
+        raise PermissionDenied(
+            _("You may not act on this task. It is done by: %(who)s.")
+            % {"who": permissions.task_performer(node.name)}
+        )
     if task.owner_id == request.user.pk:
         return HttpResponseRedirect(
             node.reverse("execute", args=[task.process_id, task.pk])

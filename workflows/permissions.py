@@ -19,9 +19,10 @@ the answers on the user object, which lives for one request).
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from orgchart.models import Unit
-from orgchart.permissions import Role
+from orgchart.permissions import ROLE_LABELS, Role
 from orgchart.selectors import unit_paths_granted, user_group_names
 
 ACT_FOR_UNIT = "orgchart.act_for_unit"
@@ -120,3 +121,20 @@ def may_take(user, node_name: str, project) -> bool:
             user, project.unit
         )
     return False
+
+
+#: Who performs the tasks of the proposing unit and the appraiser's, in words.
+_PERFORMERS = {
+    "draft": _("the unit officers of the dossier's unit"),
+    "revise": _("the unit officers of the dossier's unit"),
+    "submit": _("the head of the dossier's unit"),
+    "appraise": _("the appraiser assigned to the dossier"),
+}
+
+
+def task_performer(node_name: str) -> str:
+    """Who may perform the task ``node_name``, in words for a refusal page (the
+    rule itself is :func:`may_take`)."""
+    if node_name in ROLE_TASKS:
+        return str(ROLE_LABELS[ROLE_TASKS[node_name]])
+    return str(_PERFORMERS.get(node_name, ""))

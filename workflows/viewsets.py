@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
+from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow import STATUS
@@ -24,17 +25,40 @@ from .flows import JobPositionProjectFlow
 
 class ProjectChartView(flow_views.FlowChartView):
     """The flow chart, for every signed-in person; a process's own chart only for
-    people who may see its dossier."""
+    people who may see its dossier (404 for anyone else).
+
+    A page of the app (menu, title, a way back to the dossier or the list) that
+    shows the picture; the picture itself is the same address with
+    ``?format=svg`` (and ``?format=bpmn`` the BPMN download, as in viewflow)."""
+
+    template_name = "workflows/jobpositionproject/chart.html"
+    process = None
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if "process_pk" in kwargs:
             try:
-                selectors.process_get(user=request.user, pk=kwargs["process_pk"])
+                self.process = selectors.process_get(
+                    user=request.user, pk=kwargs["process_pk"]
+                )
             except selectors.JobPositionProjectProcess.DoesNotExist as exc:
                 raise Http404(_("No such dossier.")) from exc
         return super().dispatch(request, *args, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("format") in ("svg", "bpmn"):
+            return super().get(request, *args, **kwargs)
+        return TemplateResponse(
+            request,
+            self.template_name,
+            {
+                "process": self.process,
+                "project": self.process.project if self.process else None,
+                "flow_class": self.flow_class,
+                "view": self,
+            },
+        )
 
 
 class JobPositionProjectViewset(FlowAppViewset):
