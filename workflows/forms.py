@@ -194,6 +194,45 @@ class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("File"))
 
 
+class SubmitForm(CommentForm):
+    """The unit head signs and submits, or sends the dossier back to the unit
+    officer with what to correct (nothing chosen: submit, as before)."""
+
+    SUBMIT, SEND_BACK = "submit", "send_back"
+
+    action = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (SUBMIT, _("Sign and submit the dossier to the Department")),
+            (SEND_BACK, _("Send the dossier back to the unit officer")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+        initial=SUBMIT,
+    )
+    reason = forms.CharField(
+        label=_("What the officer must correct"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    field_order = ["action", "reason", "comment"]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["action"] = cleaned.get("action") or self.SUBMIT
+        if (
+            cleaned["action"] == self.SEND_BACK
+            and not (cleaned.get("reason") or "").strip()
+        ):
+            self.add_error(
+                "reason",
+                forms.ValidationError(
+                    _("Say what the officer must correct."), code="reason_required"
+                ),
+            )
+        return cleaned
+
+
 class ReceiveForm(CommentForm):
     """The one-stop desk's answer (Decree 61/2018/NĐ-CP Art. 19: a complete dossier
     is received with a receipt; an incomplete one is returned with what is missing;
@@ -261,11 +300,23 @@ class RemarkForm(forms.Form):
         required=False,
         empty_label=_("The whole project"),
     )
-    text = forms.CharField(label=_("Remark"), widget=forms.Textarea(attrs={"rows": 2}))
+    # Not required by the field: the remark is part of the appraiser's one page
+    # form, and only the "add the remark" button needs it.
+    text = forms.CharField(
+        label=_("Remark"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, project: JobPositionProject, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["line"].queryset = project.lines.order_by("order", "pk")
+
+    def clean_text(self):
+        text = (self.cleaned_data.get("text") or "").strip()
+        if not text:
+            raise forms.ValidationError(
+                _("Write the remark before adding it."), code="required"
+            )
+        return text
 
 
 class AppraiseForm(CommentForm):
