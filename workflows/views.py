@@ -22,12 +22,14 @@ from django.forms.utils import ErrorDict
 from django.http import FileResponse, Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.utils import viewprop
 from viewflow.workflow import STATUS
 from viewflow.workflow.flow import views as flow_views
+from viewflow.workflow.flow.views import actions as task_actions
 
 from appraisal.models import (
     AppraisalReport,
@@ -143,6 +145,31 @@ class ProjectStartView(LoginRequiredMixin, generic.FormView):
 
 
 # --- tasks ----------------------------------------------------------------------
+
+
+class _TaskNamedMessageMixin:
+    """viewflow's take/release messages name the task by its database id ("task
+    #75"), which means nothing to a person: name the step and the dossier."""
+
+    task_message = ""
+
+    def get_success_message(self, cleaned_data):
+        task = self.request.activation.task
+        return format_html(
+            str(self.task_message),
+            task=task.flow_task.task_title,
+            dossier=self.request.activation.process.coerced.project.title,
+        )
+
+
+class ProjectTaskAssignView(_TaskNamedMessageMixin, task_actions.AssignTaskView):
+    task_message = gettext_lazy("You have taken the task “{task}” of “{dossier}”.")
+
+
+class ProjectTaskUnassignView(_TaskNamedMessageMixin, task_actions.UnassignTaskView):
+    task_message = gettext_lazy(
+        "The task “{task}” of “{dossier}” is back in the queue."
+    )
 
 
 def quiet(form):
@@ -601,7 +628,7 @@ class ProjectAppraiseView(TaskView):
 
     form_class = forms.AppraiseForm
     #: Fields of the page that are the remark's, not the report's.
-    REMARK_FIELDS = ("line", "text")
+    REMARK_FIELDS = ("remark-",)
 
     def get_context_data(self, **kwargs):
         from appraisal.services.checklist import checklist_compute
@@ -626,7 +653,9 @@ class ProjectAppraiseView(TaskView):
                 data if carries(data, "proposed-TOTAL_FORMS") else None, report=report
             ),
             "remark_form": forms.RemarkForm(
-                data if carries(data, "text") else None, project=self.project
+                data if carries(data, "remark-text") else None,
+                project=self.project,
+                prefix="remark",
             ),
         }
 
@@ -707,7 +736,9 @@ class ProjectAppraiseView(TaskView):
 
     def add_remark(self):
         self.keep_page(drop=self.REMARK_FIELDS)
-        remark_form = forms.RemarkForm(self.request.POST, project=self.project)
+        remark_form = forms.RemarkForm(
+            self.request.POST, project=self.project, prefix="remark"
+        )
         if remark_form.is_valid():
             self.save_report_first()
             try:

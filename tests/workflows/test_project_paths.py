@@ -415,7 +415,7 @@ def test_revision_loop_goes_through_the_unit_and_back_to_the_same_appraiser(
     driver.login("appraiser")
     response = driver.client.post(
         url(appraise, "execute"),
-        {"_remark": "1", "line": line.pk, "text": "Giảm biên chế còn 1"},
+        {"_remark": "1", "remark-line": line.pk, "remark-text": "Giảm biên chế còn 1"},
     )
     assert response.status_code == 302
     due_before = JobPositionProject.objects.get(pk=project.pk).due_on
