@@ -85,16 +85,25 @@ class JobPositionProjectFlow(flow.Flow):
         nodes.View(views.ProjectSubmitView.as_view())
         .Annotation(
             title=_("Sign and submit"),
-            description=_("The unit head signs the submission and sends the dossier."),
+            description=_(
+                "The unit head signs the submission and sends the dossier, or "
+                "sends it back to the unit officer with the reason."
+            ),
         )
         .Permission(permissions.SIGN_FOR_UNIT, obj=_project_unit)
         .Next(this.route_submission)
     )
 
+    # The head either submits (the dossier leaves the unit) or sends it back to
+    # the officer with a reason (it stays with the unit, still editable): a first
+    # draft goes back to the officer who drafted it, an answer to a supplement or
+    # revision request to the unit's officers.
     route_submission = (
         nodes.Switch()
-        .Annotation(title=_("First submission or an answer?"))
+        .Annotation(title=_("Submitted, or sent back to the officer?"))
         .Case(this.appraise, lambda activation: _project(activation).is_under_appraisal)
+        .Case(this.draft, lambda activation: _project(activation).is_first_draft)
+        .Case(this.revise, lambda activation: _project(activation).is_editable)
         .Default(this.receive)
     )
 
@@ -116,7 +125,8 @@ class JobPositionProjectFlow(flow.Flow):
         .Case(
             this.assign_appraiser, lambda activation: _project(activation).was_accepted
         )
-        .Case(this.submit, lambda activation: _project(activation).needs_supplement)
+        # The unit's officer adds what is missing; then the head submits again.
+        .Case(this.revise, lambda activation: _project(activation).needs_supplement)
         .Default(this.end)
     )
 
@@ -153,7 +163,11 @@ class JobPositionProjectFlow(flow.Flow):
         nodes.View(views.ProjectDraftView.as_view())
         .Annotation(
             title=_("Revise the project"),
-            description=_("The unit officer answers the appraiser's remarks."),
+            description=_(
+                "The unit officer corrects the lines and documents as asked (by "
+                "the one-stop desk, the appraiser or the unit head), then hands "
+                "the dossier to the unit head."
+            ),
         )
         .Permission(permissions.ACT_FOR_UNIT, obj=_project_unit)
         .Next(this.submit)

@@ -77,6 +77,25 @@ class ProjectFieldsForm(forms.Form):
     )
 
 
+class CatalogueSelect(forms.Select):
+    """The catalogue entry of a line; each option carries the entry's standard
+    name, category and usual rank (``data-*``), which the lines table copies into
+    the row when the entry is chosen."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"data-fill": "catalogue", **(attrs or {})}, choices)
+        self.option_data: dict[str, dict[str, str]] = {}
+
+    def create_option(self, name, value, label, selected, index, *args, **kwargs):
+        option = super().create_option(
+            name, value, label, selected, index, *args, **kwargs
+        )
+        data = self.option_data.get(str(getattr(value, "value", value)))
+        if data:
+            option["attrs"].update(data)
+        return option
+
+
 class ProjectLineForm(forms.ModelForm):
     """One proposed position; ``key`` keeps the line's identity across edits so the
     appraiser's diff shows it as changed rather than removed and added."""
@@ -100,6 +119,7 @@ class ProjectLineForm(forms.ModelForm):
             "job_description": forms.Textarea(attrs={"rows": 2}),
             "competency_framework": forms.Textarea(attrs={"rows": 2}),
             "headcount": forms.NumberInput(attrs={"min": 0, "style": "width:5em"}),
+            "catalogue_entry": CatalogueSelect,
         }
 
     def line_data(self) -> dict:
@@ -132,6 +152,7 @@ class BaseProjectLineFormSet(forms.BaseFormSet):
         for name, queryset in choices.items():
             field = forms.ModelChoiceField(queryset=queryset, required=False)
             self._choices[name] = (queryset, list(field.choices))
+        self._catalogue_data = catalogue_fill_data(choices["catalogue_entry"])
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
@@ -148,6 +169,7 @@ class BaseProjectLineFormSet(forms.BaseFormSet):
         for name, (queryset, choices) in self._choices.items():
             form.fields[name].queryset = queryset
             form.fields[name].choices = choices
+        form.fields["catalogue_entry"].widget.option_data = self._catalogue_data
 
     def line_data(self) -> list[dict]:
         return [
@@ -155,6 +177,22 @@ class BaseProjectLineFormSet(forms.BaseFormSet):
             for form in self.forms
             if form.has_changed() and not self._should_delete_form(form)
         ]
+
+
+def catalogue_fill_data(entries) -> dict[str, dict[str, str]]:
+    """For each catalogue entry: its name, category and usual rank (the first rank,
+    by code, at the lowest level the entry allows), as ``data-*`` attributes."""
+    first_rank: dict[str, int] = {}
+    for pk, level in Rank.objects.order_by("code").values_list("pk", "ladder_level"):
+        first_rank.setdefault(level, pk)
+    return {
+        str(entry.pk): {
+            "data-name": entry.name,
+            "data-category": str(entry.category_id),
+            "data-rank": str(first_rank.get(entry.lowest_level, "")),
+        }
+        for entry in entries
+    }
 
 
 ProjectLineFormSet = forms.formset_factory(
@@ -192,6 +230,45 @@ class LinesImportForm(forms.Form):
 class AttachmentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Document"), choices=Attachment.Kind.choices)
     file = forms.FileField(label=_("File"))
+
+
+class SubmitForm(CommentForm):
+    """The unit head signs and submits, or sends the dossier back to the unit
+    officer with what to correct (nothing chosen: submit, as before)."""
+
+    SUBMIT, SEND_BACK = "submit", "send_back"
+
+    action = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (SUBMIT, _("Sign and submit the dossier to the Department")),
+            (SEND_BACK, _("Send the dossier back to the unit officer")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+        initial=SUBMIT,
+    )
+    reason = forms.CharField(
+        label=_("What the officer must correct"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    field_order = ["action", "reason", "comment"]
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["action"] = cleaned.get("action") or self.SUBMIT
+        if (
+            cleaned["action"] == self.SEND_BACK
+            and not (cleaned.get("reason") or "").strip()
+        ):
+            self.add_error(
+                "reason",
+                forms.ValidationError(
+                    _("Say what the officer must correct."), code="reason_required"
+                ),
+            )
+        return cleaned
 
 
 class ReceiveForm(CommentForm):
@@ -261,11 +338,23 @@ class RemarkForm(forms.Form):
         required=False,
         empty_label=_("The whole project"),
     )
-    text = forms.CharField(label=_("Remark"), widget=forms.Textarea(attrs={"rows": 2}))
+    # Not required by the field: the remark is part of the appraiser's one page
+    # form, and only the "add the remark" button needs it.
+    text = forms.CharField(
+        label=_("Remark"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args, project: JobPositionProject, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["line"].queryset = project.lines.order_by("order", "pk")
+
+    def clean_text(self):
+        text = (self.cleaned_data.get("text") or "").strip()
+        if not text:
+            raise forms.ValidationError(
+                _("Write the remark before adding it."), code="required"
+            )
+        return text
 
 
 class AppraiseForm(CommentForm):

@@ -37,6 +37,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.flow.utils import wrap_start_view
 
 from . import permissions
+from . import views as task_views
 
 FINISHED = (STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED)
 
@@ -244,6 +245,10 @@ class View(ScopedNodeMixin, flow.View):
     allows (unit people by object permission over the unit's subtree, Home Affairs
     and the committee by role, the appraisal by the assigned appraiser) — never by
     a global grant (STACK.md trap 2)."""
+
+    # Take and release with messages that name the step, not its id.
+    assign_view_class = task_views.ProjectTaskAssignView
+    unassign_view_class = task_views.ProjectTaskUnassignView
 
     @property
     def view_path(self):

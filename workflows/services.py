@@ -1,8 +1,8 @@
 """Writes of the flow itself (the dossier's writes are in ``appraisal.services``).
 
-Only one: a task form saved as a draft. Work on a step may take days (an appraisal
-report, a reasoned refusal); saving it keeps what was typed on the task without
-completing it, so nothing is lost and nothing moves on.
+Only the draft of a task form, kept and dropped. Work on a step may take days (an
+appraisal report, a reasoned refusal); keeping it keeps what was typed on the task
+without completing it, so nothing is lost and nothing moves on.
 """
 
 from __future__ import annotations
@@ -15,7 +15,18 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 #: Form fields never kept in a draft.
-_NOT_KEPT = frozenset({"csrfmiddlewaretoken", "_save_draft", "_complete"})
+_NOT_KEPT = frozenset(
+    {
+        "csrfmiddlewaretoken",
+        "_save_draft",
+        "_complete",
+        "_save_report",
+        "_remark",
+        "_resolve",
+        "_attach",
+        "_import",
+    }
+)
 
 
 @transaction.atomic
@@ -43,3 +54,18 @@ def task_draft_save(*, task: Task, actor, data) -> dict:
     Task.objects.filter(pk=current.pk).update(data=payload)
     task.data = payload
     return draft
+
+
+@transaction.atomic
+def task_draft_clear(*, task: Task, actor) -> None:
+    """Drop the draft of ``task`` once the dossier itself holds what it kept (the
+    page was saved); only its owner's open task, otherwise nothing happens."""
+    current = Task.objects.select_for_update().get(pk=task.pk)
+    if current.status != STATUS.ASSIGNED or current.owner_id != actor.pk:
+        return
+    payload = dict(current.data or {})
+    if payload.pop("draft", None) is None:
+        return
+    payload.pop("draft_saved_at", None)
+    Task.objects.filter(pk=current.pk).update(data=payload)
+    task.data = payload

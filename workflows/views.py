@@ -17,15 +17,19 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.forms import BaseFormSet
+from django.forms.utils import ErrorDict
+from django.http import FileResponse, Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
 from viewflow.utils import viewprop
 from viewflow.workflow import STATUS
 from viewflow.workflow.flow import views as flow_views
+from viewflow.workflow.flow.views import actions as task_actions
 
 from appraisal.models import (
     AppraisalReport,
@@ -39,7 +43,7 @@ from appraisal.selectors.deadlines import deadline_annotate, deadline_state
 from appraisal.services import projects as project_services
 
 from . import forms, permissions, selectors
-from .services import task_draft_save
+from .services import task_draft_clear, task_draft_save
 
 TEMPLATE_DIR = "workflows/jobpositionproject"
 
@@ -111,6 +115,7 @@ class ProjectStartView(LoginRequiredMixin, generic.FormView):
                     legal_basis=form.cleaned_data["legal_basis"],
                     justification=form.cleaned_data["justification"],
                     actor=self.request.user,
+                    ip=client_ip(self.request),
                 )
                 activation.process.artifact = project
                 activation.execute()
@@ -142,11 +147,70 @@ class ProjectStartView(LoginRequiredMixin, generic.FormView):
 # --- tasks ----------------------------------------------------------------------
 
 
+class _TaskNamedMessageMixin:
+    """viewflow's take/release messages name the task by its database id ("task
+    #75"), which means nothing to a person: name the step and the dossier."""
+
+    task_message = ""
+
+    def get_success_message(self, cleaned_data):
+        task = self.request.activation.task
+        return format_html(
+            str(self.task_message),
+            task=task.flow_task.task_title,
+            dossier=self.request.activation.process.coerced.project.title,
+        )
+
+
+class ProjectTaskAssignView(_TaskNamedMessageMixin, task_actions.AssignTaskView):
+    task_message = gettext_lazy("You have taken the task “{task}” of “{dossier}”.")
+
+
+class ProjectTaskUnassignView(_TaskNamedMessageMixin, task_actions.UnassignTaskView):
+    task_message = gettext_lazy(
+        "The task “{task}” of “{dossier}” is back in the queue."
+    )
+
+
+def quiet(form):
+    """``form`` (or a formset) bound to what was typed but not validated: it shows
+    the values as typed without "this field is required" on the fields the action
+    did not concern."""
+    if isinstance(form, BaseFormSet):
+        form._errors = []
+        form._non_form_errors = form.error_class()
+        for each in form.forms:
+            quiet(each)
+        return form
+    form._errors = ErrorDict()
+    form.cleaned_data = {}
+    return form
+
+
+def carries(data, *names: str) -> bool:
+    """Whether submitted ``data`` holds a part of the page (a form's fields)."""
+    return data is not None and all(name in data for name in names)
+
+
 class TaskView(generic.FormView):
-    """Base of the task pages (see the module docstring)."""
+    """Base of the task pages (see the module docstring).
+
+    Forms never lose what a person typed:
+
+    - every button of a task page posts the whole page (one ``<form>``); the task
+      form is ``form`` and the page's other parts are named forms given by
+      :meth:`page_forms` (the report, the lines, a remark, an upload…);
+    - before an action other than completing, the page keeps what it holds on the
+      task (:meth:`keep_page`, a task draft: no audit row, no change to the
+      dossier), so a reload or the page after the action shows it again;
+    - a refused action re-renders every part as typed, the service's errors
+      beside the fields they concern (:meth:`refuse`).
+    """
 
     #: The message shown once the task is completed.
     success_text = gettext_lazy("Done.")
+    #: Service error keys shown on another field name of the page's forms.
+    error_fields: dict[str, str] = {}
 
     @cached_property
     def activation(self):
@@ -159,14 +223,42 @@ class TaskView(generic.FormView):
     def get_template_names(self):
         return [f"{TEMPLATE_DIR}/{self.activation.flow_task.name}.html"]
 
+    # --- what the page holds -----------------------------------------------------
+
+    @cached_property
+    def kept(self) -> QueryDict | None:
+        """What the page held when it was last kept on the task, as submitted data
+        (the dossier's current version, so an action taken meanwhile by the same
+        person does not make the kept values stale)."""
+        draft = (self.activation.task.data or {}).get("draft")
+        if not draft:
+            return None
+        data = QueryDict(mutable=True)
+        for key, value in draft.items():
+            data.setlist(key, value if isinstance(value, list) else [value])
+        if "version" in data:
+            data["version"] = str(self.project.version)
+        return data
+
+    def page_forms(self, data=None) -> dict:
+        """The page's parts other than the task form, bound to ``data`` when given
+        (``None``: built from the dossier)."""
+        return {}
+
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        draft = (self.activation.task.data or {}).get("draft")
-        if draft and self.request.method != "POST":
-            kwargs["initial"] = {**kwargs.get("initial", {}), **draft}
+        if self.kept and self.request.method != "POST":
+            kwargs["initial"] = {
+                **kwargs.get("initial", {}),
+                **(self.activation.task.data or {}).get("draft", {}),
+            }
         return kwargs
 
     def get_context_data(self, **kwargs):
+        parts = self.page_forms(self.kept)
+        for name, part in parts.items():
+            if name not in kwargs:
+                kwargs[name] = quiet(part) if part.is_bound else part
         context = super().get_context_data(**kwargs)
         context.update(dossier_context(project=self.project, user=self.request.user))
         context.update(
@@ -175,6 +267,9 @@ class TaskView(generic.FormView):
             flow_task=self.activation.flow_task,
             dossier_url=self.dossier_url,
             draft_saved_at=(self.activation.task.data or {}).get("draft_saved_at"),
+            return_reason=project_selectors.project_return_reason(
+                audit=context["audit"]
+            ),
         )
         return context
 
@@ -184,6 +279,75 @@ class TaskView(generic.FormView):
             "process_detail", args=[self.activation.process.pk]
         )
 
+    def keep_page(self, *, drop=()) -> None:
+        """Keep what the page holds on the task before acting (``drop``: fields
+        the action consumes, or prefixes ending in "-" of whole parts)."""
+        data = self.request.POST.copy()
+        for key in list(data):
+            if key in drop or any(
+                key.startswith(prefix) for prefix in drop if prefix.endswith("-")
+            ):
+                del data[key]
+        try:
+            task_draft_save(
+                task=self.activation.task, actor=self.request.user, data=data
+            )
+        except ValidationError:
+            pass  # not this person's open task: the action itself will refuse
+
+    def forget_page(self) -> None:
+        """The dossier now holds what the page held: drop the kept copy."""
+        task_draft_clear(task=self.activation.task, actor=self.request.user)
+
+    def bound_page(self, **validated) -> dict:
+        """Every part of the page bound to the POST; parts not in ``validated``
+        show their values without errors."""
+        forms_ = {
+            name: quiet(form)
+            for name, form in self.page_forms(self.request.POST).items()
+        }
+        forms_.update(validated)
+        if "form" not in forms_:
+            forms_["form"] = quiet(self.get_form_class()(**self._form_kwargs_post()))
+        return forms_
+
+    def _form_kwargs_post(self) -> dict:
+        kwargs = self.get_form_kwargs()
+        kwargs["data"] = self.request.POST
+        kwargs["files"] = self.request.FILES
+        return kwargs
+
+    def refuse(self, exc: ValidationError, forms_: dict, *, target: str = "form"):
+        """Re-render the page as typed with ``exc``'s errors: each keyed error on
+        the field of that name in whichever part has it, the rest on ``target``."""
+        placed = forms_.get(target) or forms_["form"]
+        if hasattr(exc, "error_dict"):
+            for key, errors in exc.error_dict.items():
+                field = self.error_fields.get(key, key)
+                owner = next(
+                    (
+                        form
+                        for form in forms_.values()
+                        if not isinstance(form, BaseFormSet)
+                        and field in getattr(form, "fields", {})
+                    ),
+                    None,
+                )
+                for error in errors:
+                    self.place_error(owner, field, error, placed)
+        else:
+            for message in _errors(exc):
+                placed.add_error(None, message)
+        return self.render_to_response(self.get_context_data(**forms_))
+
+    def place_error(self, owner, field: str, error: ValidationError, fallback):
+        if owner is None:
+            fallback.add_error(None, error)
+        else:
+            owner.add_error(field, error)
+
+    # --- actions -----------------------------------------------------------------
+
     def post(self, request, *args, **kwargs):
         if "_save_draft" in request.POST:
             return self.save_draft()
@@ -191,14 +355,18 @@ class TaskView(generic.FormView):
 
     def save_draft(self):
         """Keep the typed values on the task; the task stays open."""
-        task_draft_save(
-            task=self.activation.task, actor=self.request.user, data=self.request.POST
-        )
+        self.keep_page()
         messages.info(
             self.request,
             _("Draft saved. The task stays in your inbox until you complete it."),
         )
         return HttpResponseRedirect(self.request.get_full_path())
+
+    def form_invalid(self, form):
+        self.keep_page()
+        return self.render_to_response(
+            self.get_context_data(**self.bound_page(form=form))
+        )
 
     def form_valid(self, form):
         try:
@@ -206,9 +374,8 @@ class TaskView(generic.FormView):
                 self.perform(form)
                 self.activation.execute()
         except ValidationError as exc:
-            for message in _errors(exc):
-                form.add_error(None, message)
-            return self.form_invalid(form)
+            self.keep_page()
+            return self.refuse(exc, self.bound_page(form=form))
         messages.success(self.request, str(self.success_text))
         return HttpResponseRedirect(self.get_success_url())
 
@@ -228,7 +395,34 @@ class TaskView(generic.FormView):
         }
 
 
-class ProjectDraftView(TaskView):
+class AttachMixin:
+    """A document attached from a task page of the unit; the rest of the page is
+    kept first, so nothing typed is lost by attaching."""
+
+    def attach(self):
+        self.keep_page(drop=("kind", "file"))
+        attachment_form = forms.AttachmentForm(self.request.POST, self.request.FILES)
+        if attachment_form.is_valid():
+            try:
+                project_services.attachment_add(
+                    project=self.project,
+                    actor=self.request.user,
+                    kind=attachment_form.cleaned_data["kind"],
+                    file=attachment_form.cleaned_data["file"],
+                    ip=client_ip(self.request),
+                )
+            except ValidationError as exc:
+                for message in _errors(exc):
+                    attachment_form.add_error("file", message)
+            else:
+                messages.success(self.request, _("The document was attached."))
+                return HttpResponseRedirect(self.request.get_full_path())
+        return self.render_to_response(
+            self.get_context_data(**self.bound_page(attachment_form=attachment_form))
+        )
+
+
+class ProjectDraftView(AttachMixin, TaskView):
     """The unit officer's table of lines, documents and text (drafting and
     revising). "Save" keeps the work in the draft dossier itself; "Hand over"
     completes the task and sends the dossier to the unit head."""
@@ -241,12 +435,21 @@ class ProjectDraftView(TaskView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.setdefault("fields_form", self.fields_form())
-        context.setdefault("line_formset", self.line_formset())
-        context.setdefault("import_form", forms.LinesImportForm())
-        context.setdefault("attachment_form", forms.AttachmentForm())
         context["open_remarks"] = [r for r in context["remarks"] if not r.resolved]
         return context
+
+    def page_forms(self, data=None) -> dict:
+        parts = {
+            "fields_form": self.fields_form(
+                data if carries(data, "version", "title") else None
+            ),
+            "line_formset": self.line_formset(
+                data if carries(data, "lines-TOTAL_FORMS") else None
+            ),
+            "import_form": forms.LinesImportForm(),
+            "attachment_form": forms.AttachmentForm(),
+        }
+        return parts
 
     def fields_form(self, data=None):
         project = self.project
@@ -281,67 +484,54 @@ class ProjectDraftView(TaskView):
         return super().post(request, *args, **kwargs)
 
     def save(self, *, complete: bool):
+        """Save the page in the dossier ("Save", one audit row), or hand it over
+        with what it holds ("Hand over", one audit row); a refusal writes nothing
+        and shows the page as typed."""
         fields_form = self.fields_form(self.request.POST)
         line_formset = self.line_formset(self.request.POST)
         comment_form = forms.CommentForm(self.request.POST)
+        page = self.bound_page(
+            form=comment_form, fields_form=fields_form, line_formset=line_formset
+        )
         if not (
             fields_form.is_valid()
             and line_formset.is_valid()
             and comment_form.is_valid()
         ):
-            return self.render_to_response(
-                self.get_context_data(
-                    form=comment_form,
-                    fields_form=fields_form,
-                    line_formset=line_formset,
-                )
-            )
+            self.keep_page()
+            return self.render_to_response(self.get_context_data(**page))
+        fields = dict(fields_form.cleaned_data)
+        version = fields.pop("version")
+        edits = {
+            "project": self.project,
+            "actor": self.request.user,
+            "expected_version": version,
+            "fields": fields,
+            "lines": line_formset.line_data(),
+            "ip": client_ip(self.request),
+        }
         try:
             with transaction.atomic():
-                fields = dict(fields_form.cleaned_data)
-                version = fields.pop("version")
-                ip = client_ip(self.request)
-                project_services.project_update(
-                    project=self.project,
-                    actor=self.request.user,
-                    expected_version=version,
-                    ip=ip,
-                    **fields,
-                )
-                project_services.project_lines_save(
-                    project=self.project,
-                    actor=self.request.user,
-                    lines=line_formset.line_data(),
-                    ip=ip,
-                )
                 if complete:
-                    self.hand_over(comment_form.cleaned_data["comment"])
+                    project_services.project_handover(
+                        comment=comment_form.cleaned_data["comment"], **edits
+                    )
                     self.activation.execute()
+                else:
+                    project_services.project_draft_save(**edits)
         except ValidationError as exc:
-            for message in _errors(exc):
-                comment_form.add_error(None, message)
-            return self.render_to_response(
-                self.get_context_data(
-                    form=comment_form,
-                    fields_form=fields_form,
-                    line_formset=line_formset,
-                )
-            )
+            self.keep_page()
+            return self.refuse(exc, page)
         if complete:
             messages.success(self.request, str(self.success_text))
             return HttpResponseRedirect(self.dossier_url)
+        self.forget_page()
         messages.info(self.request, _("The draft is saved."))
         return HttpResponseRedirect(self.request.get_full_path())
 
-    def hand_over(self, comment: str) -> None:
-        project_services.project_handover(
-            project=self.project,
-            actor=self.request.user,
-            comment=comment,
-            ip=client_ip(self.request),
-        )
-
     def import_lines(self):
+        # The imported file replaces the lines: keep the rest of the page only.
+        self.keep_page(drop=("file", "lines-"))
         import_form = forms.LinesImportForm(self.request.POST, self.request.FILES)
         if import_form.is_valid():
             try:
@@ -357,50 +547,38 @@ class ProjectDraftView(TaskView):
             else:
                 messages.success(self.request, _("The lines were imported."))
                 return HttpResponseRedirect(self.request.get_full_path())
-        return self.render_to_response(self.get_context_data(import_form=import_form))
-
-    def attach(self):
-        attachment_form = forms.AttachmentForm(self.request.POST, self.request.FILES)
-        if attachment_form.is_valid():
-            try:
-                project_services.attachment_add(
-                    project=self.project,
-                    actor=self.request.user,
-                    kind=attachment_form.cleaned_data["kind"],
-                    file=attachment_form.cleaned_data["file"],
-                    ip=client_ip(self.request),
-                )
-            except ValidationError as exc:
-                for message in _errors(exc):
-                    attachment_form.add_error("file", message)
-            else:
-                messages.success(self.request, _("The document was attached."))
-                return HttpResponseRedirect(self.request.get_full_path())
         return self.render_to_response(
-            self.get_context_data(attachment_form=attachment_form)
+            self.get_context_data(**self.bound_page(import_form=import_form))
         )
 
 
-class ProjectSubmitView(TaskView):
+class ProjectSubmitView(AttachMixin, TaskView):
     """The unit head signs and submits the dossier — the first time, with a
-    supplement the desk asked for, or with a revision the appraiser asked for.
-    Documents can still be attached here while the dossier is with the unit."""
+    supplement the desk asked for, or with a revision the appraiser asked for —
+    or sends it back to the unit officer with the reason. Documents can still be
+    attached here while the dossier is with the unit."""
 
-    form_class = forms.CommentForm
+    form_class = forms.SubmitForm
     success_text = gettext_lazy("The dossier is submitted to the Department.")
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.setdefault("attachment_form", forms.AttachmentForm())
-        return context
+    def page_forms(self, data=None) -> dict:
+        return {"attachment_form": forms.AttachmentForm()}
 
     def post(self, request, *args, **kwargs):
         if "_attach" in request.POST:
-            return ProjectDraftView.attach(self)
+            return self.attach()
         return super().post(request, *args, **kwargs)
 
     def perform(self, form):
-        project_services.project_submit(**self.service_kwargs(form))
+        kwargs = self.service_kwargs(form)
+        if form.cleaned_data["action"] == form.SEND_BACK:
+            kwargs.pop("comment")
+            project_services.project_send_back_to_officer(
+                reason=form.cleaned_data["reason"], **kwargs
+            )
+            self.success_text = _("The dossier is back with the unit officer.")
+            return
+        project_services.project_submit(**kwargs)
 
 
 class ProjectReceiveView(TaskView):
@@ -443,28 +621,43 @@ class ProjectAssignAppraiserView(TaskView):
 
 class ProjectAppraiseView(TaskView):
     """The appraiser's desk: the computed checklist, what changed since the last
-    revision, remarks per line, the report draft; then either the revision request
-    or the completed report."""
+    revision, remarks per line, the report; then either the revision request or
+    the completed report. The report, the proposed lines, a new remark and the
+    next step are one form: completing posts the report as typed and completes it
+    in one action; a refusal shows it again with the error beside each field."""
 
     form_class = forms.AppraiseForm
+    #: Fields of the page that are the remark's, not the report's.
+    REMARK_FIELDS = ("remark-",)
 
     def get_context_data(self, **kwargs):
         from appraisal.services.checklist import checklist_compute
 
         context = super().get_context_data(**kwargs)
         context["checks"] = checklist_compute(project=self.project)
-        context.setdefault("remark_form", forms.RemarkForm(project=self.project))
-        context.setdefault(
-            "report_form",
-            forms.ReportForm(
-                initial=forms.report_initial(context["report"], self.project.version),
+        return context
+
+    def page_forms(self, data=None) -> dict:
+        report = (
+            AppraisalReport.objects.filter(project=self.project)
+            .prefetch_related("answers__criterion", "lines")
+            .first()
+        )
+        return {
+            "report_form": forms.ReportForm(
+                data if carries(data, "version") else None,
+                initial=forms.report_initial(report, self.project.version),
                 criteria=self.criteria,
             ),
-        )
-        context.setdefault(
-            "proposed_formset", self.proposed_formset(report=context["report"])
-        )
-        return context
+            "proposed_formset": self.proposed_formset(
+                data if carries(data, "proposed-TOTAL_FORMS") else None, report=report
+            ),
+            "remark_form": forms.RemarkForm(
+                data if carries(data, "remark-text") else None,
+                project=self.project,
+                prefix="remark",
+            ),
+        }
 
     def proposed_formset(self, data=None, report=None):
         initial = None
@@ -490,9 +683,64 @@ class ProjectAppraiseView(TaskView):
             return self.save_report()
         return super().post(request, *args, **kwargs)
 
+    def report_part(self):
+        """The report as the page holds it: ``(report_form, proposed, fields)``;
+        ``fields`` is ``None`` when the POST carries no report or it is invalid
+        (then the forms hold the errors)."""
+        data = self.request.POST
+        if not carries(data, "version"):
+            return None, None, {}
+        report_form = forms.ReportForm(data, criteria=self.criteria)
+        proposed = self.proposed_formset(
+            data if carries(data, "proposed-TOTAL_FORMS") else None
+        )
+        if not (
+            report_form.is_valid() and (not proposed.is_bound or proposed.is_valid())
+        ):
+            return report_form, proposed, None
+        fields = report_form.report_fields()
+        with_changes = fields["recommendation"] == (
+            AppraisalReport.Recommendation.APPROVE_WITH_CHANGES
+        )
+        # The proposed lines count only for "approve with changes".
+        fields["proposed_lines"] = (
+            proposed.line_data() if with_changes and proposed.is_bound else []
+        )
+        fields["expected_version"] = report_form.cleaned_data["version"]
+        return report_form, proposed, fields
+
+    def _validated(self, report_form, proposed, **others) -> dict:
+        validated = dict(others)
+        if report_form is not None:
+            validated["report_form"] = report_form
+        if proposed is not None and proposed.is_bound:
+            validated["proposed_formset"] = proposed
+        return validated
+
+    def save_report_first(self) -> None:
+        """Before a remark, keep the report the page holds in the dossier if it
+        is valid (no audit row when it did not change)."""
+        _form, _proposed, fields = self.report_part()
+        if not fields:
+            return
+        try:
+            project_services.report_save(
+                project=self.project,
+                actor=self.request.user,
+                ip=client_ip(self.request),
+                **fields,
+            )
+        except ValidationError:
+            return  # kept on the task (keep_page) and shown again; not lost
+        self.project.refresh_from_db()
+
     def add_remark(self):
-        remark_form = forms.RemarkForm(self.request.POST, project=self.project)
+        self.keep_page(drop=self.REMARK_FIELDS)
+        remark_form = forms.RemarkForm(
+            self.request.POST, project=self.project, prefix="remark"
+        )
         if remark_form.is_valid():
+            self.save_report_first()
             try:
                 project_services.remark_add(
                     project=self.project,
@@ -507,7 +755,9 @@ class ProjectAppraiseView(TaskView):
             else:
                 messages.success(self.request, _("The remark is recorded."))
                 return HttpResponseRedirect(self.request.get_full_path())
-        return self.render_to_response(self.get_context_data(remark_form=remark_form))
+        return self.render_to_response(
+            self.get_context_data(**self.bound_page(remark_form=remark_form))
+        )
 
     def resolve_remark(self):
         """The unit answered a remark: the appraiser marks it resolved."""
@@ -516,6 +766,7 @@ class ProjectAppraiseView(TaskView):
         ).first()
         if remark is None:
             raise Http404(_("No such remark."))
+        self.keep_page(drop=("_resolve",))
         try:
             project_services.remark_resolve(
                 remark=remark, actor=self.request.user, ip=client_ip(self.request)
@@ -528,42 +779,93 @@ class ProjectAppraiseView(TaskView):
         return HttpResponseRedirect(self.request.get_full_path())
 
     def save_report(self):
-        """Save the report draft; the proposed lines count only for "approve with
-        changes" (any other recommendation clears them)."""
-        report_form = forms.ReportForm(self.request.POST, criteria=self.criteria)
-        proposed = self.proposed_formset(self.request.POST)
-        if report_form.is_valid() and proposed.is_valid():
-            fields = report_form.report_fields()
-            with_changes = fields["recommendation"] == (
-                AppraisalReport.Recommendation.APPROVE_WITH_CHANGES
+        """Save the report draft in the dossier (one audit row if it changed)."""
+        report_form, proposed, fields = self.report_part()
+        if report_form is None:
+            return HttpResponseRedirect(self.request.get_full_path())
+        validated = self._validated(report_form, proposed)
+        if fields is None:
+            self.keep_page()
+            return self.render_to_response(
+                self.get_context_data(**self.bound_page(**validated))
             )
-            fields["proposed_lines"] = proposed.line_data() if with_changes else []
-            try:
-                project_services.report_save(
-                    project=self.project,
-                    actor=self.request.user,
-                    expected_version=report_form.cleaned_data["version"],
-                    ip=client_ip(self.request),
-                    **fields,
-                )
-            except ValidationError as exc:
-                for message in _errors(exc):
-                    report_form.add_error(None, message)
-            else:
-                messages.info(self.request, _("The report draft is saved."))
-                return HttpResponseRedirect(self.request.get_full_path())
-        return self.render_to_response(
-            self.get_context_data(report_form=report_form, proposed_formset=proposed)
-        )
+        try:
+            project_services.report_save(
+                project=self.project,
+                actor=self.request.user,
+                ip=client_ip(self.request),
+                **fields,
+            )
+        except ValidationError as exc:
+            self.keep_page()
+            return self.refuse(exc, self.bound_page(**validated), target="report_form")
+        self.forget_page()
+        messages.info(self.request, _("The report draft is saved."))
+        return HttpResponseRedirect(self.request.get_full_path())
 
-    def perform(self, form):
+    def form_valid(self, form):
+        report_form, proposed, fields = self.report_part()
+        validated = self._validated(report_form, proposed, form=form)
+        if report_form is not None and fields is None:
+            self.keep_page()
+            return self.render_to_response(
+                self.get_context_data(**self.bound_page(**validated))
+            )
         kwargs = self.service_kwargs(form)
-        if form.cleaned_data["action"] == form.REQUEST_REVISION:
-            project_services.project_request_revision(**kwargs)
-            self.success_text = _("The dossier is back with the unit for revision.")
+        revision = form.cleaned_data["action"] == form.REQUEST_REVISION
+        try:
+            with transaction.atomic():
+                if revision:
+                    if fields:
+                        # The report stays a draft while the unit revises.
+                        project_services.report_save(
+                            project=self.project,
+                            actor=self.request.user,
+                            ip=kwargs["ip"],
+                            **fields,
+                        )
+                    project_services.project_request_revision(**kwargs)
+                else:
+                    project_services.report_complete(**kwargs, **(fields or {}))
+                self.activation.execute()
+        except ValidationError as exc:
+            self.keep_page()
+            return self.refuse_report(exc, self.bound_page(**validated))
+        if revision:
+            messages.success(
+                self.request, _("The dossier is back with the unit for revision.")
+            )
         else:
-            project_services.report_complete(**kwargs)
-            self.success_text = _("The report is with the director.")
+            messages.success(self.request, _("The report is with the director."))
+        return HttpResponseRedirect(self.get_success_url())
+
+    def refuse_report(self, exc: ValidationError, forms_: dict):
+        """A refused completion: each unanswered criterion gets its error beside
+        its own answer, the missing proposed lines above their table."""
+        report_form = forms_["report_form"]
+        if hasattr(exc, "error_dict") and "answers" in exc.error_dict:
+            errors = exc.error_dict.pop("answers")
+            for error in errors:
+                report_form.add_error(None, error)
+                codes = (error.params or {}).get("codes") or []
+                for code in codes:
+                    field = f"answer_{code}"
+                    if field in report_form.fields:
+                        report_form.add_error(
+                            field,
+                            ValidationError(
+                                _("Answer this criterion to complete the report."),
+                                code="unanswered_criteria",
+                            ),
+                        )
+            if not exc.error_dict:
+                return self.render_to_response(self.get_context_data(**forms_))
+        if hasattr(exc, "error_dict") and "proposed_lines" in exc.error_dict:
+            for error in exc.error_dict.pop("proposed_lines"):
+                report_form.add_error(None, error)
+            if not exc.error_dict:
+                return self.render_to_response(self.get_context_data(**forms_))
+        return self.refuse(exc, forms_)
 
 
 class ProjectSignReportView(TaskView):

@@ -198,6 +198,11 @@ class JobPositionProject(models.Model):
         return self.status in self.EDITABLE_STATUSES
 
     @property
+    def is_first_draft(self) -> bool:
+        """Never submitted yet (the unit officer's first draft)."""
+        return self.status == self.Status.DRAFT
+
+    @property
     def is_final(self) -> bool:
         return self.status in self.FINAL_STATUSES
 
@@ -834,6 +839,10 @@ class AuditEntry(models.Model):
         ATTACHMENT_ADDED = "attachment_added", _("Attached a document")
         ATTACHMENT_REMOVED = "attachment_removed", _("Removed a document")
         HANDED_OVER = "handed_over", _("Handed over for signature")
+        SENT_BACK_TO_OFFICER = (
+            "sent_back_to_officer",
+            _("Sent back to the unit officer"),
+        )
         SUBMITTED = "submitted", _("Signed and submitted")
         ACCEPTED = "accepted", _("Received at the one-stop desk")
         SUPPLEMENT_REQUESTED = "supplement_requested", _("Requested a supplement")

@@ -174,6 +174,44 @@ def project_audit(*, project: JobPositionProject) -> QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(project=project).select_related("actor")
 
 
+#: Actions that send a dossier back to an earlier step, with a reason.
+RETURN_ACTIONS = frozenset(
+    {
+        AuditEntry.Action.SUPPLEMENT_REQUESTED,
+        AuditEntry.Action.REVISION_REQUESTED,
+        AuditEntry.Action.SENT_BACK_TO_OFFICER,
+        AuditEntry.Action.REPORT_SENT_BACK,
+        AuditEntry.Action.RETURNED,
+    }
+)
+#: Actions after which an earlier return no longer explains the current step.
+_MOVED_ON_ACTIONS = frozenset(
+    {
+        AuditEntry.Action.SUBMITTED,
+        AuditEntry.Action.ACCEPTED,
+        AuditEntry.Action.APPRAISER_ASSIGNED,
+        AuditEntry.Action.REPORT_COMPLETED,
+        AuditEntry.Action.REPORT_SIGNED,
+        AuditEntry.Action.APPROVED,
+        AuditEntry.Action.REJECTED,
+        AuditEntry.Action.REFUSED,
+    }
+)
+
+
+def project_return_reason(*, audit: list[AuditEntry]) -> AuditEntry | None:
+    """Why the dossier is at its current step again: the latest supplement
+    request, revision request or send-back (its comment is the reason) that no
+    later step has answered yet; ``None`` otherwise. ``audit`` is the dossier's
+    history oldest first (:func:`project_audit`), read once by the page."""
+    for entry in reversed(audit):
+        if entry.action in RETURN_ACTIONS:
+            return entry
+        if entry.action in _MOVED_ON_ACTIONS:
+            return None
+    return None
+
+
 def attachment_get(*, user: AnyUser, pk: int) -> Attachment:
     """An attachment of a dossier ``user`` may see; ``Attachment.DoesNotExist``
     otherwise (a file of another unit answers as missing)."""

@@ -87,6 +87,7 @@ __all__ = [
     "project_assign_appraiser",
     "project_create",
     "project_decide",
+    "project_draft_save",
     "project_handover",
     "project_lines_import",
     "project_lines_save",
@@ -94,6 +95,7 @@ __all__ = [
     "project_refuse",
     "project_request_revision",
     "project_request_supplement",
+    "project_send_back_to_officer",
     "project_submit",
     "project_update",
     "remark_add",
@@ -666,6 +668,73 @@ def project_lines_import(
     return list(locked.lines.all())
 
 
+def _draft_apply(
+    locked: JobPositionProject, *, fields: dict | None, lines: list[dict] | None
+) -> None:
+    """Write the unit's edits of the text and the lines to the locked dossier (no
+    audit row: the caller's action writes the one row of what the person did)."""
+    fields = fields or {}
+    unknown = set(fields) - set(PROJECT_EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s."),
+            code="field_not_editable",
+            params={"fields": ", ".join(sorted(unknown))},
+        )
+    for name, value in fields.items():
+        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    if lines is not None:
+        built, errors = lines_build(
+            project=locked, items=[(i + 1, item) for i, item in enumerate(lines)]
+        )
+        _raise_line_errors(errors)
+        _lines_replace(locked, built)
+    _save(locked)
+
+
+@transaction.atomic
+def project_draft_save(
+    *,
+    project: JobPositionProject,
+    actor: User,
+    fields: dict | None = None,
+    lines: list[dict] | None = None,
+    expected_version: int | None = None,
+    ip: str | None = None,
+) -> JobPositionProject:
+    """Save the unit officer's page in one go: the project's text (``fields``, see
+    ``PROJECT_EDITABLE_FIELDS``) and its lines (as for :func:`project_lines_save`).
+    One click, one audit row ("Edited the dossier"); all or nothing."""
+    locked = _lock(project)
+    _require_unit_officer(actor, locked)
+    _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
+    _require_version(locked, expected_version)
+    _draft_apply(locked, fields=fields, lines=lines)
+    _audit(locked, actor=actor, action=Action.UPDATED, from_status=locked.status, ip=ip)
+    _sync(locked, project)
+    return project
+
+
+def _require_complete_dossier(project: JobPositionProject) -> None:
+    """The dossier carries at least one line and every required document (Decree
+    62/2020/NĐ-CP Art. 7(2): the submission letter, the project and the decision on
+    the unit's functions). Checked when the officer hands it over and again when
+    the head submits it, so a dossier never reaches the head incomplete."""
+    if not project.lines.exists():
+        raise ValidationError(
+            _("Add at least one position line before submitting."), code="no_lines"
+        )
+    missing = project_missing_attachments(project=project)
+    if missing:
+        raise ValidationError(
+            _("Attach the missing documents before submitting: %(kinds)s."),
+            code="missing_attachments",
+            params={
+                "kinds": ", ".join(str(Attachment.Kind(kind).label) for kind in missing)
+            },
+        )
+
+
 @transaction.atomic
 def project_handover(
     *,
@@ -673,13 +742,22 @@ def project_handover(
     actor: User,
     comment: str = "",
     ip: str | None = None,
+    fields: dict | None = None,
+    lines: list[dict] | None = None,
+    expected_version: int | None = None,
 ) -> None:
-    """The unit officer hands the prepared dossier to the unit head for signature.
-    The status does not change (the head submits); the hand-over and its comment
-    go into the audit trail."""
+    """The unit officer hands the prepared dossier to the unit head for signature,
+    with the edits of the page if given (``fields``, ``lines``). Refused, with
+    nothing written, while the dossier lacks a line or a required document. The
+    status does not change (the head submits); the hand-over and its comment are
+    the one audit row of the action."""
     locked = _lock(project)
     _require_unit_officer(actor, locked)
     _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
+    _require_version(locked, expected_version)
+    if fields or lines is not None:
+        _draft_apply(locked, fields=fields, lines=lines)
+    _require_complete_dossier(locked)
     _audit(
         locked,
         actor=actor,
@@ -688,6 +766,36 @@ def project_handover(
         comment=comment,
         ip=ip,
     )
+    _sync(locked, project)
+
+
+@transaction.atomic
+def project_send_back_to_officer(
+    *,
+    project: JobPositionProject,
+    actor: User,
+    reason: str,
+    ip: str | None = None,
+) -> JobPositionProject:
+    """The unit head does not sign and sends the dossier back to the unit's
+    officer with the reason (what to correct); the status does not change and the
+    officer's task shows the reason."""
+    reason = _require_text(
+        reason, field="reason", message=_("Say what the officer must correct.")
+    )
+    locked = _lock(project)
+    _require_unit_head(actor, locked)
+    _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
+    _transition(
+        locked,
+        project,
+        actor=actor,
+        action=Action.SENT_BACK_TO_OFFICER,
+        from_status=locked.status,
+        comment=reason,
+        ip=ip,
+    )
+    return project
 
 
 # --- attachments ---------------------------------------------------------------
@@ -960,19 +1068,7 @@ def project_submit(
     locked = _lock(project)
     _require_unit_head(actor, locked)
     _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
-    if not locked.lines.exists():
-        raise ValidationError(
-            _("Add at least one position line before submitting."), code="no_lines"
-        )
-    missing = project_missing_attachments(project=locked)
-    if missing:
-        raise ValidationError(
-            _("Attach the missing documents before submitting: %(kinds)s."),
-            code="missing_attachments",
-            params={
-                "kinds": ", ".join(str(Attachment.Kind(kind).label) for kind in missing)
-            },
-        )
+    _require_complete_dossier(locked)
     today = _today()
     from_status = locked.status
     number = locked.current_revision + 1
@@ -1325,32 +1421,48 @@ def _answers_items(answers) -> list[tuple[str, str, str]]:
     return items
 
 
-@transaction.atomic
-def report_save(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    expected_version: int | None = None,
-    ip: str | None = None,
-    **fields,
-) -> AppraisalReport:
-    """Save the appraisal report as a draft (any number of times over several
-    days): ``recommendation``, ``text``, ``answers`` to the manual criteria
-    (``{code: "pass" | "fail" | "remark" | {"result": …, "note": …}}``; an empty
-    result clears an answer) and ``proposed_lines`` (line dicts, as for
-    :func:`project_lines_save`, for "approve with changes")."""
-    unknown = set(fields) - {"recommendation", "text", "answers", "proposed_lines"}
+_REPORT_FIELDS = frozenset({"recommendation", "text", "answers", "proposed_lines"})
+
+
+def _report_state(report: AppraisalReport) -> tuple:
+    """What the report says, to tell whether a save changed anything."""
+    return (
+        report.recommendation,
+        report.text,
+        sorted(
+            (a.criterion_id, a.result, a.note)
+            for a in ChecklistAnswer.objects.filter(report=report)
+        ),
+        [
+            (
+                line.action,
+                line.position_id,
+                line.catalogue_entry_id,
+                line.name,
+                line.category_id,
+                line.rank_id,
+                line.headcount,
+                line.job_description,
+                line.competency_framework,
+            )
+            for line in ReportLine.objects.filter(report=report).order_by("order", "pk")
+        ],
+    )
+
+
+def _report_write(
+    locked: JobPositionProject, *, actor: User, fields: dict
+) -> tuple[AppraisalReport, bool]:
+    """Write the report's draft fields (no audit row); whether anything changed."""
+    unknown = set(fields) - _REPORT_FIELDS
     if unknown:
         raise ValidationError(
             _("These fields cannot be changed here: %(fields)s."),
             code="field_not_editable",
             params={"fields": ", ".join(sorted(unknown))},
         )
-    locked = _lock(project)
-    _require_appraiser(actor, locked)
-    _require_status(locked, Status.UNDER_APPRAISAL)
-    _require_version(locked, expected_version)
-    report, _created = AppraisalReport.objects.get_or_create(project=locked)
+    report, created = AppraisalReport.objects.get_or_create(project=locked)
+    before = None if created else _report_state(report)
     if "recommendation" in fields:
         report.recommendation = fields["recommendation"] or ""
     if "text" in fields:
@@ -1375,14 +1487,39 @@ def report_save(
         for line in built:
             line.report = report
         ReportLine.objects.bulk_create(built)
-    _save(locked)
-    _audit(
-        locked,
-        actor=actor,
-        action=Action.REPORT_SAVED,
-        from_status=locked.status,
-        ip=ip,
-    )
+    return report, before != _report_state(report)
+
+
+@transaction.atomic
+def report_save(
+    *,
+    project: JobPositionProject,
+    actor: User,
+    expected_version: int | None = None,
+    ip: str | None = None,
+    **fields,
+) -> AppraisalReport:
+    """Save the appraisal report as a draft (any number of times over several
+    days): ``recommendation``, ``text``, ``answers`` to the manual criteria
+    (``{code: "pass" | "fail" | "remark" | {"result": …, "note": …}}``; an empty
+    result clears an answer) and ``proposed_lines`` (line dicts, as for
+    :func:`project_lines_save`, for "approve with changes"). A save that changes
+    nothing writes no audit row (the task page saves the report it holds before
+    every other action of the appraiser)."""
+    locked = _lock(project)
+    _require_appraiser(actor, locked)
+    _require_status(locked, Status.UNDER_APPRAISAL)
+    _require_version(locked, expected_version)
+    report, changed = _report_write(locked, actor=actor, fields=fields)
+    if changed:
+        _save(locked)
+        _audit(
+            locked,
+            actor=actor,
+            action=Action.REPORT_SAVED,
+            from_status=locked.status,
+            ip=ip,
+        )
     _sync(locked, project)
     return report
 
@@ -1440,14 +1577,22 @@ def report_complete(
     actor: User,
     comment: str = "",
     ip: str | None = None,
+    expected_version: int | None = None,
+    **report_fields,
 ) -> AppraisalReport:
-    """The appraiser completes the report and hands it to the director. Refused
-    while an active manual criterion is unanswered, without a recommendation, or
-    for "approve with changes" without the proposed lines. The computed checks are
-    frozen into the report."""
+    """The appraiser completes the report and hands it to the director, with the
+    report as the page holds it if given (the fields of :func:`report_save`).
+    Refused, with nothing written, while an active manual criterion is unanswered
+    (error on ``answers``, the codes in its params), without a recommendation (on
+    ``recommendation``), or for "approve with changes" without the proposed lines
+    (on ``proposed_lines``). The computed checks are frozen into the report; the
+    completion is the one audit row of the action."""
     locked = _lock(project)
     _require_appraiser(actor, locked)
     _require_status(locked, Status.UNDER_APPRAISAL)
+    _require_version(locked, expected_version)
+    if report_fields:
+        _report_write(locked, actor=actor, fields=report_fields)
     report = AppraisalReport.objects.filter(project=locked).first()
     if report is None or not report.recommendation:
         raise ValidationError(
@@ -1460,21 +1605,32 @@ def report_complete(
     unanswered = list(
         ChecklistCriterion.objects.filter(active=True)
         .exclude(answers__report=report)
-        .values_list("label", flat=True)
+        .values_list("code", "label")
     )
     if unanswered:
         raise ValidationError(
-            _("Answer every checklist criterion first: %(criteria)s."),
-            code="unanswered_criteria",
-            params={"criteria": "; ".join(unanswered)},
+            {
+                "answers": ValidationError(
+                    _("Answer every checklist criterion first: %(criteria)s."),
+                    code="unanswered_criteria",
+                    params={
+                        "criteria": "; ".join(label for _code, label in unanswered),
+                        "codes": [code for code, _label in unanswered],
+                    },
+                )
+            }
         )
     if (
         report.recommendation == AppraisalReport.Recommendation.APPROVE_WITH_CHANGES
         and not report.lines.exists()
     ):
         raise ValidationError(
-            _("Give the lines as you propose them when recommending changes."),
-            code="no_proposed_lines",
+            {
+                "proposed_lines": ValidationError(
+                    _("Give the lines as you propose them when recommending changes."),
+                    code="no_proposed_lines",
+                )
+            }
         )
     report.checklist_results = [
         result.as_dict() for result in checklist_compute(project=locked)

@@ -857,3 +857,71 @@ def test_a_change_line_that_names_nothing_keeps_the_positions_own_name(
         ref["principal"],
         2,
     )
+
+
+# --- hand-over, send-back and one row per action
+
+
+def test_handover_without_the_documents_is_refused_and_names_them(people, units, ref):
+    project = svc.project_create(
+        unit=units["a"], kind="first", title="Đề án", actor=people["officer"]
+    )
+    with pytest.raises(ValidationError) as exc:
+        svc.project_handover(
+            project=project,
+            actor=people["officer"],
+            lines=[
+                {
+                    "action": "add",
+                    "catalogue_entry": ref["entry"],
+                    "rank": ref["specialist"],
+                    "headcount": 1,
+                }
+            ],
+        )
+    assert codes(exc) == {"missing_attachments"}
+    assert "Submission letter" in exc.value.messages[0]
+    assert project.lines.count() == 0
+    assert actions(project) == [Action.CREATED]
+
+
+def test_only_the_unit_head_sends_a_dossier_back_and_with_a_reason(draft, people):
+    with pytest.raises(ValidationError) as exc:
+        svc.project_send_back_to_officer(
+            project=draft, actor=people["officer"], reason="Sửa lại"
+        )
+    assert codes(exc) == {"not_unit_head"}
+    with pytest.raises(ValidationError) as exc:
+        svc.project_send_back_to_officer(
+            project=draft, actor=people["head"], reason="  "
+        )
+    assert codes(exc) == {"required"}
+    svc.project_send_back_to_officer(
+        project=draft, actor=people["head"], reason="Sửa lại dòng 2", ip="10.0.0.9"
+    )
+    entry = draft.audit_entries.last()
+    assert (entry.action, entry.comment, entry.to_status, entry.ip) == (
+        Action.SENT_BACK_TO_OFFICER,
+        "Sửa lại dòng 2",
+        Status.DRAFT,
+        "10.0.0.9",
+    )
+
+
+def test_saving_the_draft_page_writes_one_row(draft, people, ref):
+    before = actions(draft)
+    svc.project_draft_save(
+        project=draft,
+        actor=people["officer"],
+        fields={"title": "Tên mới"},
+        lines=[
+            {
+                "action": "add",
+                "catalogue_entry": ref["entry"],
+                "rank": ref["specialist"],
+                "headcount": 1,
+            }
+        ],
+    )
+    assert actions(draft) == [*before, Action.UPDATED]
+    assert draft.title == "Tên mới"

@@ -282,3 +282,120 @@ def test_a_project_goes_from_draft_to_decision_in_chromium(
         unit=province["health"], as_of=effective - datetime.timedelta(days=1)
     )
     assert "Chuyên viên quản lý dược" not in {p.name for p in before.positions}
+
+
+def test_the_appraisers_typed_report_survives_a_refused_completion(
+    live_server, browser_page, artifacts_dir, province, people
+):
+    """The appraiser types the whole report, forgets one criterion and presses
+    "complete": the page comes back with every value as typed and the error beside
+    the criterion; answering it completes the report."""
+    from django.test import Client
+
+    from tests.factories import CatalogueEntryFactory
+    from tests.workflows.conftest import FlowDriver, url
+
+    folder = artifacts_dir / "report-kept"
+    folder.mkdir(parents=True, exist_ok=True)
+    page = browser_page
+    walk = Walk(page, live_server.url, folder)
+    title = "Đề án vị trí việc làm Sở Y tế (thẩm định)"
+    for code, label in (
+        ("e2e_need", "Sự cần thiết và căn cứ của đề án"),
+        ("e2e_rank", "Ngạch tương ứng với vị trí"),
+    ):
+        ChecklistCriterion.objects.get_or_create(code=code, defaults={"label": label})
+    entry = CatalogueEntryFactory(
+        code="YT-05",
+        name="Chuyên viên về quản lý khám bệnh, chữa bệnh",
+        category=province["specialised"],
+        lowest_level=LadderLevel.SPECIALIST,
+    )
+    driver = FlowDriver(
+        Client(),
+        people,
+        {"specialised": province["specialised"], "specialist": province["specialist"]},
+        {"a": province["health"]},
+    )
+    process = driver.to_appraisal(title=title)
+    task = driver.open_task(process, "appraise")
+    criteria = list(ChecklistCriterion.objects.filter(active=True))
+    forgotten = criteria[-1]
+
+    walk.login("chuyenvien.tcbc")
+    page.goto(live_server.url + url(task, "execute"))
+    report = page.locator("#report-form")
+    text = "Đề án cơ bản đáp ứng; đề nghị giảm biên chế vị trí mới còn 1."
+    report.locator("select[name=recommendation]").select_option("approve_with_changes")
+    report.locator("textarea[name=text]").fill(text)
+    for criterion in criteria:
+        if criterion != forgotten:
+            report.locator(f"select[name=answer_{criterion.code}]").select_option(
+                "pass"
+            )
+        report.locator(f"input[name=note_{criterion.code}]").fill(
+            f"Ghi chú {criterion.code}"
+        )
+    report.locator("input[name=proposed-0-headcount]").fill("1")
+    # A line added to the proposal from the catalogue: name, category and rank
+    # come with the entry.
+    report.locator(".pf-add-line[data-prefix=proposed]").click()
+    report.locator("select[name=proposed-1-action]").select_option("add")
+    report.locator("select[name=proposed-1-catalogue_entry]").select_option(
+        str(entry.pk)
+    )
+    expect(report.locator("input[name=proposed-1-name]")).to_have_value(entry.name)
+    expect(report.locator("select[name=proposed-1-category]")).to_have_value(
+        str(province["specialised"].pk)
+    )
+    expect(report.locator("select[name=proposed-1-rank]")).to_have_value(
+        str(province["specialist"].pk)
+    )
+    report.locator("input[name=proposed-1-headcount]").fill("1")
+    page.locator("input[name=action][value=complete]").check()
+    page.locator("#task-fields textarea[name=comment]").fill("Kính trình Giám đốc")
+    walk.shot("appraiser-typed-report")
+    page.locator("#task-form button[name=_complete]").click()
+    page.wait_for_load_state("networkidle")
+
+    # Refused: still the task page, everything as typed, the error by the field.
+    expect(page).to_have_url(re.compile(r"/appraise/\d+/execute/$"))
+    field = page.locator(
+        ".pf-field", has=page.locator(f"[name=answer_{forgotten.code}]")
+    )
+    expect(field).to_contain_text("Trả lời tiêu chí này để hoàn thành báo cáo.")
+    expect(report.locator("select[name=recommendation]")).to_have_value(
+        "approve_with_changes"
+    )
+    expect(report.locator("textarea[name=text]")).to_have_value(text)
+    for criterion in criteria:
+        expect(report.locator(f"input[name=note_{criterion.code}]")).to_have_value(
+            f"Ghi chú {criterion.code}"
+        )
+        if criterion != forgotten:
+            expect(
+                report.locator(f"select[name=answer_{criterion.code}]")
+            ).to_have_value("pass")
+    expect(report.locator("input[name=proposed-0-headcount]")).to_have_value("1")
+    expect(report.locator("input[name=proposed-1-name]")).to_have_value(entry.name)
+    expect(page.locator("input[name=action][value=complete]")).to_be_checked()
+    expect(page.locator("#task-fields textarea[name=comment]")).to_have_value(
+        "Kính trình Giám đốc"
+    )
+    walk.shot("appraiser-refused-everything-kept")
+
+    # Opened again (another day), the page still holds it.
+    page.goto(live_server.url + url(task, "execute"))
+    expect(report.locator("textarea[name=text]")).to_have_value(text)
+    expect(report.locator("input[name=proposed-1-name]")).to_have_value(entry.name)
+
+    report.locator(f"select[name=answer_{forgotten.code}]").select_option("pass")
+    page.locator("input[name=action][value=complete]").check()
+    page.locator("#task-form button[name=_complete]").click()
+    page.wait_for_load_state("networkidle")
+    expect(page).to_have_url(re.compile(r"/jobpositionproject/\d+/$"))
+    project = JobPositionProject.objects.get(title=title)
+    assert project.status == JobPositionProject.Status.REPORT_COMPLETED
+    assert project.report.text == text
+    assert sorted(line.headcount for line in project.report.lines.all()) == [1, 1]
+    walk.shot("appraiser-completed")

@@ -175,8 +175,7 @@ def test_approved_project_changes_the_establishment_from_its_effective_date(
         Action.ATTACHMENT_ADDED,
         Action.ATTACHMENT_ADDED,
         Action.ATTACHMENT_ADDED,
-        Action.UPDATED,
-        Action.LINES_SAVED,
+        # "Hand over" with the page's edits is one action: one row.
         "handed_over",
         Action.SUBMITTED,
         Action.ACCEPTED,
@@ -337,7 +336,11 @@ def test_refusal_without_a_reason_is_not_accepted(driver):
     assert driver.open_task(process).status == STATUS.ASSIGNED
 
 
-def test_supplement_stops_the_clock_and_returns_to_the_unit_head(driver, people, units):
+def test_supplement_stops_the_clock_and_returns_to_the_unit_officer(
+    driver, people, units
+):
+    # Changed behaviour: the request reaches the unit's officers (who may edit the
+    # lines and documents), no longer the unit head directly.
     process = driver.to_reception()
     project = _project(process)
     response = driver.execute(
@@ -350,20 +353,37 @@ def test_supplement_stops_the_clock_and_returns_to_the_unit_head(driver, people,
     project.refresh_from_db()
     assert project.status == Status.SUPPLEMENT_REQUESTED
     assert project.clock_paused_on == timezone.localdate()
-    submit = driver.open_task(process)
-    assert (submit.flow_task.name, submit.owner) == ("submit", None)
-    assert submit in task_list_queue(user=people["head"])
+    revise = driver.open_task(process)
+    assert (revise.flow_task.name, revise.owner) == ("revise", None)
+    assert revise in task_list_queue(user=people["officer"])
 
-    # The unit head attaches what was missing and submits again.
-    driver.login("head")
-    driver.take("head", submit)
+    # The officer sees the desk's reason at the top of the page, attaches what
+    # was missing, changes a line and hands the dossier over.
+    driver.take("officer", revise)
+    page = driver.client.get(url(revise, "execute"))
+    assert page.context["return_reason"].comment == "Thiếu bản mô tả công việc"
+    reason_box = page.content.decode().split('id="return-reason"')[1][:600]
+    assert "Thiếu bản mô tả công việc" in reason_box
     from tests.factories import pdf_upload
 
     response = driver.client.post(
-        url(submit, "execute"),
+        url(revise, "execute"),
         {"_attach": "1", "kind": "other", "file": pdf_upload("Bản mô tả.pdf")},
     )
     assert response.status_code == 302
+    line = project.lines.get()
+    response = driver.draft(
+        "officer",
+        process,
+        [driver.add_line(key=str(line.key), headcount=3)],
+        node="revise",
+        comment="Đã bổ sung bản mô tả",
+    )
+    assert response.status_code == 302
+    assert project.lines.get().headcount == 3
+
+    submit = driver.open_task(process)
+    assert submit.flow_task.name == "submit"
     response = driver.execute(
         "head", process, "submit", {"comment": "Đã bổ sung bản mô tả"}
     )
@@ -395,7 +415,7 @@ def test_revision_loop_goes_through_the_unit_and_back_to_the_same_appraiser(
     driver.login("appraiser")
     response = driver.client.post(
         url(appraise, "execute"),
-        {"_remark": "1", "line": line.pk, "text": "Giảm biên chế còn 1"},
+        {"_remark": "1", "remark-line": line.pk, "remark-text": "Giảm biên chế còn 1"},
     )
     assert response.status_code == 302
     due_before = JobPositionProject.objects.get(pk=project.pk).due_on

@@ -174,7 +174,7 @@ def test_dossier_page_keeps_its_query_budget_whatever_its_size(
     driver.login("appraiser")
     for n in range(5):
         driver.client.post(
-            url(appraise, "execute"), {"_remark": "1", "text": f"Ý kiến {n}"}
+            url(appraise, "execute"), {"_remark": "1", "remark-text": f"Ý kiến {n}"}
         )
     driver.login("observer")
     for process in (small, big):

@@ -244,7 +244,8 @@ def test_the_appraiser_marks_an_answered_remark_resolved(driver):
     appraise = driver.open_task(process)
     driver.login("appraiser")
     response = driver.client.post(
-        url(appraise, "execute"), {"_remark": "1", "text": "Bổ sung khung năng lực"}
+        url(appraise, "execute"),
+        {"_remark": "1", "remark-text": "Bổ sung khung năng lực"},
     )
     assert response.status_code == 302
     driver.execute(
