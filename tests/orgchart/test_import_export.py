@@ -597,7 +597,7 @@ def test_changing_an_existing_position_by_import_is_refused(province):
     before = snapshot(JobPosition)
     exported = read(export_file(JobPositionResource, XLSX), XLSX)
     row = list(exported[0])
-    row[exported.headers.index("headcount")] = 9
+    row[exported.headers.index("Số lượng")] = 9
     exported[0] = row
 
     result = JobPositionResource().import_data(exported)
@@ -693,8 +693,9 @@ def test_missing_columns_give_one_error_naming_them(province):
     assert counts() == before
     messages = problems(result)
     assert messages[0].startswith(
-        "Missing columns: rank_code, headcount, decision_number. The first line must "
-        "name the columns: id, unit_code,"
+        "Missing columns: Mã ngạch (rank_code), Số lượng (headcount), Số quyết định "
+        "(decision_number). The first line must name the columns: Mã vị trí hiện có, "
+        "Mã đơn vị,"
     )
     assert messages[1].startswith("Unknown columns: rank.")
     assert len(messages) == 2
@@ -980,7 +981,8 @@ def test_admin_names_the_missing_columns(staff_client, province):
     assert response.status_code == 200
     errors = response.context["form"].errors["import_file"]
     assert errors[0].startswith(
-        "Missing columns: kind, level, parent_code, valid_from."
+        "Missing columns: Loại đơn vị (kind), Cấp (level), Mã đơn vị cấp trên "
+        "(parent_code), Hiệu lực từ (valid_from)."
     )
 
 
