@@ -36,9 +36,10 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 class ImportFileError(ValueError):
     """The file as a whole cannot be read (not a workbook, not UTF-8 text...)."""
 
-    def __init__(self, message):
+    def __init__(self, message, *, code: str = "bad_file"):
         super().__init__(message)
         self.message = message
+        self.code = code
 
 
 class CellError(ValueError):
@@ -182,7 +183,8 @@ class CSVFormat(_ReadFormat):
                     _(
                         "The file is not a CSV text file. Choose the xlsx format for "
                         "an Excel workbook."
-                    )
+                    ),
+                    code="bad_encoding",
                 )
             try:
                 text = in_stream.decode("utf-8-sig")
@@ -191,7 +193,8 @@ class CSVFormat(_ReadFormat):
                     _(
                         'The file is not UTF-8 text. In Excel, save it as "CSV UTF-8 '
                         '(Comma delimited)", or upload the workbook as xlsx.'
-                    )
+                    ),
+                    code="bad_encoding",
                 ) from exc
         else:
             text = in_stream

@@ -170,13 +170,9 @@ class ReferenceResource(resources.ModelResource):
         model = self._meta.model
         columns = []
         for field in self.get_import_fields():
-            widget = field.widget
             help_text = getattr(field, "help", None)
             if help_text is None:
                 help_text = _field_help(model, field.attribute)
-            sample = getattr(field, "sample", None)
-            if sample is None:
-                sample = getattr(widget, "sample", "")
             columns.append(
                 Column(
                     key=field.column_name,
@@ -184,8 +180,8 @@ class ReferenceResource(resources.ModelResource):
                     aliases=getattr(field, "aliases", ()),
                     required=field.column_name in self.required_columns,
                     help=help_text,
-                    allowed=getattr(widget, "allowed_values", None),
-                    sample=sample,
+                    sample=getattr(field, "sample", None),
+                    reader=field.widget,
                 )
             )
         return Layout(columns)

@@ -50,7 +50,9 @@ class Column:
     ``allowed`` returns the lines of the "allowed values" cell of the explanation
     sheet (read when the template is built, so reference lists are current);
     ``sample`` is the value of the template's sample row, or a function giving it
-    (a code that exists in the database).
+    (a code that exists in the database). ``reader`` is what reads the column's
+    cells (an import-export widget); when ``allowed`` or ``sample`` is not given,
+    the reader's ``allowed_values()`` and ``sample()`` are used.
     """
 
     key: str
@@ -59,7 +61,8 @@ class Column:
     required: bool = False
     help: Any = ""
     allowed: Callable[[], Sequence[str]] | None = None
-    sample: Any = ""
+    sample: Any = None
+    reader: Any = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -67,10 +70,14 @@ class Column:
         return (self.header, self.key, *self.aliases)
 
     def sample_value(self):
-        return self.sample() if callable(self.sample) else self.sample
+        sample = self.sample
+        if sample is None:
+            sample = getattr(self.reader, "sample", "")
+        return sample() if callable(sample) else sample
 
     def allowed_values(self) -> list[str]:
-        return [str(value) for value in (self.allowed() if self.allowed else ())]
+        allowed = self.allowed or getattr(self.reader, "allowed_values", None)
+        return [str(value) for value in (allowed() if allowed else ())]
 
 
 @dataclass
