@@ -64,7 +64,7 @@ from .models import (
     SalaryGroup,
     Unit,
 )
-from .spreadsheets import Column, Layout
+from .spreadsheets import Column, Layout, template_build
 
 
 class SheetField(Field):
@@ -185,6 +185,10 @@ class ReferenceResource(resources.ModelResource):
                 )
             )
         return Layout(columns)
+
+    def template(self) -> bytes:
+        """The Excel template of this import (sample row and explanation sheet)."""
+        return template_build(layout=self.layout(), title=self._meta.name or "")
 
     def get_export_headers(self, selected_fields=None):
         """Exported files carry the Vietnamese headings, and import back."""

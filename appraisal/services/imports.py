@@ -37,7 +37,7 @@ from orgchart.imports import (
     text_value,
 )
 from orgchart.models import CatalogueEntry, PositionCategory, Rank
-from orgchart.spreadsheets import Column, Layout
+from orgchart.spreadsheets import Column, Layout, template_build
 
 from ..models import LineAction
 
@@ -308,3 +308,11 @@ def lines_read(
         else:
             items.append((row_number, item))
     return items, errors
+
+
+def lines_template() -> bytes:
+    """The Excel template of a line import: the headings with a sample row whose
+    references are taken from the reference data, and the explanation sheet."""
+    return template_build(
+        layout=lines_layout(), title=_("Lines of a job-position project")
+    )
