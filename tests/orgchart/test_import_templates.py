@@ -112,8 +112,14 @@ def test_units_import_with_vietnamese_headings_and_labels(two_units, fmt):
     result = run(
         UnitResource,
         [
-            ["Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Cấp", "Mã đơn vị cấp trên",
-             "Hiệu lực từ"],  # fmt: skip
+            [
+                "Mã đơn vị",
+                "Tên đơn vị",
+                "Loại đơn vị",
+                "Cấp",
+                "Mã đơn vị cấp trên",
+                "Hiệu lực từ",
+            ],  # fmt: skip
             ["SC", "Sở C", "Sở (cơ quan chuyên môn)", "Cấp tỉnh", "UBND", "01/07/2025"],
         ],
         fmt,
@@ -132,8 +138,14 @@ def test_headings_are_matched_without_case_accents_or_extra_spaces(two_units):
     result = run(
         UnitResource,
         [
-            ["MA DON VI", "  tên   đơn vị ", "loai don vi", "CẤP", "Mã đơn vị cấp trên",
-             "hieu luc tu"],  # fmt: skip
+            [
+                "MA DON VI",
+                "  tên   đơn vị ",
+                "loai don vi",
+                "CẤP",
+                "Mã đơn vị cấp trên",
+                "hieu luc tu",
+            ],  # fmt: skip
             ["SC", "Sở C", "department", "province", "UBND", "2025-07-01"],
         ],
     )
@@ -159,10 +171,24 @@ def test_references_are_read_by_name_as_well_as_by_code(two_units, ref):
     result = run(
         JobPositionResource,
         [
-            ["Mã đơn vị", "Tên vị trí việc làm", "Nhóm vị trí", "Mã ngạch",
-             "Số lượng", "Hiệu lực từ", "Số quyết định"],  # fmt: skip
-            ["SA", "Trưởng phòng", "Lãnh đạo, quản lý", "chuyen vien chinh", 1,
-             "2025-07-01", "345/QĐ-UBND"],  # fmt: skip
+            [
+                "Mã đơn vị",
+                "Tên vị trí việc làm",
+                "Nhóm vị trí",
+                "Mã ngạch",
+                "Số lượng",
+                "Hiệu lực từ",
+                "Số quyết định",
+            ],  # fmt: skip
+            [
+                "SA",
+                "Trưởng phòng",
+                "Lãnh đạo, quản lý",
+                "chuyen vien chinh",
+                1,
+                "2025-07-01",
+                "345/QĐ-UBND",
+            ],  # fmt: skip
         ],
     )
 
@@ -190,8 +216,15 @@ def test_an_unknown_column_is_refused_by_its_name(two_units):
     result = run(
         UnitResource,
         [
-            ["Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Cấp", "Mã đơn vị cấp trên",
-             "Hiệu lực từ", "Số điện thoại"],  # fmt: skip
+            [
+                "Mã đơn vị",
+                "Tên đơn vị",
+                "Loại đơn vị",
+                "Cấp",
+                "Mã đơn vị cấp trên",
+                "Hiệu lực từ",
+                "Số điện thoại",
+            ],  # fmt: skip
             ["SC", "Sở C", "department", "province", "UBND", "2025-07-01", "0238"],
         ],
     )
@@ -205,8 +238,15 @@ def test_a_column_given_twice_under_two_names_is_refused_naming_both(two_units):
     result = run(
         UnitResource,
         [
-            ["Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Cấp", "Mã đơn vị cấp trên",
-             "Hiệu lực từ", "name"],  # fmt: skip
+            [
+                "Mã đơn vị",
+                "Tên đơn vị",
+                "Loại đơn vị",
+                "Cấp",
+                "Mã đơn vị cấp trên",
+                "Hiệu lực từ",
+                "name",
+            ],  # fmt: skip
             ["SC", "Sở C", "department", "province", "UBND", "2025-07-01", "Sở D"],
         ],
     )
@@ -219,8 +259,14 @@ def test_row_errors_name_the_column_as_the_file_does(two_units):
     result = run(
         UnitResource,
         [
-            ["Mã đơn vị", "Tên đơn vị", "Loại đơn vị", "Cấp", "Mã đơn vị cấp trên",
-             "Hiệu lực từ"],  # fmt: skip
+            [
+                "Mã đơn vị",
+                "Tên đơn vị",
+                "Loại đơn vị",
+                "Cấp",
+                "Mã đơn vị cấp trên",
+                "Hiệu lực từ",
+            ],  # fmt: skip
             ["SC", "Sở C", "department", "province", "UBND", "31/02/2025"],
         ],
     )
