@@ -94,7 +94,9 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)
         layout = self.resource_classes[0]().layout()
-        context["required_columns"] = [c.header for c in layout.columns if c.required]
+        context["required_columns"] = [
+            f"{c.header} ({c.key})" for c in layout.columns if c.required
+        ]
         context["template_url"] = reverse(
             "admin:{}_{}_import_template".format(*self.get_model_info()),
             current_app=self.admin_site.name,

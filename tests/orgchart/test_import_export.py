@@ -908,9 +908,10 @@ def test_admin_imports_units_after_a_preview_that_writes_nothing(
     )
     form_page = staff_client.get(admin_url(Unit, "import"))
     assert form_page.status_code == 200
-    assert "<code>code, name, kind, level, parent_code, valid_from</code>" in page_text(
-        form_page
-    )
+    assert (
+        "<code>Mã đơn vị (code), Tên đơn vị (name), Loại đơn vị (kind), Cấp (level), "
+        "Mã đơn vị cấp trên (parent_code), Hiệu lực từ (valid_from)</code>"
+    ) in page_text(form_page)
 
     preview = upload(staff_client, Unit, data, XLSX)
 
