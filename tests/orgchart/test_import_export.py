@@ -1009,6 +1009,15 @@ def test_admin_export_imports_back_with_every_row_skipped(
     )
     assert exported.status_code == 200
     assert exported["Content-Disposition"].endswith(f'.{fmt}"')
+    # The file speaks Vietnamese, whatever the language of the session.
+    resource_class = {
+        Unit: UnitResource,
+        JobPosition: JobPositionResource,
+        Rank: RankResource,
+        CatalogueEntry: CatalogueEntryResource,
+    }[model]
+    assert read(exported.content, fmt).headers == resource_class().layout().headers
+    assert read(exported.content, fmt).headers[0].startswith("Mã")
 
     preview = upload(staff_client, model, exported.content, fmt)
     assert "confirm_form" in preview.context, page_text(preview)
