@@ -10,10 +10,10 @@ only change the admin offers is importing new positions from a decision.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats import base_formats
@@ -37,6 +37,7 @@ from .resources import (
     SalaryGroupResource,
     UnitResource,
 )
+from .spreadsheets import XLSX_CONTENT_TYPE, template_filename
 
 
 class CheckedImportForm(ImportForm):
@@ -92,8 +93,38 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
 
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)
-        context["required_columns"] = self.resource_classes[0].required_columns
+        layout = self.resource_classes[0]().layout()
+        context["required_columns"] = [
+            f"{c.header} ({c.key})" for c in layout.columns if c.required
+        ]
+        context["template_url"] = reverse(
+            "admin:{}_{}_import_template".format(*self.get_model_info()),
+            current_app=self.admin_site.name,
+        )
         return context
+
+    def get_urls(self):
+        info = self.get_model_info()
+        return [
+            path(
+                "import-template/",
+                self.admin_site.admin_view(self.import_template_view),
+                name="{}_{}_import_template".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_template_view(self, request):
+        """The Excel template of this import, for those who may import."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        resource = self.resource_classes[0]()
+        response = HttpResponse(resource.template(), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = (
+            f'attachment; filename="{template_filename(self.model._meta.model_name)}"'
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
     def process_import(self, request, **kwargs):
         """ "Confirm import": the file is read again from the shared cache; if it

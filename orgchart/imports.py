@@ -20,11 +20,14 @@ from decimal import Decimal, InvalidOperation
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from import_export.formats.base_formats import Format
 from import_export.results import Result
 from import_export.tmp_storages import CacheStorage
 from import_export.widgets import Widget
+
+from .spreadsheets import MAX_LISTED_VALUES, fold
 
 #: Accepted ways of writing a date: ISO, then the Vietnamese day/month/year.
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
@@ -33,9 +36,10 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 class ImportFileError(ValueError):
     """The file as a whole cannot be read (not a workbook, not UTF-8 text...)."""
 
-    def __init__(self, message):
+    def __init__(self, message, *, code: str = "bad_file"):
         super().__init__(message)
         self.message = message
+        self.code = code
 
 
 class CellError(ValueError):
@@ -179,7 +183,8 @@ class CSVFormat(_ReadFormat):
                     _(
                         "The file is not a CSV text file. Choose the xlsx format for "
                         "an Excel workbook."
-                    )
+                    ),
+                    code="bad_encoding",
                 )
             try:
                 text = in_stream.decode("utf-8-sig")
@@ -188,7 +193,8 @@ class CSVFormat(_ReadFormat):
                     _(
                         'The file is not UTF-8 text. In Excel, save it as "CSV UTF-8 '
                         '(Comma delimited)", or upload the workbook as xlsx.'
-                    )
+                    ),
+                    code="bad_encoding",
                 ) from exc
         else:
             text = in_stream
@@ -303,6 +309,9 @@ class DateWidget(Widget):
                 params={"value": text_value(value)},
             ) from None
 
+    def allowed_values(self) -> list[str]:
+        return [str(_("a date: 2025-07-01 or 01/07/2025"))]
+
     def render(self, value, obj=None, **kwargs):
         if value is None:
             return ""
@@ -326,6 +335,9 @@ class WholeNumberWidget(Widget):
             params={"value": text},
         )
 
+    def allowed_values(self) -> list[str]:
+        return [str(_("a whole number"))]
+
     def render(self, value, obj=None, **kwargs):
         if value is None:
             return ""
@@ -334,6 +346,12 @@ class WholeNumberWidget(Widget):
 
 class HeadcountWidget(WholeNumberWidget):
     """The approved headcount of a position: a whole number of at least 1."""
+
+    def allowed_values(self) -> list[str]:
+        return [str(_("a whole number of at least 1"))]
+
+    def sample(self):
+        return 1
 
     def clean(self, value, row=None, **kwargs):
         message = _(
@@ -380,6 +398,9 @@ class DecimalWidget(Widget):
             )
         return number
 
+    def allowed_values(self) -> list[str]:
+        return [str(_("a number, e.g. 2.34"))]
+
     def render(self, value, obj=None, **kwargs):
         if value is None:
             return ""
@@ -406,6 +427,9 @@ class BooleanWidget(Widget):
             params={"value": text_value(value)},
         )
 
+    def allowed_values(self) -> list[str]:
+        return [str(_("1 (yes) or 0 (no); empty is no"))]
+
     def render(self, value, obj=None, **kwargs):
         if kwargs.get("force_native_type"):
             return bool(value)
@@ -414,21 +438,39 @@ class BooleanWidget(Widget):
 
 class ChoiceWidget(Widget):
     """One of a model field's choices, written as its code (``department``) or as
-    its label in the current language; exported as the code, which does not change
-    with the language."""
+    its label in Vietnamese or English, with or without accents (``Sở``...), or one
+    of the ``aliases`` of a code; exported as the code, which does not change with
+    the language."""
 
-    def __init__(self, choices, *, default=None):
+    def __init__(self, choices, *, default=None, aliases=None):
         super().__init__(coerce_to_string=True)
         self.choices = list(choices)
         self.default = default
+        self.aliases = aliases or {}
+        self._accepted = None
+
+    def accepted(self) -> dict[str, str]:
+        """Every accepted spelling, folded, with the code it means."""
+        if self._accepted is None:
+            accepted: dict[str, str] = {}
+            for language in ("vi", "en"):
+                with translation.override(language):
+                    for code, label in self.choices:
+                        accepted.setdefault(fold(code), code)
+                        accepted.setdefault(fold(label), code)
+            for code, words in self.aliases.items():
+                for word in words:
+                    accepted.setdefault(fold(word), code)
+            self._accepted = accepted
+        return self._accepted
 
     def clean(self, value, row=None, **kwargs):
         text = text_value(value)
         if not text:
             return self.default
-        for code, label in self.choices:
-            if text.lower() in (code.lower(), str(label).lower()):
-                return code
+        code = self.accepted().get(fold(text))
+        if code is not None:
+            return code
         raise CellError(
             _('"%(value)s" is not one of: %(choices)s.'),
             code="not_a_choice",
@@ -441,32 +483,60 @@ class ChoiceWidget(Widget):
     def render(self, value, obj=None, **kwargs):
         return value or ""
 
+    def allowed_values(self) -> list[str]:
+        return [f"{label} ({code})" for code, label in self.choices]
+
+    def sample(self):
+        return str(self.choices[0][1]) if self.choices else ""
+
 
 class CodeWidget(Widget):
-    """A reference to another record by its code (``01.003`` for a rank), with
-    ``unknown_message`` (taking ``%(code)s``) when no record has that code.
+    """A reference to another record by its code (``01.003`` for a rank) or by its
+    name (``Chuyên viên``, compared without regard to case or accents, when only one
+    record has it), with ``unknown_message`` (taking ``%(code)s``) when no record
+    matches.
 
     Codes are looked up once per import: the reference tables are small and a file
     of the establishment may have thousands of rows.
     """
 
-    def __init__(self, model, *, unknown_message, field: str = "code"):
+    def __init__(
+        self, model, *, unknown_message, field: str = "code", name_field="name"
+    ):
         super().__init__(coerce_to_string=True)
         self.model = model
         self.field = field
+        self.name_field = name_field
         self.unknown_message = unknown_message
         self._cache = None
+        self._names = None
 
     def reset(self) -> None:
         """Forget the codes read so far (called at the start of every import)."""
         self._cache = None
+        self._names = None
+
+    def queryset(self):
+        """The records a cell may name, in the order the template lists them."""
+        return self.model.objects.order_by(self.field)
+
+    def records(self) -> list:
+        return list(self.queryset())
 
     def lookup(self, code: str, row):
         if self._cache is None:
-            self._cache = {
-                getattr(obj, self.field): obj for obj in self.model.objects.all()
-            }
-        return self._cache.get(code)
+            records = self.records()
+            self._cache = {getattr(obj, self.field): obj for obj in records}
+            self._names = {}
+            if self.name_field:
+                for obj in records:
+                    key = fold(getattr(obj, self.name_field))
+                    # A name that two records share designates neither.
+                    self._names[key] = None if key in self._names else obj
+        found = self._cache.get(code)
+        if found is None and self._names:
+            found = self._names.get(fold(code))
+        return found
 
     def clean(self, value, row=None, **kwargs):
         code = text_value(value)
@@ -484,6 +554,19 @@ class CodeWidget(Widget):
     def render(self, value, obj=None, **kwargs):
         return "" if value is None else getattr(value, self.field)
 
+    def allowed_values(self) -> list[str]:
+        """The records there are now, as "code: name"."""
+        if not self.name_field:
+            return [getattr(obj, self.field) for obj in self.queryset()]
+        return [
+            f"{getattr(obj, self.field)}: {getattr(obj, self.name_field)}"
+            for obj in self.queryset()
+        ]
+
+    def sample(self):
+        first = self.queryset().first()
+        return "" if first is None else getattr(first, self.field)
+
 
 class UnitCodeWidget(CodeWidget):
     """A unit by its code. A code can come back after its unit closed, so the unit
@@ -494,8 +577,24 @@ class UnitCodeWidget(CodeWidget):
     """
 
     def __init__(self, model, *, unknown_message, cached: bool = False):
-        super().__init__(model, unknown_message=unknown_message)
+        # By code only: a unit's name repeats across its history.
+        super().__init__(model, unknown_message=unknown_message, name_field=None)
         self.cached = cached
+
+    def queryset(self):
+        """The open units, in tree order (the template lists what a row may name
+        today; a closed unit's code is still read)."""
+        return self.model.objects.filter(valid_to__isnull=True).order_by("path")
+
+    def allowed_values(self) -> list[str]:
+        """The open units, the first ``MAX_LISTED_VALUES`` of a national tree."""
+        units = self.queryset()
+        values = [f"{u.code}: {u.name}" for u in units[:MAX_LISTED_VALUES]]
+        if len(values) == MAX_LISTED_VALUES:
+            more = units.count() - MAX_LISTED_VALUES
+            if more > 0:
+                values.append(str(_("… and %(count)s more") % {"count": more}))
+        return values
 
     def units(self, code: str) -> list:
         if not self.cached:

@@ -22,7 +22,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    FieldDoesNotExist,
+    ObjectDoesNotExist,
+    ValidationError,
+)
+from django.utils import timezone
+from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
 from import_export.fields import Field
@@ -57,15 +64,62 @@ from .models import (
     SalaryGroup,
     Unit,
 )
+from .spreadsheets import Column, Layout, template_build
 
 
-def _column(name: str, attribute: str | None = None, widget=None, **kwargs) -> Field:
-    return Field(
+class SheetField(Field):
+    """A column of an import: the import-export field plus what the template says
+    of it (``header``: the Vietnamese heading files use; ``aliases``: other
+    headings accepted, besides the English key; ``help``: what it means, the
+    model field's name by default; ``sample``: the value of the template's sample
+    row, or a function giving it, by default the widget's)."""
+
+    def __init__(self, *, header=None, aliases=(), help=None, sample=None, **kwargs):
+        super().__init__(**kwargs)
+        self.header = header or self.column_name
+        self.aliases = tuple(aliases)
+        self.help = help
+        self.sample = sample
+
+
+def _column(
+    name: str,
+    attribute: str | None = None,
+    widget=None,
+    *,
+    header: str | None = None,
+    aliases=(),
+    help=None,
+    sample=None,
+    **kwargs,
+) -> Field:
+    return SheetField(
         attribute=attribute or name,
         column_name=name,
         widget=widget or TextWidget(),
+        header=header,
+        aliases=aliases,
+        help=help,
+        sample=sample,
         **kwargs,
     )
+
+
+def _field_help(model, attribute: str):
+    """What a column means when the resource does not say: the model field's
+    name and help text, in the person's language."""
+    try:
+        model_field = model._meta.get_field(attribute)
+    except FieldDoesNotExist:  # a computed column
+        return ""
+    text = capfirst(model_field.verbose_name)
+    if model_field.help_text:
+        return format_lazy("{}. {}", text, model_field.help_text)
+    return text
+
+
+def _today() -> str:
+    return timezone.localdate().isoformat()
 
 
 def _is_blank_row(row) -> bool:
@@ -110,75 +164,67 @@ class ReferenceResource(resources.ModelResource):
 
     # -- the file as a whole --------------------------------------------------------
 
-    def column_names(self) -> list[str]:
-        return [field.column_name for field in self.get_import_fields()]
+    def layout(self) -> Layout:
+        """The description of this import's columns, read by the import, the
+        export headings and the downloadable template alike."""
+        model = self._meta.model
+        columns = []
+        for field in self.get_import_fields():
+            help_text = getattr(field, "help", None)
+            if help_text is None:
+                help_text = _field_help(model, field.attribute)
+            columns.append(
+                Column(
+                    key=field.column_name,
+                    header=getattr(field, "header", field.column_name),
+                    aliases=getattr(field, "aliases", ()),
+                    required=field.column_name in self.required_columns,
+                    help=help_text,
+                    sample=getattr(field, "sample", None),
+                    reader=field.widget,
+                )
+            )
+        return Layout(columns)
+
+    def template(self) -> bytes:
+        """The Excel template of this import (sample row and explanation sheet)."""
+        return template_build(layout=self.layout(), title=self._meta.name or "")
+
+    def get_export_headers(self, selected_fields=None):
+        """Exported files carry the Vietnamese headings, and import back."""
+        return [
+            str(getattr(field, "header", field.column_name))
+            for field in self.get_export_fields(selected_fields)
+            if field
+        ]
 
     def normalise(self, dataset) -> None:
-        """Column names without surrounding spaces and in lower case, and no blank
-        lines at the end (Excel keeps formatted empty rows)."""
-        if dataset.headers:
-            dataset.headers = [text_value(h).lower() for h in dataset.headers]
+        """No blank lines at the end (Excel keeps formatted empty rows)."""
         while len(dataset) and _is_blank_row(_row(dataset, dataset[-1])):
             dataset.rpop()
 
     def check_file(self, dataset) -> None:
         """The columns and the presence of data, before any row is read: raise one
-        ``ValidationError`` listing what is wrong with the file as a whole."""
-        expected = self.column_names()
-        params = {"expected": ", ".join(expected)}
-        headers = [h for h in (dataset.headers or []) if h]
-        if not headers:
+        ``ValidationError`` listing what is wrong with the file as a whole.
+
+        The headings, in Vietnamese or English, become the columns' keys; the
+        file's own spelling is kept for the messages."""
+        headings = list(dataset.headers or [])
+        keys = self.layout().match(headings)
+        self._file_headers = {
+            key: " ".join(text_value(heading).split())
+            for key, heading in zip(keys, headings, strict=True)
+            if key is not None
+        }
+        dataset.headers = [
+            key or text_value(heading)
+            for key, heading in zip(keys, headings, strict=True)
+        ]
+        if all(_is_blank_row(_row(dataset, r)) for r in dataset):
             raise ValidationError(
-                _(
-                    "The file is empty. Its first line must name the columns: "
-                    "%(expected)s."
-                ),
-                code="empty_file",
-                params=params,
+                _("The file has no data: nothing below the line of column names."),
+                code="no_rows",
             )
-        problems = []
-        repeated = sorted({h for h in headers if headers.count(h) > 1})
-        if repeated:
-            problems.append(
-                ValidationError(
-                    _("These columns appear more than once: %(columns)s."),
-                    code="repeated_columns",
-                    params={"columns": ", ".join(repeated)},
-                )
-            )
-        missing = [c for c in self.required_columns if c not in headers]
-        if missing:
-            problems.append(
-                ValidationError(
-                    _(
-                        "Missing columns: %(columns)s. The first line must name the "
-                        "columns: %(expected)s."
-                    ),
-                    code="missing_columns",
-                    params={"columns": ", ".join(missing), **params},
-                )
-            )
-        unknown = [h for h in headers if h not in expected]
-        if unknown:
-            problems.append(
-                ValidationError(
-                    _(
-                        "Unknown columns: %(columns)s. The columns of this file are: "
-                        "%(expected)s."
-                    ),
-                    code="unknown_columns",
-                    params={"columns": ", ".join(unknown), **params},
-                )
-            )
-        if not problems and all(_is_blank_row(_row(dataset, r)) for r in dataset):
-            problems.append(
-                ValidationError(
-                    _("The file has no data: nothing below the line of column names."),
-                    code="no_rows",
-                )
-            )
-        if problems:
-            raise ValidationError(problems)
 
     def import_data(
         self,
@@ -311,7 +357,11 @@ class ReferenceResource(resources.ModelResource):
     def explain(self, error: ValidationError, row, line: int) -> ValidationError:
         """Every message of the row as one sentence that starts with the line
         number (and the column, where the message needs it)."""
-        columns = {f.attribute: f.column_name for f in self.fields.values()}
+        file_headers = getattr(self, "_file_headers", {})
+        columns = {
+            f.attribute: file_headers.get(f.column_name, f.column_name)
+            for f in self.fields.values()
+        }
         constraints = {
             str(c.get_violation_error_message()): c.name
             for c in self._meta.model._meta.constraints
@@ -346,14 +396,23 @@ class ReferenceResource(resources.ModelResource):
 class SalaryGroupResource(ReferenceResource):
     """Salary groups of the coefficient scale (Decree 204/2004/NĐ-CP), by code."""
 
-    code = _column("code")
-    name = _column("name")
-    name_en = _column("name_en")
-    step1 = _column("step1", widget=DecimalWidget())
-    increment = _column("increment", widget=DecimalWidget())
-    steps = _column("steps", widget=WholeNumberWidget())
-    months_per_step = _column("months_per_step", widget=WholeNumberWidget())
-    basis = _column("basis")
+    code = _column("code", header="Mã nhóm lương", sample="A0.9")
+    name = _column("name", header="Tên nhóm lương", sample="Nhóm lương mẫu")
+    name_en = _column("name_en", header="Tên tiếng Anh")
+    step1 = _column(
+        "step1", widget=DecimalWidget(), header="Hệ số bậc 1", sample="2.10"
+    )
+    increment = _column(
+        "increment", widget=DecimalWidget(), header="Mức tăng mỗi bậc", sample="0.31"
+    )
+    steps = _column("steps", widget=WholeNumberWidget(), header="Số bậc", sample="10")
+    months_per_step = _column(
+        "months_per_step",
+        widget=WholeNumberWidget(),
+        header="Số tháng mỗi bậc",
+        sample="36",
+    )
+    basis = _column("basis", header="Căn cứ pháp lý")
 
     required_columns = (
         "code",
@@ -378,20 +437,25 @@ class RankResource(ReferenceResource):
     """Ranks and professional titles (Circular 11/2014/TT-BNV and the sector
     circulars), by code; the salary group by its code."""
 
-    code = _column("code")
-    name = _column("name")
-    name_en = _column("name_en")
-    kind = _column("kind", widget=ChoiceWidget(Rank.Kind.choices))
+    code = _column("code", header="Mã ngạch", sample="01.999")
+    name = _column("name", header="Tên ngạch", sample="Ngạch mẫu")
+    name_en = _column("name_en", header="Tên tiếng Anh")
+    kind = _column("kind", widget=ChoiceWidget(Rank.Kind.choices), header="Loại")
     salary_group_code = _column(
         "salary_group_code",
         "salary_group",
         CodeWidget(
             SalaryGroup, unknown_message=_("unknown salary group code %(code)s.")
         ),
+        header="Mã nhóm lương",
     )
-    ladder_level = _column("ladder_level", widget=ChoiceWidget(LadderLevel.choices))
-    basis = _column("basis")
-    note = _column("note")
+    ladder_level = _column(
+        "ladder_level",
+        widget=ChoiceWidget(LadderLevel.choices),
+        header="Cấp ngạch tương đương",
+    )
+    basis = _column("basis", header="Căn cứ pháp lý")
+    note = _column("note", header="Ghi chú")
 
     required_columns = ("code", "name", "kind", "salary_group_code", "ladder_level")
 
@@ -411,13 +475,17 @@ class RankResource(ReferenceResource):
 class PositionCategoryResource(ReferenceResource):
     """Job-position categories (Decree 62/2020/NĐ-CP Art. 5), by code."""
 
-    code = _column("code")
-    name = _column("name")
-    name_en = _column("name_en")
-    basis = _column("basis")
-    order = _column("order", widget=WholeNumberWidget(), default=0)
-    valid_from = _column("valid_from", widget=DateWidget())
-    valid_to = _column("valid_to", widget=DateWidget())
+    code = _column("code", header="Mã nhóm vị trí", sample="sample")
+    name = _column("name", header="Tên nhóm vị trí", sample="Nhóm vị trí mẫu")
+    name_en = _column("name_en", header="Tên tiếng Anh")
+    basis = _column("basis", header="Căn cứ pháp lý")
+    order = _column(
+        "order", widget=WholeNumberWidget(), default=0, header="Thứ tự", sample="9"
+    )
+    valid_from = _column(
+        "valid_from", widget=DateWidget(), header="Hiệu lực từ", sample=_today
+    )
+    valid_to = _column("valid_to", widget=DateWidget(), header="Hiệu lực đến")
 
     required_columns = ("code", "name")
 
@@ -432,8 +500,8 @@ class CatalogueEntryResource(ReferenceResource):
     """The position catalogue (danh mục vị trí việc làm khung), by code; the
     category by its code; the allowed rank range as ladder levels."""
 
-    code = _column("code")
-    name = _column("name")
+    code = _column("code", header="Mã danh mục", sample="VTVL-MAU")
+    name = _column("name", header="Tên vị trí việc làm", sample="Chuyên viên mẫu")
     category_code = _column(
         "category_code",
         "category",
@@ -441,13 +509,26 @@ class CatalogueEntryResource(ReferenceResource):
             PositionCategory,
             unknown_message=_("unknown position category code %(code)s."),
         ),
+        header="Nhóm vị trí",
     )
-    sector = _column("sector")
-    highest_level = _column("highest_level", widget=ChoiceWidget(LadderLevel.choices))
-    lowest_level = _column("lowest_level", widget=ChoiceWidget(LadderLevel.choices))
-    unit_kinds = _column("unit_kinds")
-    basis = _column("basis")
-    is_sample = _column("is_sample", widget=BooleanWidget())
+    sector = _column("sector", header="Ngành, lĩnh vực")
+    highest_level = _column(
+        "highest_level",
+        widget=ChoiceWidget(LadderLevel.choices),
+        header="Cấp ngạch cao nhất",
+        sample=LadderLevel.PRINCIPAL_SPECIALIST.label,
+    )
+    lowest_level = _column(
+        "lowest_level",
+        widget=ChoiceWidget(LadderLevel.choices),
+        header="Cấp ngạch thấp nhất",
+        sample=LadderLevel.SPECIALIST.label,
+    )
+    unit_kinds = _column("unit_kinds", header="Loại đơn vị áp dụng")
+    basis = _column("basis", header="Căn cứ pháp lý")
+    is_sample = _column(
+        "is_sample", widget=BooleanWidget(), header="Dữ liệu minh họa", sample="1"
+    )
 
     required_columns = (
         "code",
@@ -483,21 +564,31 @@ class UnitResource(ReferenceResource):
     are right (Decree 158/2018/NĐ-CP for the organisation of agencies).
     """
 
-    code = _column("code")
-    name = _column("name")
-    short_name = _column("short_name")
-    kind = _column("kind", widget=ChoiceWidget(Unit.Kind.choices))
-    level = _column("level", widget=ChoiceWidget(Unit.Level.choices))
+    code = _column("code", header="Mã đơn vị", sample="DV-MAU")
+    name = _column("name", header="Tên đơn vị", sample="Phòng mẫu")
+    short_name = _column("short_name", header="Tên viết tắt")
+    kind = _column(
+        "kind",
+        widget=ChoiceWidget(Unit.Kind.choices),
+        header="Loại đơn vị",
+        sample=Unit.Kind.DIVISION.label,
+    )
+    level = _column("level", widget=ChoiceWidget(Unit.Level.choices), header="Cấp")
     parent_code = _column(
         "parent_code",
         "parent",
         UnitCodeWidget(Unit, unknown_message=_("unknown parent unit code %(code)s.")),
+        header="Mã đơn vị cấp trên",
     )
-    admin_code = _column("admin_code")
-    valid_from = _column("valid_from", widget=DateWidget())
-    valid_to = _column("valid_to", widget=DateWidget())
+    admin_code = _column("admin_code", header="Mã đơn vị hành chính")
+    valid_from = _column(
+        "valid_from", widget=DateWidget(), header="Hiệu lực từ", sample=_today
+    )
+    valid_to = _column("valid_to", widget=DateWidget(), header="Hiệu lực đến")
     status = _column(
-        "status", widget=ChoiceWidget(Unit.Status.choices, default=Unit.Status.ACTIVE)
+        "status",
+        widget=ChoiceWidget(Unit.Status.choices, default=Unit.Status.ACTIVE),
+        header="Trạng thái",
     )
 
     required_columns = ("code", "name", "kind", "level", "parent_code", "valid_from")
@@ -655,15 +746,18 @@ class JobPositionResource(ReferenceResource):
     changing the establishment is the job of a new decision, not of a spreadsheet.
     """
 
-    id = _column("id", widget=WholeNumberWidget())
+    id = _column(
+        "id", widget=WholeNumberWidget(), header="Mã vị trí hiện có", sample=""
+    )
     unit_code = _column(
         "unit_code",
         "unit",
         UnitCodeWidget(
             Unit, unknown_message=_("unknown unit code %(code)s."), cached=True
         ),
+        header="Mã đơn vị",
     )
-    name = _column("name")
+    name = _column("name", header="Tên vị trí việc làm", sample="Chuyên viên mẫu")
     category_code = _column(
         "category_code",
         "category",
@@ -671,11 +765,13 @@ class JobPositionResource(ReferenceResource):
             PositionCategory,
             unknown_message=_("unknown position category code %(code)s."),
         ),
+        header="Nhóm vị trí",
     )
     rank_code = _column(
         "rank_code",
         "rank",
         CodeWidget(Rank, unknown_message=_("unknown rank code %(code)s.")),
+        header="Mã ngạch",
     )
     catalogue_code = _column(
         "catalogue_code",
@@ -683,12 +779,18 @@ class JobPositionResource(ReferenceResource):
         CodeWidget(
             CatalogueEntry, unknown_message=_("unknown catalogue entry code %(code)s.")
         ),
+        header="Mã danh mục",
+        sample="",
     )
-    headcount = _column("headcount", widget=HeadcountWidget())
-    job_description = _column("job_description")
-    competency_framework = _column("competency_framework")
-    valid_from = _column("valid_from", widget=DateWidget())
-    valid_to = _column("valid_to", widget=DateWidget())
+    headcount = _column(
+        "headcount", widget=HeadcountWidget(), header="Số lượng", sample="1"
+    )
+    job_description = _column("job_description", header="Mô tả công việc")
+    competency_framework = _column("competency_framework", header="Khung năng lực")
+    valid_from = _column(
+        "valid_from", widget=DateWidget(), header="Hiệu lực từ", sample=_today
+    )
+    valid_to = _column("valid_to", widget=DateWidget(), header="Hiệu lực đến")
     decision_number = _column(
         "decision_number",
         widget=TextWidget(
@@ -697,8 +799,15 @@ class JobPositionResource(ReferenceResource):
                 "decision (e.g. 345/QĐ-UBND)."
             )
         ),
+        header="Số quyết định",
+        sample="345/QĐ-UBND",
     )
-    decision_date = _column("decision_date", widget=DateWidget())
+    decision_date = _column(
+        "decision_date",
+        widget=DateWidget(),
+        header="Ngày quyết định",
+        sample=_today,
+    )
 
     required_columns = (
         "unit_code", "name", "category_code", "rank_code", "headcount",

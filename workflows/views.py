@@ -19,7 +19,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.forms import BaseFormSet
 from django.forms.utils import ErrorDict
-from django.http import FileResponse, Http404, HttpResponseRedirect, QueryDict
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.html import format_html
@@ -41,6 +47,8 @@ from appraisal.models import (
 from appraisal.selectors import projects as project_selectors
 from appraisal.selectors.deadlines import deadline_annotate, deadline_state
 from appraisal.services import projects as project_services
+from appraisal.services.imports import lines_template
+from orgchart.spreadsheets import XLSX_CONTENT_TYPE, template_filename
 
 from . import forms, permissions, selectors
 from .services import task_draft_clear, task_draft_save
@@ -983,6 +991,26 @@ class AttachmentDownloadView(LoginRequiredMixin, generic.View):
             "attachment; filename=\"{}\"; filename*=UTF-8''{}".format(
                 fallback, quote(attachment.original_name, safe="")
             )
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
+class LinesTemplateDownloadView(LoginRequiredMixin, generic.View):
+    """The Excel template of the line import of a dossier, for the people who may
+    see that dossier (404 for anyone else)."""
+
+    flow_class = None
+    viewset = None
+
+    def get(self, request, process_pk: int):
+        try:
+            selectors.process_get(user=request.user, pk=process_pk)
+        except selectors.JobPositionProjectProcess.DoesNotExist as exc:
+            raise Http404(_("No such dossier.")) from exc
+        response = HttpResponse(lines_template(), content_type=XLSX_CONTENT_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="{}"'.format(
+            template_filename("project-lines")
         )
         response["X-Content-Type-Options"] = "nosniff"
         return response

@@ -90,6 +90,14 @@ class JobPositionProjectViewset(FlowAppViewset):
             name="attachment",
         )
 
+    @property
+    def lines_template_path(self):
+        return path(
+            "<int:process_pk>/lines-template/",
+            views.LinesTemplateDownloadView.as_view(),
+            name="lines_template",
+        )
+
     def get_success_url(self, request):
         """After taking a task, straight to its form; otherwise viewflow's way."""
         activation = getattr(request, "activation", None)

@@ -1,85 +1,171 @@
 """Reading a project's lines from an Excel (.xlsx) or CSV file.
 
-The first row holds the column headings, in any order; headings are matched without
-regard to case, spaces or accents, and the Vietnamese headings below work as well.
-Empty rows are skipped. Every later row is one line:
+The columns are described once, in :func:`lines_layout`: the Vietnamese headings
+("Thao tác", "Mã vị trí hiện có", "Mã danh mục", "Tên vị trí việc làm", "Nhóm vị
+trí", "Mã ngạch", "Số lượng", "Mô tả công việc", "Khung năng lực"), the English ones
+of earlier files (``action``, ``position_id``, ``catalogue_code``, ``name``,
+``category_code``, ``rank_code``, ``headcount``, ``job_description``,
+``competency_framework``), what each means and which values it takes. The same
+description gives the downloadable template and its explanation sheet.
 
-=====================  =========================  =====================================
-Heading                Vietnamese heading         Content
-=====================  =========================  =====================================
-action                 thao tac                   ``add``, ``change`` or ``end``
-                                                  (also ``them``, ``sua``, ``thoi``)
-position_id            ma vi tri hien co          id of the existing position (change,
-                                                  end); shown on the unit's
-                                                  establishment page
-catalogue_code         ma danh muc                code of the catalogue entry (optional)
-name                   ten vi tri                 position name (optional with a
-                                                  catalogue entry)
-category_code          nhom                       ``leadership``, ``specialised``,
-                                                  ``common``, ``support``
-rank_code              ma ngach                   e.g. ``01.003`` or ``V.07.03.29``
-headcount              so luong                   whole number ≥ 1 (add, change)
-job_description        mo ta cong viec            text
-competency_framework   khung nang luc             text
-=====================  =========================  =====================================
+The first row holds the headings, in any order, compared without regard to case,
+accents or spaces; an unknown or repeated column is refused by name. Empty rows are
+skipped. Values are codes or labels: "Thêm", "Sửa", "Kết thúc" as well as ``add``,
+``change``, ``end``; a category, rank or catalogue entry by its code or its name.
 
-Codes are looked up in the reference data in one query per table. Reading never
-writes: :func:`appraisal.services.projects.project_lines_import` validates the whole
-file and writes all the lines or none, reporting every bad row as "Line N: reason"
-with N the row number in the spreadsheet (the heading row is 1).
+The file is read by the same formats and cell readers as the administrators'
+imports (``orgchart.imports``). Reading never writes:
+:func:`appraisal.services.projects.project_lines_import` validates the whole file
+and writes all the lines or none, reporting every bad row as "Line N: reason" with N
+the row number in the spreadsheet (the heading row is 1).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import unicodedata
-import zipfile
-
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from orgchart.imports import (
+    CellError,
+    ChoiceWidget,
+    CodeWidget,
+    CSVFormat,
+    ImportFileError,
+    WholeNumberWidget,
+    XLSXFormat,
+    text_value,
+)
 from orgchart.models import CatalogueEntry, PositionCategory, Rank
+from orgchart.spreadsheets import Column, Layout, template_build
+
+from ..models import LineAction
 
 #: Largest import file and number of rows; a project has tens of lines, not
 #: thousands.
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 2000
 
-_HEADINGS = {
-    "action": ("action", "thao tac"),
-    "position_id": ("position_id", "position", "ma vi tri hien co"),
-    "catalogue_code": ("catalogue_code", "catalogue", "ma danh muc"),
-    "name": ("name", "ten vi tri"),
-    "category_code": ("category_code", "category", "nhom"),
-    "rank_code": ("rank_code", "rank", "ma ngach"),
-    "headcount": ("headcount", "so luong"),
-    "job_description": ("job_description", "mo ta cong viec"),
-    "competency_framework": ("competency_framework", "khung nang luc"),
-}
-_ACTIONS = {
-    "add": "add",
-    "them": "add",
-    "change": "change",
-    "sua": "change",
-    "dieu chinh": "change",
-    "end": "end",
-    "thoi": "end",
-    "bai bo": "end",
+#: What a line does, as the file writes it: short labels, then other spellings
+#: (the Vietnamese words are part of the file format, whatever the interface's
+#: language).
+ACTION_CHOICES = [
+    (LineAction.ADD.value, pgettext_lazy("line action", "Add")),
+    (LineAction.CHANGE.value, pgettext_lazy("line action", "Change")),
+    (LineAction.END.value, pgettext_lazy("line action", "End")),
+]
+ACTION_ALIASES = {
+    LineAction.ADD.value: ("thêm", "thêm mới", LineAction.ADD.label),
+    LineAction.CHANGE.value: ("sửa", "điều chỉnh", LineAction.CHANGE.label),
+    LineAction.END.value: ("kết thúc", "thôi", "bãi bỏ", LineAction.END.label),
 }
 
 
-def _fold(value) -> str:
-    """Lower case, no accents (đ → d), single spaces, underscores as spaces."""
-    text = unicodedata.normalize("NFKD", str(value or "")).replace("đ", "d")
-    text = text.replace("Đ", "d")
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return " ".join(text.replace("_", " ").split()).casefold()
+class _CategoryWidget(CodeWidget):
+    def queryset(self):
+        return self.model.objects.order_by("order", "code")
+
+    def sample(self):
+        # By name, to show that names are read as well as codes.
+        first = self.queryset().first()
+        return "" if first is None else first.name
 
 
-_HEADING_BY_FOLDED = {
-    _fold(alias): column for column, aliases in _HEADINGS.items() for alias in aliases
-}
+def lines_layout() -> Layout:
+    """The columns of a line import, with fresh cell readers (each import reads
+    the reference tables once)."""
+    return Layout(
+        [
+            Column(
+                key="action",
+                header="Thao tác",
+                required=True,
+                help=_(
+                    "What the line does to the establishment: add a new position, "
+                    "change an existing one or end it."
+                ),
+                reader=ChoiceWidget(ACTION_CHOICES, aliases=ACTION_ALIASES),
+                sample=lambda: str(ACTION_CHOICES[0][1]),
+            ),
+            Column(
+                key="position_id",
+                header="Mã vị trí hiện có",
+                aliases=("position",),
+                help=_(
+                    "The number of the existing position a change or end line is "
+                    "about, as shown on the unit's establishment page; empty for "
+                    "an add line."
+                ),
+                reader=WholeNumberWidget(),
+                sample="",
+            ),
+            Column(
+                key="catalogue_code",
+                header="Mã danh mục",
+                aliases=("catalogue",),
+                help=_(
+                    "The position of the framework list, by code or name "
+                    "(optional); it gives the name and the category."
+                ),
+                reader=CodeWidget(
+                    CatalogueEntry,
+                    unknown_message=_("unknown catalogue code “%(code)s”."),
+                ),
+                sample="",
+            ),
+            Column(
+                key="name",
+                header="Tên vị trí việc làm",
+                aliases=("tên vị trí",),
+                help=_(
+                    "The position's name; may be left empty with a catalogue entry "
+                    "or for a change or end line."
+                ),
+                sample="Chuyên viên mẫu",
+            ),
+            Column(
+                key="category_code",
+                header="Nhóm vị trí",
+                aliases=("category", "nhóm", "mã nhóm"),
+                help=_("The position category, by code or name."),
+                reader=_CategoryWidget(
+                    PositionCategory,
+                    unknown_message=_("unknown category code “%(code)s”."),
+                ),
+            ),
+            Column(
+                key="rank_code",
+                header="Mã ngạch",
+                aliases=("rank", "ngạch"),
+                help=_(
+                    "The rank or professional title the position requires, by code "
+                    "or name."
+                ),
+                reader=CodeWidget(
+                    Rank, unknown_message=_("unknown rank code “%(code)s”.")
+                ),
+            ),
+            Column(
+                key="headcount",
+                header="Số lượng",
+                help=_("The number of posts (add and change lines)."),
+                allowed=lambda: [_("a whole number of at least 1")],
+                sample=1,
+            ),
+            Column(
+                key="job_description",
+                header="Mô tả công việc",
+                help=_("The job description."),
+                sample="Tham mưu, tổng hợp",
+            ),
+            Column(
+                key="competency_framework",
+                header="Khung năng lực",
+                help=_("The competency framework."),
+                sample="Cấp độ 3",
+            ),
+        ]
+    )
 
 
 def _line_error(row: int, reason) -> tuple[int, ValidationError]:
@@ -93,48 +179,34 @@ def _line_error(row: int, reason) -> tuple[int, ValidationError]:
     )
 
 
-def _rows_xlsx(data: bytes) -> list[tuple]:
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+def _dataset(*, file):
+    """The file's rows through the same formats as every other import."""
+    name = (getattr(file, "name", "") or "").lower()
+    size = getattr(file, "size", None)
+    too_big = ValidationError(
+        _("The file is too big to import; the largest is %(limit)s MB."),
+        code="file_too_big",
+        params={"limit": MAX_IMPORT_BYTES // 1024 // 1024},
+    )
+    if size is not None and size > MAX_IMPORT_BYTES:
+        raise too_big
+    file.seek(0)
+    data = file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise too_big
+    if name.endswith(".xlsx") and data.startswith(b"PK\x03\x04"):
+        file_format = XLSXFormat()
+    elif name.endswith(".csv"):
+        file_format = CSVFormat()
+    else:
         raise ValidationError(
-            _("The file is not a readable Excel workbook (.xlsx)."), code="bad_file"
-        ) from exc
+            _("Import an Excel workbook (.xlsx) or a CSV file (.csv)."),
+            code="file_type_not_allowed",
+        )
     try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for row in sheet.iter_rows(values_only=True):
-            rows.append(row)
-            if len(rows) > MAX_IMPORT_ROWS + 1:
-                break
-        return rows
-    finally:
-        workbook.close()
-
-
-def _rows_csv(data: bytes) -> list[tuple]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            _("Save the CSV file as UTF-8 and import it again."), code="bad_encoding"
-        ) from exc
-    dialect = csv.excel
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        pass
-    return [tuple(row) for row in csv.reader(io.StringIO(text), dialect)]
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
+        return file_format.create_dataset(data)
+    except ImportFileError as exc:
+        raise ValidationError(exc.message, code=exc.code) from exc
 
 
 def lines_read(
@@ -142,105 +214,56 @@ def lines_read(
 ) -> tuple[list[tuple[int, dict]], list[tuple[int, ValidationError]]]:
     """The rows of ``file`` as ``(row number, line dict)`` ready for
     :func:`appraisal.services.projects.lines_build`, and the errors of the rows
-    whose codes do not resolve. Raises ``ValidationError`` for a file that cannot
+    whose values do not resolve. Raises ``ValidationError`` for a file that cannot
     be read at all (type, size, encoding, headings)."""
-    name = (getattr(file, "name", "") or "").lower()
-    size = getattr(file, "size", None)
-    if size is not None and size > MAX_IMPORT_BYTES:
-        raise ValidationError(
-            _("The file is too big to import; the largest is %(limit)s MB."),
-            code="file_too_big",
-            params={"limit": MAX_IMPORT_BYTES // 1024 // 1024},
-        )
-    file.seek(0)
-    data = file.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        raise ValidationError(
-            _("The file is too big to import; the largest is %(limit)s MB."),
-            code="file_too_big",
-            params={"limit": MAX_IMPORT_BYTES // 1024 // 1024},
-        )
-    if name.endswith(".xlsx") and data.startswith(b"PK\x03\x04"):
-        rows = _rows_xlsx(data)
-    elif name.endswith(".csv"):
-        rows = _rows_csv(data)
-    else:
-        raise ValidationError(
-            _("Import an Excel workbook (.xlsx) or a CSV file (.csv)."),
-            code="file_type_not_allowed",
-        )
-    if not rows:
-        raise ValidationError(
-            _("The file is empty: put the headings in the first row."),
-            code="empty_file",
-        )
-    if len(rows) > MAX_IMPORT_ROWS + 1:
+    dataset = _dataset(file=file)
+    if len(dataset) > MAX_IMPORT_ROWS:
         raise ValidationError(
             _("The file has more than %(limit)s rows."),
             code="too_many_rows",
             params={"limit": MAX_IMPORT_ROWS},
         )
-    headings = [_HEADING_BY_FOLDED.get(_fold(cell)) for cell in rows[0]]
-    unknown = [
-        _cell(cell)
-        for cell, column in zip(rows[0], headings, strict=False)
-        if column is None and _cell(cell)
+    layout = lines_layout()
+    headings = layout.match(dataset.headers or [])
+    readers = {column.key: column.reader for column in layout.columns}
+    rows = [
+        (number, [text_value(value) for value in row])
+        for number, row in enumerate(dataset, start=2)
     ]
-    if unknown or "action" not in headings:
+    if not any(any(cells) for _number, cells in rows):
         raise ValidationError(
-            _(
-                "Unknown or missing headings (%(unknown)s). The first row must name "
-                "the columns: %(columns)s."
-            ),
-            code="bad_headings",
-            params={
-                "unknown": ", ".join(unknown) or "action",
-                "columns": ", ".join(_HEADINGS),
-            },
+            _("The file has no data: nothing below the line of column names."),
+            code="no_rows",
         )
 
-    records = []
-    for row_number, row in enumerate(rows[1:], start=2):
-        cells = [_cell(value) for value in row]
+    def read(key: str, value: str, number: int, errors: list):
+        """The value of one cell by the column's reader; a bad cell adds its
+        "Line N: reason" to ``errors`` and gives ``None``."""
+        try:
+            return readers[key].clean(value)
+        except CellError as exc:
+            if key == "action":
+                reason = _("the action must be %(choices)s, not “%(action)s”.") % {
+                    "choices": ", ".join(readers[key].allowed_values()),
+                    "action": value,
+                }
+            else:
+                reason = exc.message % exc.params
+            errors.append(_line_error(number, reason))
+            return None
+
+    items, errors = [], []
+    for row_number, cells in rows:
         if not any(cells):
             continue
         record = {
-            column: value
-            for column, value in zip(headings, cells, strict=False)
-            if column is not None
+            key: value
+            for key, value in zip(headings, cells, strict=False)
+            if key is not None
         }
-        records.append((row_number, record))
-
-    def codes(column: str) -> set[str]:
-        return {record[column] for _n, record in records if record.get(column)}
-
-    ranks = {r.code: r for r in Rank.objects.filter(code__in=codes("rank_code"))}
-    categories = {
-        c.code: c
-        for c in PositionCategory.objects.filter(code__in=codes("category_code"))
-    }
-    entries = {
-        e.code: e
-        for e in CatalogueEntry.objects.filter(
-            code__in=codes("catalogue_code")
-        ).select_related("category")
-    }
-
-    items, errors = [], []
-    for row_number, record in records:
-        bad = False
-        action = _ACTIONS.get(_fold(record.get("action")))
-        if action is None:
-            errors.append(
-                _line_error(
-                    row_number,
-                    _("the action must be add, change or end, not “%(action)s”.")
-                    % {"action": record.get("action", "")},
-                )
-            )
-            bad = True
+        found: list = []
         item: dict = {
-            "action": action,
+            "action": read("action", record.get("action", ""), row_number, found),
             "name": record.get("name", ""),
             "job_description": record.get("job_description", ""),
             "competency_framework": record.get("competency_framework", ""),
@@ -249,42 +272,26 @@ def lines_read(
         position_id = record.get("position_id", "")
         if position_id:
             if not position_id.isdigit():
-                errors.append(
+                found.append(
                     _line_error(
                         row_number,
                         _("the position id must be a number, not “%(value)s”.")
                         % {"value": position_id},
                     )
                 )
-                bad = True
             item["position"] = position_id
-        for column, field, table, message in (
-            ("rank_code", "rank", ranks, _("unknown rank code “%(code)s”.")),
-            (
-                "category_code",
-                "category",
-                categories,
-                _("unknown category code “%(code)s”."),
-            ),
-            (
-                "catalogue_code",
-                "catalogue_entry",
-                entries,
-                _("unknown catalogue code “%(code)s”."),
-            ),
+        for key, field in (
+            ("rank_code", "rank"),
+            ("category_code", "category"),
+            ("catalogue_code", "catalogue_entry"),
         ):
-            code = record.get(column, "")
-            if not code:
-                continue
-            if code not in table:
-                errors.append(_line_error(row_number, message % {"code": code}))
-                bad = True
-            else:
-                item[field] = table[code]
+            value = read(key, record.get(key, ""), row_number, found)
+            if value is not None:
+                item[field] = value
         headcount = record.get("headcount", "")
         if headcount:
             if not headcount.isdigit() or int(headcount) < 1:
-                errors.append(
+                found.append(
                     _line_error(
                         row_number,
                         _(
@@ -294,9 +301,18 @@ def lines_read(
                         % {"value": headcount},
                     )
                 )
-                bad = True
             else:
                 item["headcount"] = int(headcount)
-        if not bad:
+        if found:
+            errors.extend(found)
+        else:
             items.append((row_number, item))
     return items, errors
+
+
+def lines_template() -> bytes:
+    """The Excel template of a line import: the headings with a sample row whose
+    references are taken from the reference data, and the explanation sheet."""
+    return template_build(
+        layout=lines_layout(), title=_("Lines of a job-position project")
+    )

@@ -597,7 +597,7 @@ def test_changing_an_existing_position_by_import_is_refused(province):
     before = snapshot(JobPosition)
     exported = read(export_file(JobPositionResource, XLSX), XLSX)
     row = list(exported[0])
-    row[exported.headers.index("headcount")] = 9
+    row[exported.headers.index("Số lượng")] = 9
     exported[0] = row
 
     result = JobPositionResource().import_data(exported)
@@ -693,8 +693,9 @@ def test_missing_columns_give_one_error_naming_them(province):
     assert counts() == before
     messages = problems(result)
     assert messages[0].startswith(
-        "Missing columns: rank_code, headcount, decision_number. The first line must "
-        "name the columns: id, unit_code,"
+        "Missing columns: Mã ngạch (rank_code), Số lượng (headcount), Số quyết định "
+        "(decision_number). The first line must name the columns: Mã vị trí hiện có, "
+        "Mã đơn vị,"
     )
     assert messages[1].startswith("Unknown columns: rank.")
     assert len(messages) == 2
@@ -907,9 +908,10 @@ def test_admin_imports_units_after_a_preview_that_writes_nothing(
     )
     form_page = staff_client.get(admin_url(Unit, "import"))
     assert form_page.status_code == 200
-    assert "<code>code, name, kind, level, parent_code, valid_from</code>" in page_text(
-        form_page
-    )
+    assert (
+        "<code>Mã đơn vị (code), Tên đơn vị (name), Loại đơn vị (kind), Cấp (level), "
+        "Mã đơn vị cấp trên (parent_code), Hiệu lực từ (valid_from)</code>"
+    ) in page_text(form_page)
 
     preview = upload(staff_client, Unit, data, XLSX)
 
@@ -980,7 +982,8 @@ def test_admin_names_the_missing_columns(staff_client, province):
     assert response.status_code == 200
     errors = response.context["form"].errors["import_file"]
     assert errors[0].startswith(
-        "Missing columns: kind, level, parent_code, valid_from."
+        "Missing columns: Loại đơn vị (kind), Cấp (level), Mã đơn vị cấp trên "
+        "(parent_code), Hiệu lực từ (valid_from)."
     )
 
 
@@ -1006,6 +1009,15 @@ def test_admin_export_imports_back_with_every_row_skipped(
     )
     assert exported.status_code == 200
     assert exported["Content-Disposition"].endswith(f'.{fmt}"')
+    # The file speaks Vietnamese, whatever the language of the session.
+    resource_class = {
+        Unit: UnitResource,
+        JobPosition: JobPositionResource,
+        Rank: RankResource,
+        CatalogueEntry: CatalogueEntryResource,
+    }[model]
+    assert read(exported.content, fmt).headers == resource_class().layout().headers
+    assert read(exported.content, fmt).headers[0].startswith("Mã")
 
     preview = upload(staff_client, model, exported.content, fmt)
     assert "confirm_form" in preview.context, page_text(preview)
