@@ -185,7 +185,7 @@ def test_every_url_of_the_flow_as_every_role(client, people, world):
         )
         for process in world.values():
             expected = 302 if role is None else 200 if _visible(role, process) else 404
-            for name in ("process_detail", "process_chart"):
+            for name in ("process_detail", "process_chart", "lines_template"):
                 check(role, f"jobpositionproject:{name}", [process.pk], expected)
             for attachment in Attachment.objects.filter(
                 project_id=process.artifact_object_id
