@@ -214,7 +214,7 @@ def _audit(
     ip: str | None = None,
 ) -> AuditEntry:
     return AuditEntry.objects.create(
-        project=project,
+        dossier=project,
         actor=actor,
         action=action,
         from_status=from_status,
@@ -827,7 +827,7 @@ def attachment_add(
         )
     name, ext, content_type, size, sha256 = attachment_check(file)
     attachment = Attachment(
-        project=locked,
+        dossier=locked,
         kind=kind,
         original_name=name,
         extension=ext,
@@ -858,10 +858,10 @@ def attachment_remove(
 ) -> None:
     """Remove a document the unit attached since its last submission; documents of
     a submitted revision stay in the record."""
-    locked = _lock(attachment.project_id)
+    locked = _lock(attachment.dossier_id)
     _require_unit_officer(actor, locked)
     _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
-    attachment = Attachment.objects.get(pk=attachment.pk, project=locked)
+    attachment = Attachment.objects.get(pk=attachment.pk, dossier=locked)
     if attachment.submitted_in is not None:
         raise ValidationError(
             _(
@@ -977,7 +977,7 @@ def project_submit(
     from_status = locked.status
     number = locked.current_revision + 1
     revision = Revision.objects.create(
-        project=locked, number=number, snapshot=_snapshot(locked), submitted_by=actor
+        dossier=locked, number=number, snapshot=_snapshot(locked), submitted_by=actor
     )
     locked.attachments.filter(submitted_in__isnull=True).update(submitted_in=number)
     locked.current_revision = number
@@ -1075,7 +1075,7 @@ def project_request_supplement(
     _require_status(locked, Status.SUBMITTED)
     from_status = locked.status
     Remark.objects.create(
-        project=locked,
+        dossier=locked,
         revision_number=locked.current_revision,
         text=reason,
         author=actor,
@@ -1220,7 +1220,7 @@ def remark_add(
             }
         )
     remark = Remark.objects.create(
-        project=locked,
+        dossier=locked,
         revision_number=locked.current_revision,
         line=line,
         line_key=line.key if line is not None else None,
@@ -1243,10 +1243,10 @@ def remark_add(
 @transaction.atomic
 def remark_resolve(*, remark: Remark, actor: User, ip: str | None = None) -> Remark:
     """The appraiser marks a remark as answered by the unit."""
-    locked = _lock(remark.project_id)
+    locked = _lock(remark.dossier_id)
     _require_appraiser(actor, locked)
     _require_status(locked, Status.UNDER_APPRAISAL)
-    remark = Remark.objects.get(pk=remark.pk, project=locked)
+    remark = Remark.objects.get(pk=remark.pk, dossier=locked)
     if remark.resolved:
         raise ValidationError(
             _("This remark is already resolved."), code="already_resolved"
@@ -1287,7 +1287,7 @@ def project_request_revision(
         )
     if comment:
         Remark.objects.create(
-            project=locked,
+            dossier=locked,
             revision_number=locked.current_revision,
             text=comment,
             author=actor,
@@ -1350,7 +1350,7 @@ def report_save(
     _require_appraiser(actor, locked)
     _require_status(locked, Status.UNDER_APPRAISAL)
     _require_version(locked, expected_version)
-    report, _created = AppraisalReport.objects.get_or_create(project=locked)
+    report, _created = AppraisalReport.objects.get_or_create(dossier=locked)
     if "recommendation" in fields:
         report.recommendation = fields["recommendation"] or ""
     if "text" in fields:
@@ -1448,7 +1448,7 @@ def report_complete(
     locked = _lock(project)
     _require_appraiser(actor, locked)
     _require_status(locked, Status.UNDER_APPRAISAL)
-    report = AppraisalReport.objects.filter(project=locked).first()
+    report = AppraisalReport.objects.filter(dossier=locked).first()
     if report is None or not report.recommendation:
         raise ValidationError(
             {
@@ -1519,7 +1519,7 @@ def report_sign(
     locked = _lock(project)
     _require_director(actor)
     _require_status(locked, Status.REPORT_COMPLETED)
-    report = AppraisalReport.objects.select_for_update().get(project=locked)
+    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
     today = _today()
     report.number = number_issue(
         issuer=HOME_AFFAIRS_ISSUER,
@@ -1555,7 +1555,7 @@ def report_send_back(
     locked = _lock(project)
     _require_director(actor)
     _require_status(locked, Status.REPORT_COMPLETED)
-    report = AppraisalReport.objects.select_for_update().get(project=locked)
+    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
     report.draft = True
     report.save(update_fields=["draft"])
     from_status = locked.status
@@ -1674,8 +1674,8 @@ def project_decide(
         )
     today = _today()
     from_status = locked.status
-    report = AppraisalReport.objects.filter(project=locked).first()
-    decision = Decision(project=locked, outcome=outcome, date=today, signer=actor)
+    report = AppraisalReport.objects.filter(dossier=locked).first()
+    decision = Decision(dossier=locked, outcome=outcome, date=today, signer=actor)
     if outcome == Decision.Outcome.APPROVED:
         effective_date = effective_date or today
         if effective_date < today:
@@ -1764,7 +1764,7 @@ def decision_apply(
         raise ValidationError(
             _("Only an approval changes the establishment."), code="not_approved"
         )
-    project = _lock(decision.project_id)
+    project = _lock(decision.dossier_id)
     _require_status(project, Status.APPROVED)
     last_day = decision.effective_date - datetime.timedelta(days=1)
     lines = list(
