@@ -54,15 +54,15 @@ class JobPositionProjectAdmin(ReadOnlyAdmin):
 class DecisionAdmin(ReadOnlyAdmin):
     list_display = [
         "number",
-        "project",
+        "dossier",
         "outcome",
         "date",
         "effective_date",
         "applied_at",
     ]
     list_filter = ["outcome"]
-    search_fields = ["number", "project__title"]
-    list_select_related = ["project"]
+    search_fields = ["number", "dossier__title"]
+    list_select_related = ["dossier"]
 
 
 @admin.register(AuditEntry)
@@ -71,7 +71,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
     list_display = [
         "created_at",
-        "project",
+        "dossier",
         "actor",
         "action",
         "from_status",
@@ -79,8 +79,8 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "ip",
     ]
     list_filter = ["action"]
-    search_fields = ["project__title", "actor__username", "comment"]
-    list_select_related = ["project", "actor"]
+    search_fields = ["dossier__title", "actor__username", "comment"]
+    list_select_related = ["dossier", "actor"]
     date_hierarchy = "created_at"
 
     def get_actions(self, request):

@@ -78,7 +78,7 @@ def dossier_context(*, project: JobPositionProject, user) -> dict:
             revision_b=revisions[-1].number,
         )
     report = (
-        AppraisalReport.objects.filter(project=project)
+        AppraisalReport.objects.filter(dossier=project)
         .select_related("signed_by", "author")
         .prefetch_related("answers__criterion", "lines__rank")
         .first()
@@ -647,7 +647,7 @@ class ProjectAppraiseView(TaskView):
 
     def page_forms(self, data=None) -> dict:
         report = (
-            AppraisalReport.objects.filter(project=self.project)
+            AppraisalReport.objects.filter(dossier=self.project)
             .prefetch_related("answers__criterion", "lines")
             .first()
         )
@@ -770,7 +770,7 @@ class ProjectAppraiseView(TaskView):
     def resolve_remark(self):
         """The unit answered a remark: the appraiser marks it resolved."""
         remark = Remark.objects.filter(
-            pk=self.request.POST.get("_resolve") or 0, project=self.project
+            pk=self.request.POST.get("_resolve") or 0, dossier=self.project
         ).first()
         if remark is None:
             raise Http404(_("No such remark."))
@@ -973,7 +973,7 @@ class AttachmentDownloadView(LoginRequiredMixin, generic.View):
             Attachment.DoesNotExist,
         ) as exc:
             raise Http404(_("No such document.")) from exc
-        if attachment.project_id != process.artifact_object_id:
+        if attachment.dossier_id != process.artifact_object_id:
             raise Http404(_("No such document."))
         response = FileResponse(
             attachment.file.open("rb"),

@@ -29,6 +29,7 @@ from orgchart.models import Unit
 from .calendar import DossierKind
 
 __all__ = [
+    "JOB_POSITION_KINDS",
     "AppraisalReport",
     "Attachment",
     "AuditEntry",
@@ -36,6 +37,7 @@ __all__ = [
     "ChecklistCriterion",
     "Decision",
     "DecisionLine",
+    "Dossier",
     "JobPositionProject",
     "LeadershipLimit",
     "LineAction",
@@ -56,23 +58,27 @@ class LineAction(models.TextChoices):
     END = "end", _("End a position")
 
 
-class JobPositionProject(models.Model):
-    """A job-position project (đề án vị trí việc làm) of one unit: a first approval
-    or an adjustment of its establishment (Decree 62/2020/NĐ-CP Art. 7; Decree
-    106/2020/NĐ-CP Art. 7; an adjustment follows the same procedure when the bases of
-    Art. 4(1) change).
+class Dossier(models.Model):
+    """What every dossier (hồ sơ) has, whatever its kind: the unit it concerns, its
+    kind, title and legal basis, where it stands, the receipt number and the dates
+    that govern its deadline, the appraiser assigned to it and its version. The
+    records every dossier carries hang off it: documents, frozen revisions, remarks,
+    the appraisal report, the decision and the audit trail (after Open Zaak's
+    ``Zaak``; one table, so lists, scoping, numbering and deadlines are written
+    once for every kind).
+
+    Each kind adds its own table joined one-to-one on the same primary key
+    (multi-table inheritance): ``JobPositionProject`` with its lines, and later the
+    staffing plan and the unit consolidation. ``dossier_kind`` says which one, and
+    is the kind the processing times are configured for (Decree 61/2018/NĐ-CP Art.
+    18: the time limits of each procedure).
 
     ``due_on`` is the dossier's current deadline: the reception step's while it waits
     at the one-stop desk, then the whole appraisal's, counted in working days from
-    receipt of a complete dossier (40 for a first approval, 25 for an adjustment,
-    Decree 106/2020/NĐ-CP Art. 7(3)). While the dossier is back with the unit
+    receipt of a complete dossier. While the dossier is back with the unit
     (supplement or revision) the clock is stopped (``clock_paused_on``).
     ``version`` grows with every write, so a form built on an older state is refused.
     """
-
-    class Kind(models.TextChoices):
-        FIRST = "first", _("First approval")
-        ADJUSTMENT = "adjustment", _("Adjustment")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -102,13 +108,15 @@ class JobPositionProject(models.Model):
     #: Statuses in which nothing will happen any more.
     FINAL_STATUSES = (Status.REFUSED, Status.REJECTED, Status.APPLIED)
 
+    dossier_kind = models.CharField(
+        _("kind of dossier"), max_length=32, choices=DossierKind.choices
+    )
     unit = models.ForeignKey(
         "orgchart.Unit",
         on_delete=models.PROTECT,
-        related_name="job_position_projects",
+        related_name="dossiers",
         verbose_name=_("unit"),
     )
-    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=255)
     legal_basis = models.TextField(_("legal basis"), blank=True)
     justification = models.TextField(_("justification"), blank=True)
@@ -142,13 +150,13 @@ class JobPositionProject(models.Model):
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="appraised_projects",
+        related_name="appraised_dossiers",
         verbose_name=_("assigned appraiser"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
-        related_name="created_projects",
+        related_name="created_dossiers",
         verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -157,28 +165,23 @@ class JobPositionProject(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = _("job-position project")
-        verbose_name_plural = _("job-position projects")
-        permissions = [
-            (
-                "appraise_project",
-                _("Appraise the job-position project (the assigned appraiser)"),
-            ),
-        ]
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
         indexes = [
-            models.Index(fields=["unit", "status"], name="project_unit_status"),
-            models.Index(fields=["assigned_appraiser", "status"], name="project_appr"),
+            models.Index(fields=["unit", "status"], name="dossier_unit_status"),
+            models.Index(fields=["assigned_appraiser", "status"], name="dossier_appr"),
+            models.Index(fields=["dossier_kind", "status"], name="dossier_kind_status"),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["receipt_number"],
                 condition=~Q(receipt_number=""),
-                name="project_unique_receipt_number",
+                name="dossier_unique_receipt_number",
             ),
             models.CheckConstraint(
                 condition=Q(status="draft", current_revision=0)
                 | Q(current_revision__gte=1),
-                name="project_submitted_has_revision",
+                name="dossier_submitted_has_revision",
             ),
         ]
 
@@ -186,11 +189,14 @@ class JobPositionProject(models.Model):
         return self.title
 
     @property
-    def dossier_kind(self) -> str:
-        """The kind of dossier the processing times are configured for."""
-        if self.kind == self.Kind.ADJUSTMENT:
-            return DossierKind.JOB_POSITION_ADJUSTMENT
-        return DossierKind.JOB_POSITION_FIRST
+    def specific(self) -> Dossier:
+        """The dossier as its own kind (the ``JobPositionProject``, …), with the
+        records only that kind has."""
+        if type(self) is not Dossier:
+            return self
+        if self.dossier_kind in JOB_POSITION_KINDS:
+            return self.job_position_project
+        raise LookupError(self.dossier_kind)
 
     @property
     def is_editable(self) -> bool:
@@ -209,6 +215,79 @@ class JobPositionProject(models.Model):
     @property
     def clock_stopped(self) -> bool:
         return self.clock_paused_on is not None
+
+
+#: The dossier kinds whose own table is ``JobPositionProject``.
+JOB_POSITION_KINDS = (
+    DossierKind.JOB_POSITION_FIRST,
+    DossierKind.JOB_POSITION_ADJUSTMENT,
+)
+
+
+class JobPositionProject(Dossier):
+    """A job-position project (đề án vị trí việc làm) of one unit: a first approval
+    or an adjustment of its establishment (Decree 62/2020/NĐ-CP Art. 7; Decree
+    106/2020/NĐ-CP Art. 7; an adjustment follows the same procedure when the bases of
+    Art. 4(1) change). The appraisal takes 40 working days from receipt of a
+    complete dossier for a first approval, 25 for an adjustment (Decree
+    106/2020/NĐ-CP Art. 7(3)).
+
+    Everything a dossier has lives in ``Dossier`` (same primary key); this table
+    adds what only a project has: whether it is a first approval or an adjustment,
+    and its lines.
+    """
+
+    class Kind(models.TextChoices):
+        FIRST = "first", _("First approval")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    # The column keeps its name ``id``: the project's rows, lines and the flow's
+    # references kept their numbers when the dossier table was introduced.
+    dossier_ptr = models.OneToOneField(
+        Dossier,
+        on_delete=models.CASCADE,
+        parent_link=True,
+        primary_key=True,
+        db_column="id",
+        related_name="job_position_project",
+        verbose_name=_("dossier"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("job-position project")
+        verbose_name_plural = _("job-position projects")
+        permissions = [
+            (
+                "appraise_project",
+                _("Appraise the job-position project (the assigned appraiser)"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # The dossier's kind follows the project's (a denormalised key: it selects
+        # the time limits and the kind's own table), when it is written …
+        self.dossier_kind = self.kind_of_dossier
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "kind" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "dossier_kind"}
+        super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None) -> None:
+        # … and when it is validated.
+        self.dossier_kind = self.kind_of_dossier
+        super().clean_fields(exclude)
+
+    @property
+    def kind_of_dossier(self) -> str:
+        """The kind of dossier the processing times are configured for."""
+        if self.kind == self.Kind.ADJUSTMENT:
+            return DossierKind.JOB_POSITION_ADJUSTMENT
+        return DossierKind.JOB_POSITION_FIRST
 
     # Routing flags for the flow's gateways (they read properties, never rules).
     @property
@@ -392,7 +471,8 @@ def attachment_upload_to(instance: Attachment, filename: str) -> str:
     extension. The uploaded name never becomes part of a path (no traversal, no
     clash); it is kept in ``original_name`` for display only."""
     ext = instance.extension
-    return f"appraisal/projects/{instance.project_id}/{uuid.uuid4().hex}.{ext}"
+    # The folder kept its first name when dossiers of other kinds came.
+    return f"appraisal/projects/{instance.dossier_id}/{uuid.uuid4().hex}.{ext}"
 
 
 class Attachment(models.Model):
@@ -420,11 +500,11 @@ class Attachment(models.Model):
         Kind.ESTABLISHMENT_DECISION,
     )
 
-    project = models.ForeignKey(
-        JobPositionProject,
+    dossier = models.ForeignKey(
+        Dossier,
         on_delete=models.PROTECT,
         related_name="attachments",
-        verbose_name=_("project"),
+        verbose_name=_("dossier"),
     )
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=255)
@@ -445,7 +525,7 @@ class Attachment(models.Model):
     )
 
     class Meta:
-        ordering = ["project", "kind", "uploaded_at", "pk"]
+        ordering = ["dossier", "kind", "uploaded_at", "pk"]
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
 
@@ -459,11 +539,11 @@ class Revision(models.Model):
     Revision 1 is the first submission; each supplement or revision round adds one.
     """
 
-    project = models.ForeignKey(
-        JobPositionProject,
+    dossier = models.ForeignKey(
+        Dossier,
         on_delete=models.CASCADE,
         related_name="revisions",
-        verbose_name=_("project"),
+        verbose_name=_("dossier"),
     )
     number = models.PositiveIntegerField(_("number"))
     snapshot = models.JSONField(_("frozen content"))
@@ -476,12 +556,12 @@ class Revision(models.Model):
     )
 
     class Meta:
-        ordering = ["project", "number"]
+        ordering = ["dossier", "number"]
         verbose_name = _("revision")
         verbose_name_plural = _("revisions")
         constraints = [
             models.UniqueConstraint(
-                fields=["project", "number"], name="revision_unique_number"
+                fields=["dossier", "number"], name="revision_unique_number"
             ),
             models.CheckConstraint(
                 condition=Q(number__gte=1), name="revision_number_positive"
@@ -489,7 +569,7 @@ class Revision(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.project} #{self.number}"
+        return f"{self.dossier} #{self.number}"
 
 
 class Remark(models.Model):
@@ -497,11 +577,11 @@ class Remark(models.Model):
     made on a given revision; the unit answers it in the next revision, and the
     appraiser marks it resolved."""
 
-    project = models.ForeignKey(
-        JobPositionProject,
+    dossier = models.ForeignKey(
+        Dossier,
         on_delete=models.CASCADE,
         related_name="remarks",
-        verbose_name=_("project"),
+        verbose_name=_("dossier"),
     )
     revision_number = models.PositiveIntegerField(_("revision"))
     line = models.ForeignKey(
@@ -524,7 +604,7 @@ class Remark(models.Model):
     resolved = models.BooleanField(_("resolved"), default=False)
 
     class Meta:
-        ordering = ["project", "created_at", "pk"]
+        ordering = ["dossier", "created_at", "pk"]
         verbose_name = _("remark")
         verbose_name_plural = _("remarks")
 
@@ -623,11 +703,11 @@ class AppraisalReport(models.Model):
         APPROVE_WITH_CHANGES = "approve_with_changes", _("Approve with changes")
         REJECT = "reject", _("Do not approve")
 
-    project = models.OneToOneField(
-        JobPositionProject,
+    dossier = models.OneToOneField(
+        Dossier,
         on_delete=models.CASCADE,
         related_name="report",
-        verbose_name=_("project"),
+        verbose_name=_("dossier"),
     )
     recommendation = models.CharField(
         _("recommendation"), max_length=24, choices=Recommendation.choices, blank=True
@@ -663,7 +743,7 @@ class AppraisalReport(models.Model):
         verbose_name_plural = _("appraisal reports")
 
     def __str__(self) -> str:
-        return self.number or str(self.project)
+        return self.number or str(self.dossier)
 
 
 class ChecklistAnswer(models.Model):
@@ -745,11 +825,11 @@ class Decision(models.Model):
         RETURNED = "returned", _("Returned to Home Affairs")
         REJECTED = "rejected", _("Rejected")
 
-    project = models.ForeignKey(
-        JobPositionProject,
+    dossier = models.ForeignKey(
+        Dossier,
         on_delete=models.PROTECT,
         related_name="decisions",
-        verbose_name=_("project"),
+        verbose_name=_("dossier"),
     )
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     number = models.CharField(_("decision number"), max_length=64, blank=True)
@@ -766,7 +846,7 @@ class Decision(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
-        ordering = ["project", "created_at", "pk"]
+        ordering = ["dossier", "created_at", "pk"]
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         constraints = [
@@ -860,11 +940,11 @@ class AuditEntry(models.Model):
         REJECTED = "rejected", _("Rejected the project")
         DECISION_APPLIED = "decision_applied", _("Applied the decision")
 
-    project = models.ForeignKey(
-        JobPositionProject,
+    dossier = models.ForeignKey(
+        Dossier,
         on_delete=models.PROTECT,
         related_name="audit_entries",
-        verbose_name=_("project"),
+        verbose_name=_("dossier"),
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -877,10 +957,10 @@ class AuditEntry(models.Model):
     )
     action = models.CharField(_("action"), max_length=24, choices=Action.choices)
     from_status = models.CharField(
-        _("from status"), max_length=24, choices=JobPositionProject.Status.choices
+        _("from status"), max_length=24, choices=Dossier.Status.choices
     )
     to_status = models.CharField(
-        _("to status"), max_length=24, choices=JobPositionProject.Status.choices
+        _("to status"), max_length=24, choices=Dossier.Status.choices
     )
     revision_number = models.PositiveIntegerField(_("revision"), default=0)
     comment = models.TextField(_("comment"), blank=True)
@@ -890,7 +970,7 @@ class AuditEntry(models.Model):
     objects = AuditQuerySet.as_manager()
 
     class Meta:
-        ordering = ["project", "created_at", "pk"]
+        ordering = ["dossier", "created_at", "pk"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit trail")
 

@@ -171,7 +171,7 @@ def project_revisions(*, project: JobPositionProject) -> QuerySet[Revision]:
 
 def project_audit(*, project: JobPositionProject) -> QuerySet[AuditEntry]:
     """The dossier's history, oldest first, with who acted."""
-    return AuditEntry.objects.filter(project=project).select_related("actor")
+    return AuditEntry.objects.filter(dossier=project).select_related("actor")
 
 
 #: Actions that send a dossier back to an earlier step, with a reason.
@@ -216,8 +216,8 @@ def attachment_get(*, user: AnyUser, pk: int) -> Attachment:
     """An attachment of a dossier ``user`` may see; ``Attachment.DoesNotExist``
     otherwise (a file of another unit answers as missing)."""
     return (
-        Attachment.objects.select_related("project")
-        .filter(project__in=project_list_for_user(user=user).values("pk"))
+        Attachment.objects.select_related("dossier")
+        .filter(dossier__in=project_list_for_user(user=user).values("pk"))
         .get(pk=pk)
     )
 
@@ -330,7 +330,7 @@ def project_diff(
     """
     a, b = _revision_number(revision_a), _revision_number(revision_b)
     snapshots = dict(
-        Revision.objects.filter(project=project, number__in=[a, b]).values_list(
+        Revision.objects.filter(dossier=project, number__in=[a, b]).values_list(
             "number", "snapshot"
         )
     )

@@ -216,7 +216,7 @@ def _audit(
     ip: str | None = None,
 ) -> AuditEntry:
     return AuditEntry.objects.create(
-        project=project,
+        dossier=project,
         actor=actor,
         action=action,
         from_status=from_status,
@@ -935,7 +935,7 @@ def attachment_add(
         )
     name, ext, content_type, size, sha256 = attachment_check(file)
     attachment = Attachment(
-        project=locked,
+        dossier=locked,
         kind=kind,
         original_name=name,
         extension=ext,
@@ -966,10 +966,10 @@ def attachment_remove(
 ) -> None:
     """Remove a document the unit attached since its last submission; documents of
     a submitted revision stay in the record."""
-    locked = _lock(attachment.project_id)
+    locked = _lock(attachment.dossier_id)
     _require_unit_officer(actor, locked)
     _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
-    attachment = Attachment.objects.get(pk=attachment.pk, project=locked)
+    attachment = Attachment.objects.get(pk=attachment.pk, dossier=locked)
     if attachment.submitted_in is not None:
         raise ValidationError(
             _(
@@ -1073,7 +1073,7 @@ def project_submit(
     from_status = locked.status
     number = locked.current_revision + 1
     revision = Revision.objects.create(
-        project=locked, number=number, snapshot=_snapshot(locked), submitted_by=actor
+        dossier=locked, number=number, snapshot=_snapshot(locked), submitted_by=actor
     )
     locked.attachments.filter(submitted_in__isnull=True).update(submitted_in=number)
     locked.current_revision = number
@@ -1171,7 +1171,7 @@ def project_request_supplement(
     _require_status(locked, Status.SUBMITTED)
     from_status = locked.status
     Remark.objects.create(
-        project=locked,
+        dossier=locked,
         revision_number=locked.current_revision,
         text=reason,
         author=actor,
@@ -1316,7 +1316,7 @@ def remark_add(
             }
         )
     remark = Remark.objects.create(
-        project=locked,
+        dossier=locked,
         revision_number=locked.current_revision,
         line=line,
         line_key=line.key if line is not None else None,
@@ -1339,10 +1339,10 @@ def remark_add(
 @transaction.atomic
 def remark_resolve(*, remark: Remark, actor: User, ip: str | None = None) -> Remark:
     """The appraiser marks a remark as answered by the unit."""
-    locked = _lock(remark.project_id)
+    locked = _lock(remark.dossier_id)
     _require_appraiser(actor, locked)
     _require_status(locked, Status.UNDER_APPRAISAL)
-    remark = Remark.objects.get(pk=remark.pk, project=locked)
+    remark = Remark.objects.get(pk=remark.pk, dossier=locked)
     if remark.resolved:
         raise ValidationError(
             _("This remark is already resolved."), code="already_resolved"
@@ -1383,7 +1383,7 @@ def project_request_revision(
         )
     if comment:
         Remark.objects.create(
-            project=locked,
+            dossier=locked,
             revision_number=locked.current_revision,
             text=comment,
             author=actor,
@@ -1461,7 +1461,7 @@ def _report_write(
             code="field_not_editable",
             params={"fields": ", ".join(sorted(unknown))},
         )
-    report, created = AppraisalReport.objects.get_or_create(project=locked)
+    report, created = AppraisalReport.objects.get_or_create(dossier=locked)
     before = None if created else _report_state(report)
     if "recommendation" in fields:
         report.recommendation = fields["recommendation"] or ""
@@ -1593,7 +1593,7 @@ def report_complete(
     _require_version(locked, expected_version)
     if report_fields:
         _report_write(locked, actor=actor, fields=report_fields)
-    report = AppraisalReport.objects.filter(project=locked).first()
+    report = AppraisalReport.objects.filter(dossier=locked).first()
     if report is None or not report.recommendation:
         raise ValidationError(
             {
@@ -1675,7 +1675,7 @@ def report_sign(
     locked = _lock(project)
     _require_director(actor)
     _require_status(locked, Status.REPORT_COMPLETED)
-    report = AppraisalReport.objects.select_for_update().get(project=locked)
+    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
     today = _today()
     report.number = number_issue(
         issuer=HOME_AFFAIRS_ISSUER,
@@ -1711,7 +1711,7 @@ def report_send_back(
     locked = _lock(project)
     _require_director(actor)
     _require_status(locked, Status.REPORT_COMPLETED)
-    report = AppraisalReport.objects.select_for_update().get(project=locked)
+    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
     report.draft = True
     report.save(update_fields=["draft"])
     from_status = locked.status
@@ -1830,8 +1830,8 @@ def project_decide(
         )
     today = _today()
     from_status = locked.status
-    report = AppraisalReport.objects.filter(project=locked).first()
-    decision = Decision(project=locked, outcome=outcome, date=today, signer=actor)
+    report = AppraisalReport.objects.filter(dossier=locked).first()
+    decision = Decision(dossier=locked, outcome=outcome, date=today, signer=actor)
     if outcome == Decision.Outcome.APPROVED:
         effective_date = effective_date or today
         if effective_date < today:
@@ -1920,7 +1920,7 @@ def decision_apply(
         raise ValidationError(
             _("Only an approval changes the establishment."), code="not_approved"
         )
-    project = _lock(decision.project_id)
+    project = _lock(decision.dossier_id)
     _require_status(project, Status.APPROVED)
     last_day = decision.effective_date - datetime.timedelta(days=1)
     lines = list(

@@ -169,7 +169,7 @@ def test_approval_is_refused_when_a_line_could_not_become_a_position(
         svc.project_decide(project=draft, actor=people["committee"], outcome="approved")
     assert exc.value.messages[0].startswith("Line 1:")
     assert "01.001" in exc.value.messages[0]
-    assert not Decision.objects.filter(project=draft).exists()
+    assert not Decision.objects.filter(dossier=draft).exists()
     from appraisal.models import IssuedNumber
 
     assert not IssuedNumber.objects.filter(text__endswith="QĐ-UBND").exists()

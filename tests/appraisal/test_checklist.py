@@ -286,7 +286,7 @@ def test_the_answers_form_feeds_the_report(draft, people):
     form = ChecklistAnswersForm(data=data)
     assert form.is_valid(), form.errors
     svc.report_save(project=draft, actor=people["appraiser"], answers=form.answers())
-    report = AppraisalReport.objects.get(project=draft)
+    report = AppraisalReport.objects.get(dossier=draft)
     assert report.answers.count() == len(codes)
     again = ChecklistAnswersForm(report=report)
     assert again.initial[f"note_{codes[0]}"] == "Cần bổ sung"

@@ -84,10 +84,10 @@ def test_simultaneous_submits_freeze_one_revision(draft, people):
     results, errors = at_once(submit)
     assert results == [1]
     assert len(errors) == THREADS - 1 and refused_as_wrong_status(errors), errors
-    assert Revision.objects.filter(project_id=project_pk).count() == 1
+    assert Revision.objects.filter(dossier_id=project_pk).count() == 1
     assert (
         AuditEntry.objects.filter(
-            project_id=project_pk, action=AuditEntry.Action.SUBMITTED
+            dossier_id=project_pk, action=AuditEntry.Action.SUBMITTED
         ).count()
         == 1
     )

@@ -173,7 +173,7 @@ def test_diff_shows_added_removed_and_changed_lines_field_by_field(
 
 def test_diff_accepts_revisions_and_is_empty_for_the_same_one(draft, people):
     advance(draft, people, Status.SUBMITTED)
-    revision = Revision.objects.get(project=draft, number=1)
+    revision = Revision.objects.get(dossier=draft, number=1)
     assert project_diff(project=draft, revision_a=revision, revision_b=1).is_empty
     with pytest.raises(Revision.DoesNotExist):
         project_diff(project=draft, revision_a=1, revision_b=2)
@@ -181,7 +181,7 @@ def test_diff_accepts_revisions_and_is_empty_for_the_same_one(draft, people):
 
 def test_revision_snapshot_is_frozen_against_later_edits(draft, people, ref):
     resubmit_with_changes(draft, people, ref)
-    first = Revision.objects.get(project=draft, number=1).snapshot
+    first = Revision.objects.get(dossier=draft, number=1).snapshot
     assert first["project"]["title"] == "Đề án điều chỉnh vị trí việc làm Sở A"
     assert len(first["lines"]) == 3
     assert {a["kind"] for a in first["attachments"]} == {

@@ -558,7 +558,7 @@ def test_report_can_be_saved_as_draft_many_times(draft, people):
         recommendation="approve",
         answers={"need_and_basis": {"result": "remark", "note": "Bổ sung căn cứ"}},
     )
-    report = AppraisalReport.objects.get(project=draft)
+    report = AppraisalReport.objects.get(dossier=draft)
     assert (report.text, report.recommendation, report.draft) == (
         "Ngày 2",
         "approve",
@@ -632,7 +632,7 @@ def test_director_sends_the_report_back_to_the_appraiser(draft, people):
         project=draft, actor=people["director"], comment="Làm rõ cơ cấu ngạch"
     )
     assert draft.status == Status.UNDER_APPRAISAL
-    assert AppraisalReport.objects.get(project=draft).draft
+    assert AppraisalReport.objects.get(dossier=draft).draft
     assert draft.assigned_appraiser == people["appraiser"]
 
 
@@ -688,7 +688,7 @@ def test_the_committee_returns_to_home_affairs(draft, people):
     )
     assert (decision.outcome, decision.number) == ("returned", "")
     assert draft.status == Status.UNDER_APPRAISAL
-    assert AppraisalReport.objects.get(project=draft).draft
+    assert AppraisalReport.objects.get(dossier=draft).draft
     # The appraiser completes again; the director signs a new submission.
     svc.report_complete(project=draft, actor=people["appraiser"])
     report = svc.report_sign(project=draft, actor=people["director"])
@@ -711,7 +711,7 @@ def test_the_committee_rejects_with_reasons(draft, people):
     with pytest.raises(ValidationError) as exc:
         svc.project_decide(project=draft, actor=people["committee"], outcome="approved")
     assert codes(exc) == {"wrong_status"}
-    assert Decision.objects.filter(project=draft).count() == 1
+    assert Decision.objects.filter(dossier=draft).count() == 1
 
 
 def test_nobody_decides_for_a_unit_they_sign_for(draft, people, units):

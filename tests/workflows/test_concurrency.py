@@ -117,10 +117,10 @@ def test_double_clicked_submit_submits_once(driver, people):
     assert [response.status_code for response in responses] == [200, 200]
     project = JobPositionProject.objects.get(pk=process.artifact_object_id)
     assert project.status == JobPositionProject.Status.SUBMITTED
-    assert Revision.objects.filter(project=project).count() == 1
+    assert Revision.objects.filter(dossier=project).count() == 1
     assert (
         AuditEntry.objects.filter(
-            project=project, action=AuditEntry.Action.SUBMITTED
+            dossier=project, action=AuditEntry.Action.SUBMITTED
         ).count()
         == 1
     )
@@ -193,7 +193,7 @@ def test_stale_form_of_a_task_someone_else_completed_changes_nothing(
     assert project.status == JobPositionProject.Status.REFUSED
     assert project.receipt_number == ""
     assert not AuditEntry.objects.filter(
-        project=project, action=AuditEntry.Action.ACCEPTED
+        dossier=project, action=AuditEntry.Action.ACCEPTED
     ).exists()
 
 
@@ -246,7 +246,7 @@ def test_a_held_dossier_lock_is_answered_with_a_message_not_an_error(driver, peo
     assert project.status == JobPositionProject.Status.RECEIVED
     assert (
         AuditEntry.objects.filter(
-            project=project, action=AuditEntry.Action.ACCEPTED
+            dossier=project, action=AuditEntry.Action.ACCEPTED
         ).count()
         == 1
     )

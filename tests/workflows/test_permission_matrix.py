@@ -188,7 +188,7 @@ def test_every_url_of_the_flow_as_every_role(client, people, world):
             for name in ("process_detail", "process_chart", "lines_template"):
                 check(role, f"jobpositionproject:{name}", [process.pk], expected)
             for attachment in Attachment.objects.filter(
-                project_id=process.artifact_object_id
+                dossier_id=process.artifact_object_id
             )[:1]:
                 check(
                     role,

@@ -34,7 +34,7 @@ def _project(process) -> JobPositionProject:
 
 def _actions(project) -> list[str]:
     return list(
-        AuditEntry.objects.filter(project=project)
+        AuditEntry.objects.filter(dossier=project)
         .order_by("created_at", "pk")
         .values_list("action", flat=True)
     )
@@ -142,7 +142,7 @@ def test_approved_project_changes_the_establishment_from_its_effective_date(
         follow=True,
     )
     assert response.status_code == 200
-    decision = Decision.objects.get(project=project)
+    decision = Decision.objects.get(dossier=project)
     assert decision.number.endswith("/QĐ-UBND")
     assert decision.number in " ".join(messages_of(response))
     assert decision.applied_at is not None
@@ -187,7 +187,7 @@ def test_approved_project_changes_the_establishment_from_its_effective_date(
         Action.DECISION_APPLIED,
     ]
     audit = {
-        entry.action: entry for entry in AuditEntry.objects.filter(project=project)
+        entry.action: entry for entry in AuditEntry.objects.filter(dossier=project)
     }
     assert audit["handed_over"].comment == "Xin trình thủ trưởng ký"
     assert audit[Action.SUBMITTED].actor == head
@@ -230,7 +230,7 @@ def test_approved_with_changes_applies_the_appraisers_lines(driver, people, unit
         {"outcome": "approved", "effective_date": effective.isoformat()},
     )
     assert response.status_code == 302
-    decision = Decision.objects.get(project=project)
+    decision = Decision.objects.get(dossier=project)
     assert [line.headcount for line in decision.lines.all()] == [1]
     after = _establishment(units["a"], effective)
     assert after["Chuyên viên cải cách hành chính"] == 1
@@ -258,9 +258,9 @@ def test_returned_project_goes_back_to_the_same_appraiser_then_is_approved(
         "appraise",
         people["appraiser"],
     )
-    decision = Decision.objects.get(project=project)
+    decision = Decision.objects.get(dossier=project)
     assert (decision.outcome, decision.number) == ("returned", "")
-    entry = AuditEntry.objects.get(project=project, action=Action.RETURNED)
+    entry = AuditEntry.objects.get(dossier=project, action=Action.RETURNED)
     assert (entry.actor, entry.comment) == (people["committee"], "Làm rõ cơ cấu ngạch")
 
     assert driver.save_report("appraiser", process, "approve").status_code == 302
@@ -301,7 +301,7 @@ def test_rejected_project_ends_without_touching_the_establishment(
     assert not Task.objects.filter(
         process=process, flow_task=JobPositionProjectFlow.apply_decision
     ).exists()
-    assert Decision.objects.get(project=project).number == ""
+    assert Decision.objects.get(dossier=project).number == ""
     assert _establishment(units["a"], effective) == before
     assert _actions(project)[-1] == Action.REJECTED
 
@@ -320,7 +320,7 @@ def test_refused_dossier_ends_at_reception_without_a_receipt_number(driver, peop
     assert process.status == PROCESS.DONE
     assert project.status == Status.REFUSED and project.outcome == "refused"
     assert project.receipt_number == ""
-    entry = AuditEntry.objects.get(project=project, action=Action.REFUSED)
+    entry = AuditEntry.objects.get(dossier=project, action=Action.REFUSED)
     assert "Không thuộc thẩm quyền của Sở" in entry.comment
     assert entry.actor == people["reception"]
 

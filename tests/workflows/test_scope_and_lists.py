@@ -202,7 +202,7 @@ def test_attachment_is_served_under_its_original_name_to_its_dossiers_readers(
         {"_attach": "1", "kind": "submission_letter", "file": pdf_upload(name)},
     )
     assert response.status_code == 302
-    attachment = Attachment.objects.get(project_id=process.artifact_object_id)
+    attachment = Attachment.objects.get(dossier_id=process.artifact_object_id)
     path = reverse("jobpositionproject:attachment", args=[process.pk, attachment.pk])
 
     response = driver.client.get(path)

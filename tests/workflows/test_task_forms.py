@@ -76,7 +76,7 @@ def test_a_form_saved_as_draft_keeps_its_values_and_the_task_stays_open(driver):
     project = _project(process)
     assert project.status == JobPositionProject.Status.SUBMITTED
     assert not AuditEntry.objects.filter(
-        project=project, action=AuditEntry.Action.SUPPLEMENT_REQUESTED
+        dossier=project, action=AuditEntry.Action.SUPPLEMENT_REQUESTED
     ).exists()
 
     # Days later the form opens with what was typed.
@@ -109,7 +109,7 @@ def test_the_comment_of_whoever_completes_a_task_goes_to_the_audit_trail(driver)
         {"decision": "accept", "comment": "Hồ sơ đầy đủ, hợp lệ"},
     )
     entry = AuditEntry.objects.get(
-        project=_project(process), action=AuditEntry.Action.ACCEPTED
+        dossier=_project(process), action=AuditEntry.Action.ACCEPTED
     )
     assert entry.comment == "Hồ sơ đầy đủ, hợp lệ"
     assert entry.actor == driver.people["reception"]
@@ -270,7 +270,7 @@ def test_the_appraiser_marks_an_answered_remark_resolved(driver):
     remark.refresh_from_db()
     assert remark.resolved
     assert AuditEntry.objects.filter(
-        project=project, action=AuditEntry.Action.REMARK_RESOLVED
+        dossier=project, action=AuditEntry.Action.REMARK_RESOLVED
     ).exists()
     # Someone else's remark id is not found.
     response = driver.client.post(url(appraise, "execute"), {"_resolve": 999999})
