@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "config.apps.ProjectStaticFilesConfig",
+    "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
     "guardian",
@@ -158,6 +158,11 @@ USE_TZ = True
 STATIC_URL = "static/"
 # The project's own stylesheet (static/css/positionflow.css), served by WhiteNoise.
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    # The apps' folders without viewflow's unused node_modules (config/staticfiles.py).
+    "config.staticfiles.AppDirectoriesFinder",
+]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 if DEBUG:
