@@ -204,6 +204,8 @@ def _advance(project: JobPositionProject, people: dict, target: str) -> None:
             )
             svc.report_complete(project=project, actor=appraiser)
         elif status == Status.REPORT_COMPLETED:
+            svc.report_review(project=project, actor=people[Role.DIVISION_HEAD])
+        elif status == Status.REPORT_REVIEWED:
             svc.report_sign(project=project, actor=people[Role.DIRECTOR])
         elif status == Status.AWAITING_DECISION:
             decision = svc.project_decide(

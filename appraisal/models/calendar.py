@@ -64,6 +64,7 @@ class ProcessingStep(models.TextChoices):
     RECEIVE = "receive", _("Reception")
     ASSIGN_APPRAISER = "assign_appraiser", _("Assign an appraiser")
     APPRAISE = "appraise", _("Appraisal")
+    REVIEW_REPORT = "review_report", _("Review of the appraisal report")
     SIGN_REPORT = "sign_report", _("Sign the appraisal report")
     DECIDE = "decide", _("Decision of the committee")
     TOTAL = "total", _("Whole appraisal")

@@ -88,7 +88,8 @@ class Dossier(models.Model):
         RECEIVED = "received", _("Received, awaiting an appraiser")
         UNDER_APPRAISAL = "under_appraisal", _("Under appraisal")
         REVISION_REQUESTED = "revision_requested", _("Revision requested")
-        REPORT_COMPLETED = "report_completed", _("Report awaiting the director")
+        REPORT_COMPLETED = "report_completed", _("Report awaiting the division head")
+        REPORT_REVIEWED = "report_reviewed", _("Report awaiting the director")
         AWAITING_DECISION = "awaiting_decision", _("Submitted to the committee")
         APPROVED = "approved", _("Approved, awaiting application")
         APPLIED = "applied", _("Approved and applied")
@@ -313,6 +314,10 @@ class JobPositionProject(Dossier):
     @property
     def report_ready(self) -> bool:
         return self.status == self.Status.REPORT_COMPLETED
+
+    @property
+    def report_reviewed(self) -> bool:
+        return self.status == self.Status.REPORT_REVIEWED
 
     @property
     def report_signed(self) -> bool:
@@ -933,6 +938,7 @@ class AuditEntry(models.Model):
         REVISION_REQUESTED = "revision_requested", _("Requested a revision")
         REPORT_SAVED = "report_saved", _("Saved the report draft")
         REPORT_COMPLETED = "report_completed", _("Completed the report")
+        REPORT_REVIEWED = "report_reviewed", _("Reviewed the report")
         REPORT_SIGNED = "report_signed", _("Signed the report")
         REPORT_SENT_BACK = "report_sent_back", _("Sent the report back")
         APPROVED = "approved", _("Approved the project")

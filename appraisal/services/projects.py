@@ -101,6 +101,7 @@ __all__ = [
     "remark_add",
     "remark_resolve",
     "report_complete",
+    "report_review",
     "report_save",
     "report_send_back",
     "report_sign",
@@ -1674,7 +1675,8 @@ def report_sign(
     30/2020/NĐ-CP)."""
     locked = _lock(project)
     _require_director(actor)
-    _require_status(locked, Status.REPORT_COMPLETED)
+    _require_not_party(actor, locked)
+    _require_status(locked, Status.REPORT_REVIEWED)
     report = AppraisalReport.objects.select_for_update().get(dossier=locked)
     today = _today()
     report.number = number_issue(
@@ -1700,17 +1702,62 @@ def report_sign(
     return report
 
 
+def _require_division_head(actor) -> None:
+    _require_role(
+        actor,
+        Role.DIVISION_HEAD,
+        "not_division_head",
+        _("Only the head of the organisation and staffing division reviews the report."),
+    )
+
+
+@transaction.atomic
+def report_review(
+    *,
+    project: JobPositionProject,
+    actor: User,
+    comment: str = "",
+    ip: str | None = None,
+) -> AppraisalReport:
+    """The head of the organisation and staffing division reviews the appraiser's
+    completed report and passes it to the director for signature (the division
+    prepares the Department's appraisal, Decree 62/2020/NĐ-CP Art. 7(2); the
+    director signs it)."""
+    locked = _lock(project)
+    _require_division_head(actor)
+    _require_not_party(actor, locked)
+    _require_status(locked, Status.REPORT_COMPLETED)
+    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
+    from_status = locked.status
+    locked.status = Status.REPORT_REVIEWED
+    _transition(
+        locked,
+        project,
+        actor=actor,
+        action=Action.REPORT_REVIEWED,
+        from_status=from_status,
+        comment=comment,
+        ip=ip,
+    )
+    return report
+
+
 @transaction.atomic
 def report_send_back(
     *, project: JobPositionProject, actor: User, comment: str, ip: str | None = None
 ) -> AppraisalReport:
-    """The director sends the report back to the appraiser with what to change."""
+    """The division head (reviewing) or the director (signing) sends the report
+    back to the appraiser with what to change."""
     comment = _require_text(
         comment, field="comment", message=_("Say what the appraiser must change.")
     )
     locked = _lock(project)
-    _require_director(actor)
-    _require_status(locked, Status.REPORT_COMPLETED)
+    if locked.status == Status.REPORT_COMPLETED:
+        _require_division_head(actor)
+    else:
+        _require_director(actor)
+    _require_not_party(actor, locked)
+    _require_status(locked, Status.REPORT_COMPLETED, Status.REPORT_REVIEWED)
     report = AppraisalReport.objects.select_for_update().get(dossier=locked)
     report.draft = True
     report.save(update_fields=["draft"])

@@ -184,6 +184,8 @@ def advance(project, people, to: str, *, recommendation: str = "approve"):
         elif status == Status.UNDER_APPRAISAL:
             write_report(project, people, recommendation)
         elif status == Status.REPORT_COMPLETED:
+            svc.report_review(project=project, actor=people["division_head"])
+        elif status == Status.REPORT_REVIEWED:
             svc.report_sign(project=project, actor=people["director"])
         elif status == Status.AWAITING_DECISION:
             svc.project_decide(

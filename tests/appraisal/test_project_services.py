@@ -611,7 +611,7 @@ def test_report_needs_a_recommendation_and_changes_need_lines(draft, people):
 
 
 def test_director_signs_with_a_submission_number(draft, people):
-    advance(draft, people, Status.REPORT_COMPLETED)
+    advance(draft, people, Status.REPORT_REVIEWED)
     with pytest.raises(ValidationError) as exc:
         svc.report_sign(project=draft, actor=people["division_head"])
     assert codes(exc) == {"not_director"}
@@ -625,7 +625,7 @@ def test_director_signs_with_a_submission_number(draft, people):
 
 
 def test_director_sends_the_report_back_to_the_appraiser(draft, people):
-    advance(draft, people, Status.REPORT_COMPLETED)
+    advance(draft, people, Status.REPORT_REVIEWED)
     with pytest.raises(ValidationError):
         svc.report_send_back(project=draft, actor=people["director"], comment="")
     svc.report_send_back(
@@ -691,6 +691,7 @@ def test_the_committee_returns_to_home_affairs(draft, people):
     assert AppraisalReport.objects.get(dossier=draft).draft
     # The appraiser completes again; the director signs a new submission.
     svc.report_complete(project=draft, actor=people["appraiser"])
+    svc.report_review(project=draft, actor=people["division_head"])
     report = svc.report_sign(project=draft, actor=people["director"])
     assert report.number == "2/TTr-SNV"
 
@@ -752,6 +753,7 @@ def test_whole_path_leaves_one_audit_row_per_action(draft, people):
         Action.REPORT_SAVED,
         Action.REPORT_SAVED,
         Action.REPORT_COMPLETED,
+        Action.REPORT_REVIEWED,
         Action.REPORT_SIGNED,
         Action.APPROVED,
         Action.DECISION_APPLIED,
@@ -925,3 +927,38 @@ def test_saving_the_draft_page_writes_one_row(draft, people, ref):
     )
     assert actions(draft) == [*before, Action.UPDATED]
     assert draft.title == "Tên mới"
+
+
+def test_division_head_reviews_the_report_before_the_director_signs(draft, people):
+    advance(draft, people, Status.REPORT_COMPLETED)
+    with pytest.raises(ValidationError) as exc:
+        svc.report_sign(project=draft, actor=people["director"])
+    assert codes(exc) == {"wrong_status"}
+    with pytest.raises(ValidationError) as exc:
+        svc.report_review(project=draft, actor=people["director"])
+    assert codes(exc) == {"not_division_head"}
+    svc.report_review(
+        project=draft, actor=people["division_head"], comment="Đủ căn cứ", ip="10.0.0.9"
+    )
+    assert draft.status == Status.REPORT_REVIEWED
+    entry = AuditEntry.objects.filter(dossier=draft).order_by("-pk").first()
+    assert (entry.action, entry.comment, entry.ip) == (
+        "report_reviewed",
+        "Đủ căn cứ",
+        "10.0.0.9",
+    )
+    with pytest.raises(ValidationError) as exc:
+        svc.report_review(project=draft, actor=people["division_head"])
+    assert codes(exc) == {"wrong_status"}
+
+
+def test_division_head_sends_the_report_back_to_the_appraiser(draft, people):
+    advance(draft, people, Status.REPORT_COMPLETED)
+    with pytest.raises(ValidationError) as exc:
+        svc.report_send_back(project=draft, actor=people["director"], comment="Sửa")
+    assert codes(exc) == {"not_division_head"}
+    svc.report_send_back(
+        project=draft, actor=people["division_head"], comment="Bổ sung căn cứ"
+    )
+    assert draft.status == Status.UNDER_APPRAISAL
+    assert AppraisalReport.objects.get(dossier=draft).draft
