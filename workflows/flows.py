@@ -24,6 +24,16 @@ def _accepted(activation) -> bool:
     return _project(activation).was_accepted
 
 
+def _sole_candidate(activation):
+    # A task that only one person may take goes straight to their inbox; with
+    # several candidates (or none) it waits in the queue (``None`` leaves it there).
+    return permissions.sole_candidate(activation.flow_task.name, _project(activation))
+
+
+def _revise_owner(activation):
+    return permissions.revise_owner(_project(activation))
+
+
 def _project_unit(process):
     # Called with the proxy process when the task is created and with viewflow's
     # base Process elsewhere (STACK.md trap 4).
@@ -88,6 +98,7 @@ class JobPositionProjectFlow(flow.Flow):
             description=_("The unit head signs the submission and sends the dossier."),
         )
         .Permission(permissions.SIGN_FOR_UNIT, obj=_project_unit)
+        .Assign(_sole_candidate)
         .Next(this.route_submission)
     )
 
@@ -107,6 +118,7 @@ class JobPositionProjectFlow(flow.Flow):
                 "for a supplement or refuse it."
             ),
         )
+        .Assign(_sole_candidate)
         .Next(this.route_reception)
     )
 
@@ -126,6 +138,7 @@ class JobPositionProjectFlow(flow.Flow):
             title=_("Assign an appraiser"),
             description=_("The division head chooses who appraises the dossier."),
         )
+        .Assign(_sole_candidate)
         .Next(this.appraise)
     )
 
@@ -156,6 +169,7 @@ class JobPositionProjectFlow(flow.Flow):
             description=_("The unit officer answers the appraiser's remarks."),
         )
         .Permission(permissions.ACT_FOR_UNIT, obj=_project_unit)
+        .Assign(_revise_owner)
         .Next(this.submit)
     )
 
@@ -168,6 +182,7 @@ class JobPositionProjectFlow(flow.Flow):
                 "or sends it back to the appraiser."
             ),
         )
+        .Assign(_sole_candidate)
         .Next(this.route_signature)
     )
 
@@ -187,6 +202,7 @@ class JobPositionProjectFlow(flow.Flow):
                 "rejects it."
             ),
         )
+        .Assign(_sole_candidate)
         .Next(this.route_decision)
     )
 
