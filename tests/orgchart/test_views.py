@@ -87,9 +87,7 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client, two_units, url):
     assert "next=" in response["Location"]
 
 
-def test_site_home_leads_to_my_work_with_the_org_chart_in_the_menu(
-    client, officer_a
-):
+def test_site_home_leads_to_my_work_with_the_org_chart_in_the_menu(client, officer_a):
     # "/" now opens each person's own work; the org chart is one click away.
     client.force_login(officer_a)
     response = client.get("/", follow=True)
