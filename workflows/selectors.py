@@ -204,6 +204,10 @@ def process_list_filter(
     return queryset.filter(artifact_object_id__in=ids)
 
 
+#: Where a person's work comes from, one entry per flow: its inbox, its queue and
+#: its filter. The staffing-plan and consolidation flows add theirs here.
+WORK_SOURCES = [(task_list_inbox, task_list_queue, task_list_filter)]
+
 _URGENCY = {
     DeadlineState.OVERDUE: 0,
     DeadlineState.DUE_SOON: 1,
@@ -225,21 +229,14 @@ def work_list_for_user(*, user, filters: dict | None = None) -> list[Task]:
     if not user.is_authenticated or not user.is_active:
         return []
     filters = filters or {}
-    inbox = list(
-        task_list_filter(
-            queryset=task_list_inbox(user=user), user=user, filters=filters
-        )
-    )
-    queue = list(
-        task_list_filter(
-            queryset=task_list_queue(user=user), user=user, filters=filters
-        )
-    )
-    for task in inbox:
-        task.claimable = False
-    for task in queue:
-        task.claimable = True
-    tasks = inbox + queue
+    tasks = []
+    for inbox, queue, narrow in WORK_SOURCES:
+        for task in narrow(queryset=inbox(user=user), user=user, filters=filters):
+            task.claimable = False
+            tasks.append(task)
+        for task in narrow(queryset=queue(user=user), user=user, filters=filters):
+            task.claimable = True
+            tasks.append(task)
     for task in tasks:
         task.project = task.process.coerced.project
     deadline_annotate(rows=[task.project for task in tasks])

@@ -328,6 +328,14 @@ def test_search_and_filters_narrow_every_list(dossiers, driver):
         assert "Đề án Thanh tra" in content, name
         assert "Đề án Văn phòng" not in content, name
         assert 'value="thanh tra"' in content, name
+    # The archive too: the officer's finished drafts.
+    driver.login("officer")
+    path = reverse("jobpositionproject:archive")
+    content = driver.client.get(path + "?search=thanh+tra").content.decode()
+    assert "Đề án Thanh tra" in content
+    assert "Đề án Văn phòng" not in content
+    rows = _xlsx_rows(driver.client.get(path + "?search=thanh+tra&export=xlsx"))
+    assert {row[1] for row in rows[1:]} == {"Đề án Thanh tra"}
 
 
 def test_home_export_has_exactly_the_rows_of_the_page(dossiers, driver, settings):
