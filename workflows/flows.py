@@ -24,6 +24,16 @@ def _accepted(activation) -> bool:
     return _project(activation).was_accepted
 
 
+def _sole_candidate(activation):
+    # A task that only one person may take goes straight to their inbox; with
+    # several candidates (or none) it waits in the queue (``None`` leaves it there).
+    return permissions.sole_candidate(activation.flow_task.name, _project(activation))
+
+
+def _revise_owner(activation):
+    return permissions.revise_owner(_project(activation))
+
+
 def _project_unit(process):
     # Called with the proxy process when the task is created and with viewflow's
     # base Process elsewhere (STACK.md trap 4).
@@ -91,6 +101,7 @@ class JobPositionProjectFlow(flow.Flow):
             ),
         )
         .Permission(permissions.SIGN_FOR_UNIT, obj=_project_unit)
+        .Assign(_sole_candidate)
         .Next(this.route_submission)
     )
 
@@ -116,6 +127,7 @@ class JobPositionProjectFlow(flow.Flow):
                 "for a supplement or refuse it."
             ),
         )
+        .Assign(_sole_candidate)
         .Next(this.route_reception)
     )
 
@@ -136,6 +148,7 @@ class JobPositionProjectFlow(flow.Flow):
             title=_("Assign an appraiser"),
             description=_("The division head chooses who appraises the dossier."),
         )
+        .Assign(_sole_candidate)
         .Next(this.appraise)
     )
 
@@ -170,6 +183,7 @@ class JobPositionProjectFlow(flow.Flow):
             ),
         )
         .Permission(permissions.ACT_FOR_UNIT, obj=_project_unit)
+        .Assign(_revise_owner)
         .Next(this.submit)
     )
 
@@ -182,6 +196,7 @@ class JobPositionProjectFlow(flow.Flow):
                 "or sends it back to the appraiser."
             ),
         )
+        .Assign(_sole_candidate)
         .Next(this.route_signature)
     )
 
@@ -201,6 +216,7 @@ class JobPositionProjectFlow(flow.Flow):
                 "rejects it."
             ),
         )
+        .Assign(_sole_candidate)
         .Next(this.route_decision)
     )
 

@@ -10,7 +10,25 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
 from orgchart import views as orgchart_views
+from workflows.listing import HomeView
 from workflows.viewsets import JobPositionProjectViewset
+
+
+class HomeApplication(Application):
+    """ "My work" (Công việc của tôi): each person's tasks, assigned and to take,
+    and the buttons to start what they may start. First in the menu, and where
+    "/" and the login lead."""
+
+    app_name = "home"
+    title = _("My work")
+    icon = "assignment_ind"
+    menu_template_name = "workflows/home_menu.html"
+
+    index_path = path("", HomeView.as_view(), name="index")
+
+    def has_view_permission(self, user, obj=None):
+        # Anonymous visitors still reach the view, which sends them to log in.
+        return True
 
 
 class OrgChartApplication(Application):
@@ -50,8 +68,9 @@ class OrgChartApplication(Application):
 site = Site(
     title=_("PositionFlow"),
     # The first application is the home page after login ("/" redirects to it):
-    # keep the org chart first and add the flows after it.
+    # keep "My work" first, then the org chart and the flows.
     viewsets=[
+        HomeApplication(),
         OrgChartApplication(),
         JobPositionProjectViewset(),
     ],

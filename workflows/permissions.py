@@ -138,3 +138,72 @@ def task_performer(node_name: str) -> str:
     if node_name in ROLE_TASKS:
         return str(ROLE_LABELS[ROLE_TASKS[node_name]])
     return str(_PERFORMERS.get(node_name, ""))
+
+
+def candidate_ids(node_name: str, project) -> set[int]:
+    """Ids of the active people who may take the task ``node_name`` of ``project``
+    (the rule of :func:`may_take`, asked the other way round): unit tasks by the
+    unit permission on the dossier's unit or an ancestor, granted to the person or
+    to one of their groups; Home Affairs and committee tasks by group, minus the
+    people who draft or sign for the dossier's unit (separation of duties); the
+    appraisal only by the appraiser assigned to the dossier. Three queries at most.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    people = get_user_model().objects.filter(is_active=True)
+    if node_name in UNIT_TASKS:
+        unit = project.unit
+        grants = {
+            "content_type": ContentType.objects.get_for_model(Unit),
+            "object_pk__in": [str(pk) for pk in [*unit.ancestor_ids, unit.pk]],
+            "permission__codename": UNIT_TASKS[node_name].split(".")[1],
+        }
+        direct = UserObjectPermission.objects.filter(**grants).values("user_id")
+        groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
+        return set(
+            people.filter(Q(pk__in=direct) | Q(groups__in=groups))
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+    if node_name in ROLE_TASKS:
+        members = set(
+            people.filter(groups__name=ROLE_TASKS[node_name])
+            .values_list("pk", flat=True)
+            .distinct()
+        )
+        return members - party_user_ids(project.unit) if members else set()
+    if node_name in APPRAISER_TASKS and project.assigned_appraiser_id:
+        appraiser = project.assigned_appraiser
+        if appraiser.is_active and not acts_for_unit(appraiser, project.unit):
+            return {appraiser.pk}
+    return set()
+
+
+def sole_candidate(node_name: str, project):
+    """The one active person who may take the task ``node_name`` of ``project``,
+    or ``None`` when nobody or several people may (the task then waits in the
+    queue of everyone who may take it). A task only one person can do is given to
+    them when it is created, so it is in their inbox at once instead of waiting to
+    be claimed."""
+    ids = candidate_ids(node_name, project)
+    if len(ids) != 1:
+        return None
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(pk=next(iter(ids)))
+
+
+def revise_owner(project):
+    """Who revises a dossier returned to the unit: the officer who drafted it if
+    they may still draft for its unit, otherwise the sole candidate (or nobody:
+    the task waits in the unit officers' queue)."""
+    author = project.created_by
+    if (
+        author is not None
+        and author.is_active
+        and holds_unit_permission(author, UNIT_TASKS["revise"], project.unit)
+    ):
+        return author
+    return sole_candidate("revise", project)

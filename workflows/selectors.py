@@ -20,7 +20,8 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process, Task
 
 from appraisal.models import JobPositionProject
-from appraisal.selectors.projects import project_list_for_user
+from appraisal.selectors.deadlines import DeadlineState, deadline_annotate
+from appraisal.selectors.projects import project_list_filter, project_list_for_user
 
 from . import permissions
 from .models import JobPositionProjectProcess
@@ -165,3 +166,85 @@ def task_list_for_process(*, process: Process) -> QuerySet[Task]:
 def task_list_all_for_user(*, user) -> QuerySet[Task]:
     """Every task of the dossiers ``user`` may see (the flow's task list)."""
     return _tasks(user).order_by("-created", "-pk")
+
+
+# --- search and filters, and "my work" ----------------------------------------------
+
+#: The filters every list page offers (``workflows.listing.ListFilterForm``).
+FILTER_NAMES = ("search", "kind", "status", "unit", "due_state")
+
+
+def _filtered_projects(user, filters: dict) -> QuerySet[JobPositionProject]:
+    return project_list_filter(
+        queryset=project_list_for_user(user=user),
+        **{name: filters.get(name) or "" for name in FILTER_NAMES},
+    )
+
+
+def _has_filters(filters: dict | None) -> bool:
+    return bool(filters) and any(filters.get(name) for name in FILTER_NAMES)
+
+
+def task_list_filter(*, queryset: QuerySet[Task], user, filters: dict) -> QuerySet:
+    """The tasks of ``queryset`` whose dossier matches ``filters`` (search words,
+    kind, status, unit, deadline state); ``queryset`` unchanged without any."""
+    if not _has_filters(filters):
+        return queryset
+    ids = _filtered_projects(user, filters).order_by().values("pk")
+    return queryset.filter(process__artifact_object_id__in=ids)
+
+
+def process_list_filter(
+    *, queryset: QuerySet[JobPositionProjectProcess], user, filters: dict
+) -> QuerySet:
+    """The processes of ``queryset`` whose dossier matches ``filters``."""
+    if not _has_filters(filters):
+        return queryset
+    ids = _filtered_projects(user, filters).order_by().values("pk")
+    return queryset.filter(artifact_object_id__in=ids)
+
+
+#: Where a person's work comes from, one entry per flow: its inbox, its queue and
+#: its filter. The staffing-plan and consolidation flows add theirs here.
+WORK_SOURCES = [(task_list_inbox, task_list_queue, task_list_filter)]
+
+_URGENCY = {
+    DeadlineState.OVERDUE: 0,
+    DeadlineState.DUE_SOON: 1,
+    DeadlineState.ON_TIME: 1,
+    DeadlineState.STOPPED: 2,
+    DeadlineState.NONE: 2,
+}
+
+
+def work_list_for_user(*, user, filters: dict | None = None) -> list[Task]:
+    """A person's work: the tasks assigned to them and those they may take, most
+    urgent first — overdue, then by the soonest due date; tasks without a running
+    deadline (none yet, or the clock is stopped) last, oldest first.
+
+    Every task carries ``task.project`` (its dossier, with ``deadline_state``) and
+    ``task.claimable`` (True when the person must take it first). A fixed number of
+    queries whatever the number of tasks.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return []
+    filters = filters or {}
+    tasks = []
+    for inbox, queue, narrow in WORK_SOURCES:
+        for task in narrow(queryset=inbox(user=user), user=user, filters=filters):
+            task.claimable = False
+            tasks.append(task)
+        for task in narrow(queryset=queue(user=user), user=user, filters=filters):
+            task.claimable = True
+            tasks.append(task)
+    for task in tasks:
+        task.project = task.process.coerced.project
+    deadline_annotate(rows=[task.project for task in tasks])
+
+    def urgency(task):
+        project = task.project
+        rank = _URGENCY.get(project.deadline_state, 2)
+        due = project.due_on if rank < 2 else None
+        return (rank, due or task.created.date(), task.created, task.pk)
+
+    return sorted(tasks, key=urgency)

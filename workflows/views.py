@@ -50,7 +50,7 @@ from appraisal.services import projects as project_services
 from appraisal.services.imports import lines_template
 from orgchart.spreadsheets import XLSX_CONTENT_TYPE, template_filename
 
-from . import forms, permissions, selectors
+from . import forms, listing, permissions, selectors
 from .services import task_draft_clear, task_draft_save
 
 TEMPLATE_DIR = "workflows/jobpositionproject"
@@ -111,6 +111,15 @@ class ProjectStartView(LoginRequiredMixin, generic.FormView):
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def get_initial(self):
+        # "Draft a project for this unit" on a unit's page fills the unit in; the
+        # form's choices still limit it to the person's own units.
+        initial = super().get_initial()
+        unit = self.request.GET.get("unit", "")
+        if unit.isdigit():
+            initial["unit"] = int(unit)
+        return initial
 
     def form_valid(self, form):
         activation = self.request.activation
@@ -1016,9 +1025,18 @@ class LinesTemplateDownloadView(LoginRequiredMixin, generic.View):
         return response
 
 
-class _ProjectListColumns:
+class _ProjectListColumns(listing.FilteredListMixin):
     """Columns shared by the task lists: the dossier, its unit, the step, the due
-    date with its state."""
+    date with its state; the search box, filters and Excel export of every list."""
+
+    def filter_rows(self, queryset, user, filters):
+        return selectors.task_list_filter(queryset=queryset, user=user, filters=filters)
+
+    def row_project(self, task):
+        return task.process.coerced.project
+
+    def export_columns(self):
+        return _task_export_columns(finished="finished" in self.columns)
 
     def task_link(self, task):
         url = task.flow_task.reverse("index", args=[task.process_id, task.pk])
@@ -1053,6 +1071,43 @@ class _ProjectListColumns:
         return context
 
 
+def _deadline_label(project) -> str:
+    if project.is_final:
+        return ""
+    state = getattr(project, "deadline_state", None)
+    return str(state.label) if state else ""
+
+
+def _task_export_columns(*, finished: bool) -> list[listing.ExportColumn]:
+    def project(task):
+        return task.process.coerced.project
+
+    columns = [
+        listing.ExportColumn(gettext_lazy("Task"), lambda task: task.title),
+        listing.ExportColumn(gettext_lazy("Dossier"), lambda t: project(t).title),
+        listing.ExportColumn(
+            gettext_lazy("Receipt number"), lambda t: project(t).receipt_number
+        ),
+        listing.ExportColumn(gettext_lazy("Unit"), lambda t: project(t).unit.name),
+        listing.ExportColumn(
+            gettext_lazy("Status"), lambda t: project(t).get_status_display()
+        ),
+        listing.ExportColumn(gettext_lazy("Due date"), lambda t: project(t).due_on),
+        listing.ExportColumn(
+            gettext_lazy("Deadline"), lambda t: _deadline_label(project(t))
+        ),
+    ]
+    if finished:
+        columns.append(
+            listing.ExportColumn(gettext_lazy("Finished"), lambda t: t.finished)
+        )
+    else:
+        columns.append(
+            listing.ExportColumn(gettext_lazy("Created"), lambda t: t.created)
+        )
+    return columns
+
+
 def _link(url: str, text) -> str:
     from django.utils.html import format_html
 
@@ -1083,6 +1138,8 @@ def _due_cell(project) -> str:
 class ProjectInboxView(_ProjectListColumns, flow_views.FlowInboxListView):
     columns = ("task_link", "dossier", "unit", "due", "created")
     filterset_class = None
+    export_filename = "inbox.xlsx"
+    export_sheet_title = gettext_lazy("Inbox")
 
     @viewprop
     def queryset(self):
@@ -1092,6 +1149,8 @@ class ProjectInboxView(_ProjectListColumns, flow_views.FlowInboxListView):
 class ProjectQueueView(_ProjectListColumns, flow_views.FlowQueueListView):
     columns = ("task_link", "dossier", "unit", "due", "created")
     filterset_class = None
+    export_filename = "queue.xlsx"
+    export_sheet_title = gettext_lazy("Queue")
 
     @viewprop
     def queryset(self):
@@ -1101,6 +1160,8 @@ class ProjectQueueView(_ProjectListColumns, flow_views.FlowQueueListView):
 class ProjectArchiveView(_ProjectListColumns, flow_views.FlowArchiveListView):
     columns = ("task_link", "dossier", "unit", "finished")
     filterset_class = None
+    export_filename = "archive.xlsx"
+    export_sheet_title = gettext_lazy("Archive")
 
     @viewprop
     def queryset(self):
@@ -1110,21 +1171,54 @@ class ProjectArchiveView(_ProjectListColumns, flow_views.FlowArchiveListView):
 class ProjectTaskListView(_ProjectListColumns, flow_views.DashboardTaskListView):
     columns = ("task_link", "dossier", "unit", "owner", "status", "created")
     filterset_class = None
+    export_filename = "tasks.xlsx"
+    export_sheet_title = gettext_lazy("Tasks")
 
     @viewprop
     def queryset(self):
         return selectors.task_list_all_for_user(user=self.request.user)
 
 
-class ProjectProcessListView(flow_views.DashboardProcessListView):
+class ProjectProcessListView(
+    listing.FilteredListMixin, flow_views.DashboardProcessListView
+):
     """The dossiers the person may see, with status and due date."""
 
     columns = ("dossier", "unit", "status_label", "receipt", "due", "created")
     filterset_class = None
     title = gettext_lazy("Job-position projects")
+    export_filename = "dossiers.xlsx"
+    export_sheet_title = gettext_lazy("Dossiers")
 
     def get_queryset(self):
-        return selectors.process_list_for_user(user=self.request.user)
+        return self.filter_rows(
+            selectors.process_list_for_user(user=self.request.user),
+            self.request.user,
+            self.filter_form.filters(),
+        )
+
+    def filter_rows(self, queryset, user, filters):
+        return selectors.process_list_filter(
+            queryset=queryset, user=user, filters=filters
+        )
+
+    def row_project(self, process):
+        return process.project
+
+    def export_columns(self):
+        columns = listing.ExportColumn
+        return [
+            columns(gettext_lazy("Dossier"), lambda p: p.project.title),
+            columns(
+                gettext_lazy("Kind of dossier"), lambda p: p.project.get_kind_display()
+            ),
+            columns(gettext_lazy("Unit"), lambda p: p.project.unit.name),
+            columns(gettext_lazy("Status"), lambda p: p.project.get_status_display()),
+            columns(gettext_lazy("Receipt number"), lambda p: p.project.receipt_number),
+            columns(gettext_lazy("Due date"), lambda p: p.project.due_on),
+            columns(gettext_lazy("Deadline"), lambda p: _deadline_label(p.project)),
+            columns(gettext_lazy("Created"), lambda p: p.created),
+        ]
 
     @viewprop
     def queryset(self):

@@ -100,3 +100,21 @@ def deadline_annotate(
             calendar=calendar,
         )
     return rows
+
+
+def deadline_due_soon_until(*, on: datetime.date | None = None) -> datetime.date:
+    """The last due date that is still "due soon" on ``on`` (default: today): a
+    running deadline on or before it and not yet past is due soon, a later one is
+    on time. One query (the declared days of the coming month)."""
+    on = on or timezone.localdate()
+    calendar = WorkingCalendar(on, on + _DUE_SOON_HORIZON)
+    day = on
+    while day < calendar.last:
+        following = day + datetime.timedelta(days=1)
+        if (
+            _state(due=following, on=on, paused_on=None, calendar=calendar)
+            != DeadlineState.DUE_SOON
+        ):
+            return day
+        day = following
+    return day

@@ -55,6 +55,7 @@ __all__ = [
     "project_diff",
     "project_get",
     "project_lines",
+    "project_list_filter",
     "project_list_for_user",
     "project_remarks",
     "project_revisions",
@@ -399,3 +400,55 @@ def appraiser_list_eligible(*, project: JobPositionProject) -> QuerySet:
         .order_by("username")
         .distinct()
     )
+
+
+def project_list_filter(
+    *,
+    queryset: QuerySet[JobPositionProject],
+    search: str = "",
+    kind: str = "",
+    status: str = "",
+    unit: Unit | int | None = None,
+    due_state: str = "",
+) -> QuerySet[JobPositionProject]:
+    """``queryset`` narrowed to what a person asked for on a list page: words of
+    the title, the receipt number or the unit's name (every word must match one of
+    them), the kind of dossier, its status, its unit, and the state of its
+    deadline (overdue, due soon, on time, clock stopped; closed dossiers have no
+    running deadline). Never widens the person's scope: it only filters."""
+    from .deadlines import DeadlineState, deadline_due_soon_until
+
+    for word in search.split():
+        queryset = queryset.filter(
+            Q(title__icontains=word)
+            | Q(receipt_number__icontains=word)
+            | Q(unit__name__icontains=word)
+        )
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if status:
+        queryset = queryset.filter(status=status)
+    if unit:
+        queryset = queryset.filter(unit=unit)
+    if due_state == DeadlineState.STOPPED:
+        queryset = queryset.filter(clock_paused_on__isnull=False)
+    elif due_state in (
+        DeadlineState.OVERDUE,
+        DeadlineState.DUE_SOON,
+        DeadlineState.ON_TIME,
+    ):
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        running = queryset.filter(
+            clock_paused_on__isnull=True, due_on__isnull=False
+        ).exclude(status__in=JobPositionProject.FINAL_STATUSES)
+        if due_state == DeadlineState.OVERDUE:
+            queryset = running.filter(due_on__lt=today)
+        else:
+            until = deadline_due_soon_until(on=today)
+            if due_state == DeadlineState.DUE_SOON:
+                queryset = running.filter(due_on__gte=today, due_on__lte=until)
+            else:
+                queryset = running.filter(due_on__gt=until)
+    return queryset

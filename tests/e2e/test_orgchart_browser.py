@@ -67,6 +67,9 @@ def test_unit_officer_browses_own_unit_in_chromium(
     page.locator("input[name=password]").fill(PASSWORD)
     page.locator("form.vf-form button[type=submit]").click()
 
+    # Everyone lands on their own work; the org chart is one click away.
+    expect(page).to_have_url(re.compile(r"/home/$"))
+    page.locator("vf-page-menu-navigation a", has_text="Sơ đồ tổ chức").first.click()
     expect(page).to_have_url(re.compile(r"/orgchart/$"))
     chart = page.locator("table.pf-tree")
     expect(chart.get_by_role("link", name="Sở Nội vụ", exact=True)).to_be_visible()

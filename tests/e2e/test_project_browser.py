@@ -203,7 +203,7 @@ def test_a_project_goes_from_draft_to_decision_in_chromium(
 
     # 2. The unit head signs and submits.
     walk.login("giamdoc.syt")
-    walk.open_from_list("queue", title)
+    walk.open_from_list("inbox", title)
     walk.take_if_offered()
     page.locator("#task-form textarea[name=comment]").fill(
         "Đề nghị Sở Nội vụ thẩm định"
@@ -214,7 +214,7 @@ def test_a_project_goes_from_draft_to_decision_in_chromium(
 
     # 3. Reception accepts: receipt number and due date.
     walk.login("motcua.snv")
-    walk.open_from_list("queue", title)
+    walk.open_from_list("inbox", title)
     walk.take_if_offered()
     page.locator("input[name=decision][value=accept]").check()
     walk.shot("reception-receive")
@@ -225,7 +225,7 @@ def test_a_project_goes_from_draft_to_decision_in_chromium(
 
     # 4. The division head assigns the appraiser.
     walk.login("truongphong.tcbc")
-    walk.open_from_list("queue", title)
+    walk.open_from_list("inbox", title)
     walk.take_if_offered()
     page.select_option("select[name=appraiser]", value=str(people["appraiser"].pk))
     walk.shot("division-head-assign")
@@ -253,7 +253,7 @@ def test_a_project_goes_from_draft_to_decision_in_chromium(
 
     # 6. The director signs the report and the submission to the committee.
     walk.login("giamdoc.snv")
-    walk.open_from_list("queue", title)
+    walk.open_from_list("inbox", title)
     walk.take_if_offered()
     page.locator("input[name=action][value=sign]").check()
     walk.shot("director-sign")
@@ -261,7 +261,7 @@ def test_a_project_goes_from_draft_to_decision_in_chromium(
 
     # 7. The committee approves; the decision is numbered and applied.
     walk.login("chutich.ubnd")
-    walk.open_from_list("queue", title)
+    walk.open_from_list("inbox", title)
     walk.take_if_offered()
     effective = timezone.localdate() + datetime.timedelta(days=15)
     page.locator("input[name=outcome][value=approved]").check()

@@ -87,12 +87,13 @@ def test_anonymous_visitor_is_sent_to_the_login_page(client, two_units, url):
     assert "next=" in response["Location"]
 
 
-def test_site_home_leads_to_the_org_chart(client, officer_a):
+def test_site_home_leads_to_my_work_with_the_org_chart_in_the_menu(client, officer_a):
+    # "/" now opens each person's own work; the org chart is one click away.
     client.force_login(officer_a)
     response = client.get("/", follow=True)
     assert response.status_code == 200
-    assert response.redirect_chain[-1][0].rstrip("/").endswith("orgchart")
-    assert "Sở A" in response.content.decode()
+    assert response.redirect_chain[-1][0].rstrip("/").endswith("home")
+    assert f'href="{reverse("orgchart:index")}"' in response.content.decode()
 
 
 def test_officer_sees_own_unit_and_its_division_in_the_chart(

@@ -35,22 +35,25 @@ def _titles(tasks) -> set[str]:
 def test_every_role_finds_work_in_its_inbox_or_queue(units, demo_users):
     processes = demo_processes_seed(unit=units["a"], users=demo_users)
     assert len(processes) == len(DEMO_STATES)
+    # A step only one person may take arrives in their inbox; a step two people
+    # may take (two reception officers; the unit head and a committee member who
+    # also signs for the unit) waits in the queue.
     work = {
         "officer": ("draft", task_list_inbox),
         "unithead": ("submit", task_list_queue),
         "reception": ("receive", task_list_queue),
-        "divisionhead": ("assign_appraiser", task_list_queue),
+        "divisionhead": ("assign_appraiser", task_list_inbox),
         "appraiser": ("appraise", task_list_inbox),
-        "director": ("sign_report", task_list_queue),
-        "committee": ("decide", task_list_queue),
+        "director": ("sign_report", task_list_inbox),
+        "committee": ("decide", task_list_inbox),
     }
     for who, (state, listing) in work.items():
         tasks = list(listing(user=demo_users[who]))
         assert any(task.flow_task.name == state for task in tasks), (who, state)
-    # The dossier sent back for revision waits in the unit officers' queue.
+    # The dossier sent back for revision goes back to the officer who drafted it.
     assert any(
         task.flow_task.name == "revise"
-        for task in task_list_queue(user=demo_users["officer"])
+        for task in task_list_inbox(user=demo_users["officer"])
     )
     applied = JobPositionProject.objects.get(status=JobPositionProject.Status.APPLIED)
     assert applied.decisions.get().number

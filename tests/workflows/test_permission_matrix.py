@@ -268,10 +268,12 @@ def test_a_task_url_of_another_process_or_node_is_not_found(client, people, worl
     decide = Task.objects.get(
         process=world["decide"], flow_task=JobPositionProjectFlow.decide
     )
+    before = (decide.status, decide.owner_id)
     assert (
         client.get(
             reverse("jobpositionproject:decide:assign", args=[task.process_id, task.pk])
         ).status_code
         == 404
     )
-    assert decide.status == STATUS.NEW
+    decide.refresh_from_db()
+    assert (decide.status, decide.owner_id) == before

@@ -20,7 +20,7 @@ from appraisal.services.deadlines import due_date_for, due_date_resume
 from orgchart.selectors import unit_get_establishment
 from tests.workflows.conftest import dossier_url, messages_of, url
 from workflows.flows import JobPositionProjectFlow
-from workflows.selectors import task_list_queue
+from workflows.selectors import task_list_inbox, task_list_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -339,8 +339,8 @@ def test_refusal_without_a_reason_is_not_accepted(driver):
 def test_supplement_stops_the_clock_and_returns_to_the_unit_officer(
     driver, people, units
 ):
-    # Changed behaviour: the request reaches the unit's officers (who may edit the
-    # lines and documents), no longer the unit head directly.
+    # Changed behaviour: the request reaches the officer who drafted the dossier
+    # (who may edit the lines and documents), no longer the unit head directly.
     process = driver.to_reception()
     project = _project(process)
     response = driver.execute(
@@ -354,12 +354,12 @@ def test_supplement_stops_the_clock_and_returns_to_the_unit_officer(
     assert project.status == Status.SUPPLEMENT_REQUESTED
     assert project.clock_paused_on == timezone.localdate()
     revise = driver.open_task(process)
-    assert (revise.flow_task.name, revise.owner) == ("revise", None)
-    assert revise in task_list_queue(user=people["officer"])
+    assert (revise.flow_task.name, revise.owner) == ("revise", people["officer"])
+    assert revise in task_list_inbox(user=people["officer"])
 
     # The officer sees the desk's reason at the top of the page, attaches what
     # was missing, changes a line and hands the dossier over.
-    driver.take("officer", revise)
+    driver.login("officer")
     page = driver.client.get(url(revise, "execute"))
     assert page.context["return_reason"].comment == "Thiếu bản mô tả công việc"
     reason_box = page.content.decode().split('id="return-reason"')[1][:600]
@@ -431,18 +431,20 @@ def test_revision_loop_goes_through_the_unit_and_back_to_the_same_appraiser(
     paused_on = project.clock_paused_on
     assert paused_on == timezone.localdate()
 
+    # The dossier goes back to the officer who drafted it, straight to their inbox.
     revise = driver.open_task(process)
-    assert (revise.flow_task.name, revise.owner) == ("revise", None)
-    assert revise in task_list_queue(user=people["officer2"])
+    assert (revise.flow_task.name, revise.owner) == ("revise", people["officer"])
+    assert revise in task_list_inbox(user=people["officer"])
+    assert revise not in task_list_queue(user=people["officer2"])
     assert revise not in task_list_queue(user=people["officer_b"])
     assert revise not in task_list_queue(user=people["appraiser"])
 
     # The revise page shows the remark to answer.
-    driver.take("officer2", revise)
+    driver.login("officer")
     page = driver.client.get(url(revise, "execute"))
     assert "Giảm biên chế còn 1" in page.content.decode()
     lines = [driver.add_line(headcount=1, key=str(line.key))]
-    response = driver.draft("officer2", process, lines, node="revise")
+    response = driver.draft("officer", process, lines, node="revise")
     assert response.status_code == 302
     assert driver.open_node(process) == "submit"
     response = driver.execute("head", process, "submit", {"comment": "Đã chỉnh sửa"})

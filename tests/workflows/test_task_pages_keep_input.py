@@ -271,7 +271,7 @@ def test_the_head_sends_the_draft_back_to_the_officer_with_a_reason(driver, peop
     ]
 
 
-def test_a_head_sending_back_a_revision_reaches_the_unit_officers(driver, people):
+def test_a_head_sending_back_a_revision_reaches_the_drafting_officer(driver, people):
     process = driver.to_appraisal()
     response = driver.execute(
         "appraiser",
@@ -289,7 +289,7 @@ def test_a_head_sending_back_a_revision_reaches_the_unit_officers(driver, people
     )
     assert response.status_code == 302
     revise = driver.open_task(process)
-    assert (revise.flow_task.name, revise.owner) == ("revise", None)
+    assert (revise.flow_task.name, revise.owner) == ("revise", people["officer"])
     assert _project(process).status == Status.REVISION_REQUESTED
 
 

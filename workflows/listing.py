@@ -1,0 +1,293 @@
+"""What every list of dossiers and tasks shares: the search box and the filters
+(kept in the address, so they survive a submit, a page change and a reload) and
+the "Export to Excel" download of exactly the rows the list shows with the same
+filters, every page of them.
+
+The filtering itself is a selector (``workflows.selectors.task_list_filter``,
+``process_list_filter``); this module only reads the request and writes the file.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from appraisal.models import JobPositionProject
+from appraisal.selectors.deadlines import DeadlineState
+from appraisal.selectors.projects import project_list_for_user
+from orgchart.models import Unit
+
+#: The query parameter that asks a list for its Excel file instead of the page.
+EXPORT_PARAM = "export"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class ListFilterForm(forms.Form):
+    """Search words and filters of a list; every field optional. The units offered
+    are those of the dossiers the person may see, nothing else."""
+
+    search = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(
+            {
+                "type": "search",
+                "placeholder": _("Title, receipt number or unit"),
+            }
+        ),
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind of dossier"),
+        required=False,
+        choices=[("", _("All kinds")), *JobPositionProject.Kind.choices],
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *JobPositionProject.Status.choices],
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        required=False,
+        queryset=Unit.objects.none(),
+        empty_label=_("All units"),
+    )
+    due_state = forms.ChoiceField(
+        label=_("Deadline"),
+        required=False,
+        choices=[
+            ("", _("Any deadline")),
+            (DeadlineState.OVERDUE.value, DeadlineState.OVERDUE.label),
+            (DeadlineState.DUE_SOON.value, DeadlineState.DUE_SOON.label),
+            (DeadlineState.ON_TIME.value, DeadlineState.ON_TIME.label),
+            (DeadlineState.STOPPED.value, DeadlineState.STOPPED.label),
+        ],
+    )
+
+    def __init__(self, data=None, *, user, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["unit"].queryset = Unit.objects.filter(
+            pk__in=project_list_for_user(user=user).order_by().values("unit_id")
+        ).order_by("path")
+
+    def filters(self) -> dict:
+        """The valid filters of the request (an invalid one is ignored, the form
+        shows why)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if value not in (None, "")
+        }
+
+
+@dataclass(frozen=True)
+class ExportColumn:
+    """One column of an export: its header and how a row's value is read."""
+
+    header: Any
+    value: Callable[[Any], Any]
+
+
+def xlsx_response(
+    *, filename: str, sheet_title: str, columns: list[ExportColumn], rows: Iterable
+) -> HttpResponse:
+    """An Excel file of ``rows``: a bold header row, then one row per item; dates
+    as real dates shown dd/mm/yyyy."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(sheet_title)[:31]
+    sheet.append([str(column.header) for column in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    widths = [len(str(column.header)) for column in columns]
+    for row in rows:
+        values = []
+        for index, column in enumerate(columns):
+            value = column.value(row)
+            if isinstance(value, datetime.datetime):
+                value = timezone.localtime(value).date()
+            elif value is not None and not isinstance(
+                value, (datetime.date, int, float)
+            ):
+                value = str(value)
+            values.append(value)
+            widths[index] = max(widths[index], min(len(str(value or "")), 60))
+        sheet.append(values)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, datetime.date):
+                cell.number_format = "DD/MM/YYYY"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(width, 10) + 2
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+class FilteredListMixin:
+    """A viewflow list page with the search box, the filters, the "create" buttons
+    of what the person may start, and "Export to Excel" (``?export=xlsx`` with the
+    same filters: every row of the filtered list, in the page's order).
+
+    ``filter_rows(queryset, user, filters)`` narrows the rows (a selector);
+    ``row_project(row)`` is the dossier of a row; ``export_columns()`` the file's
+    columns.
+    """
+
+    template_name = "workflows/list.html"
+    export_filename = "list.xlsx"
+    export_sheet_title = _("List")
+
+    def filter_rows(self, queryset, user, filters):
+        raise NotImplementedError
+
+    def row_project(self, row):
+        raise NotImplementedError
+
+    def export_columns(self) -> list[ExportColumn]:
+        raise NotImplementedError
+
+    @property
+    def filter_form(self) -> ListFilterForm:
+        if not hasattr(self, "_filter_form"):
+            self._filter_form = ListFilterForm(
+                self.request.GET or None, user=self.request.user
+            )
+        return self._filter_form
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        return self.filter_rows(queryset, self.request.user, self.filter_form.filters())
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get(EXPORT_PARAM) == "xlsx":
+            from appraisal.selectors.deadlines import deadline_annotate
+
+            rows = list(self.get_queryset())
+            deadline_annotate(rows=[self.row_project(row) for row in rows])
+            return xlsx_response(
+                filename=self.export_filename,
+                sheet_title=self.export_sheet_title,
+                columns=self.export_columns(),
+                rows=rows,
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        from .work import start_actions
+
+        context = super().get_context_data(**kwargs)
+        context["filter_form"] = self.filter_form
+        context["start_actions"] = start_actions(user=self.request.user)
+        return context
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    """One line of a person's work, ready for the page and the export."""
+
+    task: Any
+    project: Any
+    claimable: bool
+    dossier_url: str
+    action_url: str
+
+
+def work_rows(tasks) -> list[WorkRow]:
+    rows = []
+    for task in tasks:
+        flow_task = task.flow_task
+        action = "assign" if task.claimable else "execute"
+        rows.append(
+            WorkRow(
+                task=task,
+                project=task.project,
+                claimable=task.claimable,
+                dossier_url=flow_task.flow_class.instance.reverse(
+                    "process_detail", args=[task.process_id]
+                ),
+                action_url=flow_task.reverse(action, args=[task.process_id, task.pk]),
+            )
+        )
+    return rows
+
+
+def _deadline_text(project) -> str:
+    state = getattr(project, "deadline_state", None)
+    return str(state.label) if state else ""
+
+
+WORK_EXPORT_COLUMNS = [
+    ExportColumn(_("Dossier"), lambda row: row.project.title),
+    ExportColumn(_("Receipt number"), lambda row: row.project.receipt_number),
+    ExportColumn(_("Unit"), lambda row: row.project.unit.name),
+    ExportColumn(_("Step"), lambda row: row.task.title),
+    ExportColumn(_("Due date"), lambda row: row.project.due_on),
+    ExportColumn(_("Deadline"), lambda row: _deadline_text(row.project)),
+    ExportColumn(
+        _("Assignment"),
+        lambda row: _("To take") if row.claimable else _("Assigned to me"),
+    ),
+]
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    """ "My work": what waits for the person, most urgent first, with the buttons to
+    open a task (or take and open it) and to start what they may start. Where
+    everyone lands after signing in."""
+
+    template_name = "workflows/home.html"
+
+    def get_filter_form(self) -> ListFilterForm:
+        return ListFilterForm(self.request.GET or None, user=self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        from . import selectors
+
+        form = self.get_filter_form()
+        filters = form.filters()
+        rows = work_rows(
+            selectors.work_list_for_user(user=request.user, filters=filters)
+        )
+        if request.GET.get(EXPORT_PARAM) == "xlsx":
+            return xlsx_response(
+                filename="my-work.xlsx",
+                sheet_title=_("My work"),
+                columns=WORK_EXPORT_COLUMNS,
+                rows=rows,
+            )
+        context = self.get_context_data(
+            filter_form=form, filtered=bool(filters), rows=rows, **kwargs
+        )
+        return self.render_to_response(context)
+
+    def get_context_data(self, **kwargs):
+        from .work import start_actions
+
+        context = super().get_context_data(**kwargs)
+        context["start_actions"] = start_actions(user=self.request.user)
+        context["assigned_count"] = sum(
+            1 for row in context["rows"] if not row.claimable
+        )
+        context["claimable_count"] = len(context["rows"]) - context["assigned_count"]
+        return context
