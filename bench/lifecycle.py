@@ -9,10 +9,10 @@ through the real URLs (every POST the pages send, no page rendering in between):
 unit officer opens a draft, attaches the three required documents and saves one
 line; the unit head takes and submits it; reception accepts it; the division head
 assigns the appraiser; the appraiser asks for a revision; the officer revises it;
-the head resubmits; the appraiser saves the report and completes it; the director
-signs; the committee approves and the decision is applied to the establishment. The
-yardstick is viewflow's own minimal flow (start, take, approve), driven the same
-way.
+the head resubmits; the appraiser saves the report and completes it; the division
+head reviews it; the director signs; the committee approves and the decision is
+applied to the establishment. The yardstick is viewflow's own minimal flow (start,
+take, approve), driven the same way.
 
 Uses ``DATABASE_URL`` (PostgreSQL only; default
 ``postgres://postgres@127.0.0.1:5432/positionflow_bench_lifecycle``), drops and
@@ -298,6 +298,7 @@ def project_lifecycle(client: Counted, world, effective: datetime.date) -> None:
     client.login(people["appraiser"])
     client.post(task_url(open_task(process), "execute"), report)
     act("appraiser", process, {"action": "complete"})
+    act("division_head", process, {"action": "sign"})
     act("director", process, {"action": "sign"})
     act("committee", process, {"outcome": "approved", "effective_date": effective})
     project.refresh_from_db()

@@ -35,6 +35,7 @@ DEMO_STATES = (
     "assign_appraiser",
     "appraise",
     "revise",
+    "review_report",
     "sign_report",
     "decide",
     "applied",
@@ -48,6 +49,7 @@ DEMO_TITLES = {
     "assign_appraiser": "chờ phân công thẩm định",
     "appraise": "đang thẩm định",
     "revise": "chờ đơn vị chỉnh sửa",
+    "review_report": "chờ Trưởng phòng TCBC duyệt báo cáo",
     "sign_report": "chờ Giám đốc Sở ký",
     "decide": "chờ UBND tỉnh quyết định",
     "applied": "đã phê duyệt",
@@ -232,6 +234,16 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
         "appraise",
         users["appraiser"],
         lambda p: _report(p, users["appraiser"]),
+    )
+    if state == "review_report":
+        return process
+    _act(
+        process,
+        "review_report",
+        users["divisionhead"],
+        lambda p: project_services.report_review(
+            project=p, actor=users["divisionhead"], comment="Đủ căn cứ trình Giám đốc"
+        ),
     )
     if state == "sign_report":
         return process

@@ -169,7 +169,7 @@ class JobPositionProjectFlow(flow.Flow):
         nodes.Switch()
         .Annotation(title=_("Revision needed?"))
         .Case(this.revise, lambda activation: _project(activation).needs_revision)
-        .Default(this.sign_report)
+        .Default(this.review_report)
     )
 
     revise = (
@@ -185,6 +185,26 @@ class JobPositionProjectFlow(flow.Flow):
         .Permission(permissions.ACT_FOR_UNIT, obj=_project_unit)
         .Assign(_revise_owner)
         .Next(this.submit)
+    )
+
+    review_report = (
+        nodes.View(views.ProjectReviewReportView.as_view())
+        .Annotation(
+            title=_("Review the appraisal report"),
+            description=_(
+                "The head of the organisation and staffing division reviews the "
+                "appraiser's report and passes it to the director, or sends it back."
+            ),
+        )
+        .Assign(_sole_candidate)
+        .Next(this.route_review)
+    )
+
+    route_review = (
+        nodes.Switch()
+        .Annotation(title=_("Reviewed?"))
+        .Case(this.sign_report, lambda activation: _project(activation).report_reviewed)
+        .Default(this.appraise)
     )
 
     sign_report = (

@@ -456,6 +456,19 @@ class SignReportForm(CommentForm):
         return cleaned
 
 
+class ReviewReportForm(SignReportForm):
+    """The division head's review of the appraiser's report."""
+
+    action = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (SignReportForm.SIGN, _("Pass the report to the director for signature")),
+            (SignReportForm.SEND_BACK, _("Send the report back to the appraiser")),
+        ],
+        widget=forms.RadioSelect,
+    )
+
+
 class DecideForm(CommentForm):
     """The committee's decision (Decree 62/2020/NĐ-CP Art. 7(3))."""
 

@@ -40,6 +40,7 @@ UNIT_TASKS: dict[str, str] = {
 ROLE_TASKS: dict[str, str] = {
     "receive": Role.RECEPTION,
     "assign_appraiser": Role.DIVISION_HEAD,
+    "review_report": Role.DIVISION_HEAD,
     "sign_report": Role.DIRECTOR,
     "decide": Role.COMMITTEE,
 }

@@ -885,6 +885,21 @@ class ProjectAppraiseView(TaskView):
         return self.refuse(exc, forms_)
 
 
+class ProjectReviewReportView(TaskView):
+    """The division head passes the report to the director or sends it back."""
+
+    form_class = forms.ReviewReportForm
+
+    def perform(self, form):
+        kwargs = self.service_kwargs(form)
+        if form.cleaned_data["action"] == form.SIGN:
+            project_services.report_review(**kwargs)
+            self.success_text = _("The report is with the director for signature.")
+        else:
+            project_services.report_send_back(**kwargs)
+            self.success_text = _("The report is back with the appraiser.")
+
+
 class ProjectSignReportView(TaskView):
     form_class = forms.SignReportForm
 

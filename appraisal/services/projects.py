@@ -1707,7 +1707,10 @@ def _require_division_head(actor) -> None:
         actor,
         Role.DIVISION_HEAD,
         "not_division_head",
-        _("Only the head of the organisation and staffing division reviews the report."),
+        _(
+            "Only the head of the organisation and staffing division reviews "
+            "the report."
+        ),
     )
 
 

@@ -251,7 +251,15 @@ def test_a_project_goes_from_draft_to_decision_in_chromium(
     walk.complete()
     walk.shot("appraiser-completed")
 
-    # 6. The director signs the report and the submission to the committee.
+    # 6. The division head reviews the report and passes it to the director.
+    walk.login("truongphong.tcbc")
+    walk.open_from_list("inbox", title)
+    walk.take_if_offered()
+    page.locator("input[name=action][value=sign]").check()
+    walk.shot("division-head-review")
+    walk.complete()
+
+    # 7. The director signs the report and the submission to the committee.
     walk.login("giamdoc.snv")
     walk.open_from_list("inbox", title)
     walk.take_if_offered()
@@ -259,7 +267,7 @@ def test_a_project_goes_from_draft_to_decision_in_chromium(
     walk.shot("director-sign")
     walk.complete()
 
-    # 7. The committee approves; the decision is numbered and applied.
+    # 8. The committee approves; the decision is numbered and applied.
     walk.login("chutich.ubnd")
     walk.open_from_list("inbox", title)
     walk.take_if_offered()

@@ -281,7 +281,7 @@ class FlowDriver:
         assert response.status_code == 302, response.content[:3000]
         return process
 
-    def to_director(self, *, recommendation="approve", proposed=(), **kwargs):
+    def to_division_head(self, *, recommendation="approve", proposed=(), **kwargs):
         process = self.to_appraisal(**kwargs)
         response = self.save_report(
             "appraiser", process, recommendation, proposed=proposed
@@ -289,6 +289,17 @@ class FlowDriver:
         assert response.status_code == 302, response.content[:3000]
         response = self.execute(
             "appraiser", process, "appraise", {"action": "complete", "comment": ""}
+        )
+        assert response.status_code == 302, response.content[:3000]
+        return process
+
+    def to_director(self, **kwargs):
+        process = self.to_division_head(**kwargs)
+        response = self.execute(
+            "division_head",
+            process,
+            "review_report",
+            {"action": "sign", "comment": ""},
         )
         assert response.status_code == 302, response.content[:3000]
         return process
@@ -333,6 +344,7 @@ def world(driver, people, make_user, units):
         {"action": "request_revision", "comment": "Chỉnh sửa mô tả"},
     )
     assert response.status_code == 302
+    at["review_report"] = driver.to_division_head(title="Chờ trưởng phòng duyệt")
     at["sign_report"] = driver.to_director(title="Chờ giám đốc ký")
     at["decide"] = driver.to_committee(title="Chờ UBND quyết định")
     done = driver.to_committee(title="Đã phê duyệt")

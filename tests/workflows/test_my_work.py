@@ -72,7 +72,7 @@ def test_home_shows_each_person_exactly_their_assigned_and_claimable_tasks(
         "head_b": set(),
         "reception": {("Chờ tiếp nhận", False), ("Hồ sơ Sở B", True)},
         "reception2": {("Hồ sơ Sở B", True)},
-        "division_head": {("Chờ phân công", False)},
+        "division_head": {("Chờ phân công", False), ("Chờ trưởng phòng duyệt", False)},
         "appraiser": {("Đang thẩm định", False)},
         "director": {("Chờ giám đốc ký", False)},
         "committee": {("Chờ UBND quyết định", False)},

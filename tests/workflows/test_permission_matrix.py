@@ -65,6 +65,7 @@ TASK_FOR = {
     "receive": {"reception", "reception2"},
     "assign_appraiser": {"division_head"},
     "appraise": {"appraiser"},
+    "review_report": {"division_head"},
     "sign_report": {"director"},
     "decide": {"committee"},
 }

@@ -121,6 +121,17 @@ def test_approved_project_changes_the_establishment_from_its_effective_date(
         "appraiser", process, "appraise", {"action": "complete", "comment": "Đạt"}
     )
     assert response.status_code == 302
+    assert driver.open_node(process) == "review_report"
+    review = driver.open_task(process)
+    # The division head is the only one who may review: the task is theirs.
+    assert review.owner == people["division_head"]
+    response = driver.execute(
+        "division_head",
+        process,
+        "review_report",
+        {"action": "sign", "comment": "Đủ căn cứ"},
+    )
+    assert response.status_code == 302
     assert driver.open_node(process) == "sign_report"
 
     response = driver.execute(
@@ -182,6 +193,7 @@ def test_approved_project_changes_the_establishment_from_its_effective_date(
         Action.APPRAISER_ASSIGNED,
         Action.REPORT_SAVED,
         Action.REPORT_COMPLETED,
+        Action.REPORT_REVIEWED,
         Action.REPORT_SIGNED,
         Action.APPROVED,
         Action.DECISION_APPLIED,
@@ -265,6 +277,7 @@ def test_returned_project_goes_back_to_the_same_appraiser_then_is_approved(
 
     assert driver.save_report("appraiser", process, "approve").status_code == 302
     driver.execute("appraiser", process, "appraise", {"action": "complete"})
+    driver.execute("division_head", process, "review_report", {"action": "sign"})
     driver.execute("director", process, "sign_report", {"action": "sign"})
     effective = _effective_date()
     response = driver.execute(
@@ -474,3 +487,32 @@ def test_revision_loop_goes_through_the_unit_and_back_to_the_same_appraiser(
         1,
     )
     assert _actions(project).count(Action.REVISION_REQUESTED) == 1
+
+
+def test_division_head_sends_the_report_back_with_the_reason(driver, people):
+    process = driver.to_division_head()
+    response = driver.execute(
+        "division_head", process, "review_report", {"action": "send_back"}
+    )
+    assert response.status_code == 200
+    assert "comment" in response.context["form"].errors
+    assert driver.open_node(process) == "review_report"
+    response = driver.execute(
+        "division_head",
+        process,
+        "review_report",
+        {"action": "send_back", "comment": "Bổ sung căn cứ pháp lý"},
+    )
+    assert response.status_code == 302
+    assert driver.open_node(process) == "appraise"
+    project = _project(process)
+    assert project.status == Status.UNDER_APPRAISAL
+    entry = AuditEntry.objects.filter(dossier=project).order_by("-pk").first()
+    assert (entry.action, entry.comment, entry.actor) == (
+        "report_sent_back",
+        "Bổ sung căn cứ pháp lý",
+        people["division_head"],
+    )
+    driver.login("appraiser")
+    page = driver.client.get(url(driver.open_task(process), "execute"), follow=True)
+    assert "Bổ sung căn cứ pháp lý" in page.content.decode()

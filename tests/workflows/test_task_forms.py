@@ -24,6 +24,7 @@ HUMAN_NODES = (
     "assign_appraiser",
     "appraise",
     "revise",
+    "review_report",
     "sign_report",
     "decide",
 )
@@ -34,6 +35,7 @@ OWNER = {
     "assign_appraiser": "division_head",
     "appraise": "appraiser",
     "revise": "officer",
+    "review_report": "division_head",
     "sign_report": "director",
     "decide": "committee",
 }
