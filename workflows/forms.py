@@ -365,7 +365,7 @@ class AppraiseForm(CommentForm):
     action = forms.ChoiceField(
         label=_("Next step"),
         choices=[
-            (COMPLETE, _("Complete the report and send it to the director")),
+            (COMPLETE, _("Complete the report and send it to the division head")),
             (REQUEST_REVISION, _("Send the dossier back to the unit for revision")),
         ],
         widget=forms.RadioSelect,

@@ -853,7 +853,9 @@ class ProjectAppraiseView(TaskView):
                 self.request, _("The dossier is back with the unit for revision.")
             )
         else:
-            messages.success(self.request, _("The report is with the director."))
+            messages.success(
+                self.request, _("The report is with the division head for review.")
+            )
         return HttpResponseRedirect(self.get_success_url())
 
     def refuse_report(self, exc: ValidationError, forms_: dict):
