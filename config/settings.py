@@ -152,6 +152,8 @@ LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 # Project strings first, then Vietnamese for viewflow and import-export (none shipped).
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale_vendor"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
+# Dates read dd/mm/yyyy (date-times dd/mm/yyyy HH:MM) in both languages.
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 

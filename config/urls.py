@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from workflows.frontend import auth_urls, site
+
+admin.site.site_header = _("PositionFlow administration")
+admin.site.site_title = _("PositionFlow administration")
+admin.site.index_title = _("Reference data and settings")
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),

@@ -37,7 +37,7 @@ from .resources import (
     SalaryGroupResource,
     UnitResource,
 )
-from .spreadsheets import XLSX_CONTENT_TYPE, template_filename
+from .spreadsheets import XLSX_CONTENT_TYPE, dates_formatted, template_filename
 
 
 class CheckedImportForm(ImportForm):
@@ -90,6 +90,13 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
     import_template_name = "admin/orgchart/import.html"
     tmp_storage_class = UploadCache
     to_encoding = "utf-8-sig"
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        """Excel files get real date cells that read dd/mm/yyyy."""
+        data = super().get_export_data(file_format, request, queryset, **kwargs)
+        if isinstance(file_format, base_formats.XLSX):
+            return dates_formatted(data)
+        return data
 
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)

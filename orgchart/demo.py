@@ -56,9 +56,10 @@ DEMO_PROVINCE_CODE = 40
 #: The one documented password of every demo login (README, "Demo logins").
 DEMO_PASSWORD = "demo12345"  # noqa: S105
 
-SAMPLE_CATALOGUE_BASIS = (
-    "Demonstration sample, not an official list: the framework lists are in the "
-    "appendices of Decree 361/2025/NĐ-CP."
+SAMPLE_CATALOGUE_BASIS = "Phụ lục Nghị định 361/2025/NĐ-CP (mẫu minh họa)"
+SAMPLE_CATALOGUE_NOTE = (
+    "Dữ liệu mẫu để trình diễn, không phải danh mục chính thức: danh mục khung "
+    "nằm trong các phụ lục của Nghị định 361/2025/NĐ-CP."
 )
 
 
@@ -90,6 +91,12 @@ def _read_csv(name: str, data_dir: Path) -> list[tuple[int, dict[str, str]]]:
             code="missing_file",
             params={"file": name},
         ) from exc
+
+
+def _optional(row: dict[str, str], *columns: str) -> dict[str, str]:
+    """The columns a file may leave out (older files): absent, they change
+    nothing."""
+    return {column: row[column] for column in columns if column in row}
 
 
 def _row_error(name: str, line: int, error: ValidationError) -> ValidationError:
@@ -210,6 +217,7 @@ def _salary_group_values(line: int, row: dict[str, str], name: str) -> dict:
         "steps": steps,
         "months_per_step": months,
         "basis": row["basis"],
+        **_optional(row, "internal_note"),
     }
 
 
@@ -261,6 +269,7 @@ def reference_data_load(
             "ladder_level": row["ladder_level"],
             "basis": row["basis"],
             "note": row["note"],
+            **_optional(row, "internal_note"),
         }
         _upsert(
             Rank,
@@ -279,6 +288,7 @@ def reference_data_load(
             "name": row["name_vi"],
             "name_en": row["name_en"],
             "basis": row["basis"],
+            **_optional(row, "internal_note"),
             "order": order,
         }
         _upsert(
@@ -596,6 +606,7 @@ def _catalogue_ensure(*, data_dir: Path) -> int:
             lowest_level=row["lowest_level"],
             unit_kinds=row["unit_kinds"],
             basis=SAMPLE_CATALOGUE_BASIS,
+            internal_note=SAMPLE_CATALOGUE_NOTE,
             is_sample=True,
         )
         try:

@@ -317,7 +317,7 @@ class DateWidget(Widget):
             return ""
         if kwargs.get("force_native_type"):
             return value
-        return value.isoformat()
+        return value.strftime("%d/%m/%Y")
 
 
 class WholeNumberWidget(Widget):

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -35,6 +36,14 @@ class LadderLevel(models.TextChoices):
 
 #: Position of each level on the ladder; 0 is the top.
 LADDER_ORDER = {value: index for index, value in enumerate(LadderLevel.values)}
+
+
+def _in_language(name: str, name_en: str) -> str:
+    """The Vietnamese name, or the English one when the person chose English and
+    there is one."""
+    if name_en and (get_language() or "").startswith("en"):
+        return name_en
+    return name
 
 
 class ValidityQuerySet(models.QuerySet):
@@ -83,6 +92,11 @@ class SalaryGroup(models.Model):
     steps = models.PositiveSmallIntegerField(_("number of steps"))
     months_per_step = models.PositiveSmallIntegerField(_("months per step"))
     basis = models.CharField(_("legal basis"), max_length=255, blank=True)
+    internal_note = models.TextField(
+        _("internal note"),
+        blank=True,
+        help_text=_("For administrators only; never shown on the users' pages."),
+    )
 
     class Meta:
         ordering = ["-step1"]
@@ -103,6 +117,10 @@ class SalaryGroup(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def display_name(self) -> str:
+        return _in_language(self.name, self.name_en)
 
     def coefficient(self, step: int) -> Decimal:
         if not 1 <= step <= self.steps:
@@ -142,6 +160,11 @@ class Rank(models.Model):
     )
     basis = models.CharField(_("legal basis"), max_length=255, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
+    internal_note = models.TextField(
+        _("internal note"),
+        blank=True,
+        help_text=_("For administrators only; never shown on the users' pages."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -149,7 +172,11 @@ class Rank(models.Model):
         verbose_name_plural = _("ranks and professional titles")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        return _in_language(self.name, self.name_en)
 
 
 class PositionCategory(models.Model):
@@ -168,6 +195,11 @@ class PositionCategory(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    internal_note = models.TextField(
+        _("internal note"),
+        blank=True,
+        help_text=_("For administrators only; never shown on the users' pages."),
+    )
 
     class Meta:
         ordering = ["order", "code"]
@@ -175,7 +207,11 @@ class PositionCategory(models.Model):
         verbose_name_plural = _("position categories")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return _in_language(self.name, self.name_en)
 
 
 class UnitQuerySet(ValidityQuerySet):
@@ -380,6 +416,11 @@ class CatalogueEntry(models.Model):
         _("sample entry"),
         default=False,
         help_text=_("Demonstration data, not taken from an official list."),
+    )
+    internal_note = models.TextField(
+        _("internal note"),
+        blank=True,
+        help_text=_("For administrators only; never shown on the users' pages."),
     )
 
     class Meta:

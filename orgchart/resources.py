@@ -29,6 +29,7 @@ from django.core.exceptions import (
     ValidationError,
 )
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import capfirst, format_lazy
 from django.utils.translation import gettext_lazy as _
 from import_export import resources
@@ -909,7 +910,9 @@ class JobPositionResource(ReferenceResource):
                             "unit": instance.unit.code,
                             "name": instance.name,
                             "rank": instance.rank.code,
-                            "date": instance.valid_from.isoformat(),
+                            "date": date_format(
+                                instance.valid_from, "SHORT_DATE_FORMAT"
+                            ),
                             "id": existing,
                         },
                     )

@@ -10,6 +10,7 @@ import datetime
 
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils.formats import date_format
 
 from .models import CatalogueEntry, JobPosition, PositionCategory, Rank, Unit
 
@@ -236,13 +237,19 @@ def position_close(
         raise ValidationError(
             _("Position %(name)s already ended on %(date)s."),
             code="position_already_closed",
-            params={"name": position.name, "date": position.valid_to.isoformat()},
+            params={
+                "name": position.name,
+                "date": date_format(position.valid_to, "SHORT_DATE_FORMAT"),
+            },
         )
     if last_day < position.valid_from:
         raise ValidationError(
             _("Position %(name)s cannot end before it started (%(date)s)."),
             code="position_close_before_start",
-            params={"name": position.name, "date": position.valid_from.isoformat()},
+            params={
+                "name": position.name,
+                "date": date_format(position.valid_from, "SHORT_DATE_FORMAT"),
+            },
         )
     position.valid_to = last_day
     position.ended_by_decision_number = decision_number

@@ -17,6 +17,7 @@ who reads English imports in a Vietnamese session and the reverse.
 
 from __future__ import annotations
 
+import datetime
 import io
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
@@ -188,6 +189,33 @@ class Layout:
         if problems:
             raise ValidationError(problems)
         return keys
+
+
+#: How a date cell reads in the project's workbooks.
+DATE_NUMBER_FORMAT = "DD/MM/YYYY"
+MIDNIGHT = datetime.time(0, 0)
+
+
+def dates_formatted(content: bytes) -> bytes:
+    """The workbook ``content`` with every date cell shown dd/mm/yyyy (openpyxl
+    writes dates as yyyy-mm-dd by default)."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content))
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if not isinstance(cell.value, datetime.date):
+                    continue
+                # A date reads back as a datetime at midnight.
+                value = cell.value
+                if isinstance(value, datetime.datetime) and value.time() != MIDNIGHT:
+                    cell.number_format = f"{DATE_NUMBER_FORMAT} HH:MM"
+                else:
+                    cell.number_format = DATE_NUMBER_FORMAT
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def _cell(value):

@@ -484,7 +484,7 @@ class DecideForm(CommentForm):
     effective_date = forms.DateField(
         label=_("Effective date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("The day the approved positions take effect."),
     )
     field_order = ["outcome", "effective_date", "comment"]

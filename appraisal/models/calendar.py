@@ -17,6 +17,7 @@ import holidays
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 __all__ = ["CalendarDay", "DossierKind", "ProcessingStep", "ProcessingTime"]
@@ -97,7 +98,9 @@ class CalendarDay(models.Model):
         verbose_name_plural = _("calendar days")
 
     def __str__(self) -> str:
-        return f"{self.date.isoformat()} {self.get_kind_display()}"
+        return (
+            f"{date_format(self.date, 'SHORT_DATE_FORMAT')} {self.get_kind_display()}"
+        )
 
     def clean(self) -> None:
         super().clean()
@@ -113,7 +116,7 @@ class CalendarDay(models.Model):
                             "day must fall on a weekend or a holiday."
                         ),
                         code="already_working_day",
-                        params={"date": self.date.isoformat()},
+                        params={"date": date_format(self.date, "SHORT_DATE_FORMAT")},
                     )
                 }
             )
@@ -127,7 +130,7 @@ class CalendarDay(models.Model):
                             "worked."
                         ),
                         code="already_day_off",
-                        params={"date": self.date.isoformat()},
+                        params={"date": date_format(self.date, "SHORT_DATE_FORMAT")},
                     )
                 }
             )
@@ -151,6 +154,11 @@ class ProcessingTime(models.Model):
     working_days = models.PositiveSmallIntegerField(_("working days"))
     legal_basis = models.CharField(_("legal basis"), max_length=255)
     valid_from = models.DateField(_("valid from"))
+    internal_note = models.TextField(
+        _("internal note"),
+        blank=True,
+        help_text=_("For administrators only; never shown on the users' pages."),
+    )
 
     class Meta:
         ordering = ["dossier_kind", "step", "-valid_from"]

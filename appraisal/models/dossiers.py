@@ -628,6 +628,11 @@ class ChecklistCriterion(models.Model):
     legal_basis = models.CharField(_("legal basis"), max_length=255, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
+    internal_note = models.TextField(
+        _("internal note"),
+        blank=True,
+        help_text=_("For administrators only; never shown on the users' pages."),
+    )
 
     class Meta:
         ordering = ["order", "code"]
@@ -657,6 +662,11 @@ class LeadershipLimit(models.Model):
     )
     max_headcount = models.PositiveSmallIntegerField(_("most leadership posts"))
     legal_basis = models.CharField(_("legal basis"), max_length=255, blank=True)
+    internal_note = models.TextField(
+        _("internal note"),
+        blank=True,
+        help_text=_("For administrators only; never shown on the users' pages."),
+    )
 
     class Meta:
         ordering = ["unit_kind"]

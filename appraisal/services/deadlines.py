@@ -25,6 +25,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import CalendarDay, ProcessingTime
@@ -125,7 +126,11 @@ def processing_days(
                 "%(date)s; an administrator must add one under Processing times."
             ),
             code="no_processing_time",
-            params={"step": step, "kind": dossier_kind, "date": on.isoformat()},
+            params={
+                "step": step,
+                "kind": dossier_kind,
+                "date": date_format(on, "SHORT_DATE_FORMAT"),
+            },
         )
     return days
 
@@ -152,7 +157,10 @@ def due_date_resume(
         raise ValidationError(
             _("The clock cannot restart (%(resumed)s) before it stopped (%(paused)s)."),
             code="resumed_before_paused",
-            params={"resumed": resumed_on.isoformat(), "paused": paused_on.isoformat()},
+            params={
+                "resumed": date_format(resumed_on, "SHORT_DATE_FORMAT"),
+                "paused": date_format(paused_on, "SHORT_DATE_FORMAT"),
+            },
         )
     stopped = working_days_between(start=paused_on, end=resumed_on)
     return working_days_add(start=due, days=stopped)

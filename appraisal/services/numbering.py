@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import IssuedNumber, NumberRegister
@@ -133,7 +134,7 @@ def number_issue(
                 "1 January to 31 December of their year."
             ),
             code="year_mismatch",
-            params={"year": year, "date": on.isoformat()},
+            params={"year": year, "date": date_format(on, "SHORT_DATE_FORMAT")},
         )
     issuer = _issuer_normalise(issuer)
     doc_type = document_type_normalise(doc_type)

@@ -40,6 +40,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
@@ -2011,7 +2012,10 @@ def decision_apply(
         from_status=from_status,
         comment=str(
             _("%(number)s effective %(date)s")
-            % {"number": decision.number, "date": decision.effective_date.isoformat()}
+            % {
+                "number": decision.number,
+                "date": date_format(decision.effective_date, "SHORT_DATE_FORMAT"),
+            }
         ),
         ip=ip,
     )

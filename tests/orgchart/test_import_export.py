@@ -559,7 +559,7 @@ POSITION_BAD_ROWS = [
     pytest.param(
         {"name": "Kế toán"},
         'Line 3: unit SA already has the position "Kế toán" with rank 01.003 from '
-        "2025-07-01 (id ",
+        "01/07/2025 (id ",
         id="duplicate-of-database",
     ),
     pytest.param(

@@ -149,12 +149,61 @@ def _expected_task_page(role, people, action, task, process) -> int:
     raise AssertionError(action)
 
 
-def test_every_url_of_the_flow_as_every_role(client, people, world):
+def matrix_requests(people, world):
+    """Every page the matrix visits, as ``(role, url name, args, expected status)``:
+    each list, the start page, each dossier's pages and each task's pages, for every
+    role (``None`` is the anonymous visitor). Other tests reuse it to look at the
+    pages themselves."""
     _VISIBLE.clear()
+    for role in ROLES:
+        for name in (
+            "index",
+            "process_list",
+            "task_list",
+            "inbox",
+            "queue",
+            "archive",
+            "chart",
+        ):
+            yield role, f"jobpositionproject:{name}", [], 302 if role is None else 200
+        yield (
+            role,
+            "jobpositionproject:start:execute",
+            [],
+            302 if role is None else 200 if role in STARTERS else 403,
+        )
+        for process in world.values():
+            expected = 302 if role is None else 200 if _visible(role, process) else 404
+            for name in ("process_detail", "process_chart", "lines_template"):
+                yield role, f"jobpositionproject:{name}", [process.pk], expected
+            for attachment in Attachment.objects.filter(
+                dossier_id=process.artifact_object_id
+            )[:1]:
+                yield (
+                    role,
+                    "jobpositionproject:attachment",
+                    [process.pk, attachment.pk],
+                    expected,
+                )
+            for task in _tasks_to_walk(process, world):
+                node = task.flow_task
+                for action in ("index", "detail", "execute", "assign", "unassign"):
+                    if action in ("execute", "assign", "unassign") and (
+                        node.task_type != "HUMAN"
+                    ):
+                        continue
+                    yield (
+                        role,
+                        f"jobpositionproject:{node.name}:{action}",
+                        [process.pk, task.pk],
+                        _expected_task_page(role, people, action, task, process),
+                    )
+
+
+def test_every_url_of_the_flow_as_every_role(client, people, world):
     requested: set[str] = set()
     mismatches: list[str] = []
-
-    def check(role, name, args, expected):
+    for role, name, args, expected in matrix_requests(people, world):
         requested.add(name)
         path = reverse(name, args=args)
         if role is None:
@@ -166,51 +215,6 @@ def test_every_url_of_the_flow_as_every_role(client, people, world):
             mismatches.append(
                 f"{role or 'anonymous'} GET {path}: {status} != {expected}"
             )
-
-    for role in ROLES:
-        for name in (
-            "index",
-            "process_list",
-            "task_list",
-            "inbox",
-            "queue",
-            "archive",
-            "chart",
-        ):
-            check(role, f"jobpositionproject:{name}", [], 302 if role is None else 200)
-        check(
-            role,
-            "jobpositionproject:start:execute",
-            [],
-            302 if role is None else 200 if role in STARTERS else 403,
-        )
-        for process in world.values():
-            expected = 302 if role is None else 200 if _visible(role, process) else 404
-            for name in ("process_detail", "process_chart", "lines_template"):
-                check(role, f"jobpositionproject:{name}", [process.pk], expected)
-            for attachment in Attachment.objects.filter(
-                dossier_id=process.artifact_object_id
-            )[:1]:
-                check(
-                    role,
-                    "jobpositionproject:attachment",
-                    [process.pk, attachment.pk],
-                    expected,
-                )
-            for task in _tasks_to_walk(process, world):
-                node = task.flow_task
-                for action in ("index", "detail", "execute", "assign", "unassign"):
-                    name = f"jobpositionproject:{node.name}:{action}"
-                    if action in ("execute", "assign", "unassign") and (
-                        node.task_type != "HUMAN"
-                    ):
-                        continue
-                    check(
-                        role,
-                        name,
-                        [process.pk, task.pk],
-                        _expected_task_page(role, people, action, task, process),
-                    )
 
     assert mismatches == []
     # Nothing of the flow was left out.
