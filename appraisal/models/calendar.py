@@ -55,6 +55,7 @@ class DossierKind(models.TextChoices):
         _("Job-position project, adjustment"),
     )
     STAFFING_PLAN = "staffing_plan", _("Staffing plan")
+    STAFFING_PROPOSAL = "staffing_proposal", _("Staffing proposal of a unit")
     CONSOLIDATION = "consolidation", _("Unit consolidation")
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "JobPositionProject",
     "LeadershipLimit",
     "LineAction",
+    "PostKind",
     "ProjectLine",
     "Remark",
     "ReportLine",
@@ -197,6 +198,10 @@ class Dossier(models.Model):
             return self
         if self.dossier_kind in JOB_POSITION_KINDS:
             return self.job_position_project
+        if self.dossier_kind == DossierKind.STAFFING_PLAN:
+            return self.staffing_plan
+        if self.dossier_kind == DossierKind.STAFFING_PROPOSAL:
+            return self.staffing_proposal
         raise LookupError(self.dossier_kind)
 
     @property
@@ -677,10 +682,21 @@ class LeadershipLimit(models.Model):
         return f"{self.unit_kind}: {self.max_headcount}"
 
 
+class PostKind(models.TextChoices):
+    """The three numbers a staffing plan allocates."""
+
+    CIVIL_SERVANT = "civil_servant", _("Civil-servant payroll")
+    PUBLIC_EMPLOYEE = "public_employee", _("Public employees paid by the state budget")
+    CONTRACT = "contract", _("Contract workers (Decree 111/2022/NĐ-CP)")
+
+
 class UnitQuota(models.Model):
-    """A unit's payroll quota (biên chế) for a year, as allocated by the committee's
-    decision (Decree 62/2020/NĐ-CP Art. 10). The staffing-plan flow will fill it;
-    until a row exists the appraisal reports the headcount without a quota."""
+    """A unit's quota for a year and kind of post (biên chế công chức, số lượng
+    người làm việc hưởng lương từ ngân sách, hợp đồng theo Nghị định 111/2022), as
+    allocated by the committee's decision on the staffing plan (Decree
+    62/2020/NĐ-CP Art. 10). The job-position appraisal compares a unit's headcount
+    with its payroll quotas of the year; until a row exists it reports the
+    headcount without a quota."""
 
     unit = models.ForeignKey(
         "orgchart.Unit",
@@ -689,20 +705,37 @@ class UnitQuota(models.Model):
         verbose_name=_("unit"),
     )
     year = models.PositiveSmallIntegerField(_("year"))
+    post_kind = models.CharField(
+        _("kind of post"),
+        max_length=16,
+        choices=PostKind,
+        default=PostKind.CIVIL_SERVANT,
+    )
     headcount = models.PositiveIntegerField(_("payroll quota"))
     decision_number = models.CharField(_("decision number"), max_length=64, blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=255, blank=True)
+    plan = models.ForeignKey(
+        "appraisal.StaffingPlan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quotas",
+        verbose_name=_("staffing plan"),
+    )
 
     class Meta:
-        ordering = ["unit", "-year"]
+        ordering = ["unit", "-year", "post_kind"]
         verbose_name = _("payroll quota")
         verbose_name_plural = _("payroll quotas")
         constraints = [
-            models.UniqueConstraint(fields=["unit", "year"], name="unit_quota_unique")
+            models.UniqueConstraint(
+                fields=["unit", "year", "post_kind"], name="unit_quota_unique_kind"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.unit} {self.year}: {self.headcount}"
+        kind = self.get_post_kind_display()
+        return f"{self.unit} {self.year} {kind}: {self.headcount}"
 
 
 class AppraisalReport(models.Model):
