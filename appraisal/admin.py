@@ -15,6 +15,7 @@ from .models import (
     Decision,
     JobPositionProject,
     LeadershipLimit,
+    ReductionTarget,
     UnitQuota,
 )
 
@@ -105,7 +106,15 @@ class LeadershipLimitAdmin(admin.ModelAdmin):
 
 @admin.register(UnitQuota)
 class UnitQuotaAdmin(admin.ModelAdmin):
-    list_display = ["unit", "year", "headcount", "decision_number"]
-    list_filter = ["year"]
+    list_display = ["unit", "year", "post_kind", "headcount", "decision_number"]
+    list_filter = ["year", "post_kind"]
     search_fields = ["unit__name", "unit__code", "decision_number"]
     raw_id_fields = ["unit"]
+
+
+@admin.register(ReductionTarget)
+class ReductionTargetAdmin(admin.ModelAdmin):
+    """The streamlining targets a staffing cycle copies when it opens."""
+
+    list_display = ["post_kind", "percent", "base_year", "valid_from", "valid_to"]
+    list_filter = ["post_kind"]

@@ -106,6 +106,7 @@ def positions(two_units, ref):
 DATA_MIGRATIONS = (
     "appraisal.migrations.0002_load_processing_times",
     "appraisal.migrations.0004_default_checklist_and_leadership_limits",
+    "appraisal.migrations.0014_default_reduction_targets",
 )
 
 

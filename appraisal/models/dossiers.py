@@ -83,6 +83,7 @@ class Dossier(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        COLLECTING = "collecting", _("Collecting the units' proposals")
         SUBMITTED = "submitted", _("Submitted, awaiting reception")
         SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
         REFUSED = "refused", _("Refused at reception")
@@ -988,6 +989,17 @@ class AuditEntry(models.Model):
         RETURNED = "returned", _("Returned the project to Home Affairs")
         REJECTED = "rejected", _("Rejected the project")
         DECISION_APPLIED = "decision_applied", _("Applied the decision")
+        CYCLE_OPENED = "cycle_opened", _("Opened the staffing cycle")
+        PROPOSAL_SAVED = "proposal_saved", _("Saved the proposal")
+        PROPOSAL_ACCEPTED = "proposal_accepted", _("Accepted the unit's proposal")
+        COLLECTION_CLOSED = "collection_closed", _("Closed the collection")
+        NO_ANSWER = "no_answer", _("Recorded no answer (no change)")
+        NUMBER_ADJUSTED = "number_adjusted", _("Adjusted a unit's number")
+        RESOLUTION_RECORDED = (
+            "resolution_recorded",
+            _("Recorded the People's Council resolution"),
+        )
+        QUOTAS_APPLIED = "quotas_applied", _("Applied the allocated quotas")
 
     dossier = models.ForeignKey(
         Dossier,

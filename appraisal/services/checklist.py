@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import asdict, dataclass
 
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,7 @@ from ..models import (
     JobPositionProject,
     LeadershipLimit,
     LineAction,
+    PostKind,
     ProjectLine,
     UnitQuota,
 )
@@ -255,7 +257,20 @@ def _check_headcount(
     on: datetime.date,
 ) -> CheckResult:
     total = sum(headcount for _name, _category, headcount in after)
-    quota = UnitQuota.objects.filter(unit=project.unit, year=on.year).first()
+    # The payroll the staffing plan allocated for the year: civil servants and
+    # budget-paid public employees (contract workers under Decree 111/2022/NĐ-CP
+    # hold no job position of the establishment).
+    quota = (
+        UnitQuota.objects.filter(
+            unit=project.unit,
+            year=on.year,
+            post_kind__in=[PostKind.CIVIL_SERVANT, PostKind.PUBLIC_EMPLOYEE],
+        )
+        .values("unit")
+        .annotate(headcount=Sum("headcount"))
+        .order_by("unit")
+        .first()
+    )
     label = _("Headcount after the change within the unit's quota")
     figures = {"before": before, "after": total, "year": on.year}
     if quota is None:
@@ -275,13 +290,13 @@ def _check_headcount(
     return CheckResult(
         code="headcount_quota",
         label=label,
-        passed=total <= quota.headcount,
+        passed=total <= quota["headcount"],
         detail=str(
             _(
                 "Headcount %(before)s before, %(after)s after the change; the "
                 "quota for %(year)s is %(quota)s."
             )
-            % {**figures, "quota": quota.headcount}
+            % {**figures, "quota": quota["headcount"]}
         ),
     )
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import ipaddress
 import unicodedata
 import uuid
 import zipfile
@@ -73,6 +72,15 @@ from ..selectors.projects import (
 )
 from .checklist import CheckResult, checklist_compute
 from .deadlines import due_date_for, due_date_resume
+from .dossiers import audit_record as _audit
+from .dossiers import dossier_save as _save
+from .dossiers import dossier_sync as _sync
+from .dossiers import dossier_transition as _transition
+from .dossiers import require_not_party as _require_not_party
+from .dossiers import require_role as _require_role
+from .dossiers import require_status as _require_status
+from .dossiers import require_version as _require_version
+from .dossiers import today as _today
 from .imports import lines_read
 from .numbering import DECISION, RECEIPT, SUBMISSION, number_issue
 
@@ -143,19 +151,6 @@ PROJECT_EDITABLE_FIELDS = ("title", "kind", "legal_basis", "justification")
 # --- helpers -------------------------------------------------------------------
 
 
-def _today() -> datetime.date:
-    return timezone.localdate()
-
-
-def _clean_ip(ip: str | None) -> str | None:
-    if not ip:
-        return None
-    try:
-        return str(ipaddress.ip_address(ip.strip()))
-    except ValueError:
-        return None
-
-
 def _lock(project: JobPositionProject | int) -> JobPositionProject:
     """The project row, locked until the transaction ends, so two people acting on
     the same dossier at once are served one after the other (PostgreSQL: the row
@@ -167,89 +162,6 @@ def _lock(project: JobPositionProject | int) -> JobPositionProject:
         .select_related("unit")
         .get(pk=pk)
     )
-
-
-def _sync(source: JobPositionProject, target: JobPositionProject) -> None:
-    """Give the caller's instance the state the service wrote."""
-    if source is target:
-        return
-    for f in source._meta.concrete_fields:
-        setattr(target, f.attname, getattr(source, f.attname))
-
-
-def _save(project: JobPositionProject) -> None:
-    project.version += 1
-    project.updated_at = timezone.now()
-    project.full_clean()
-    project.save()
-
-
-def _transition(
-    locked: JobPositionProject,
-    project: JobPositionProject,
-    *,
-    actor: User,
-    action: str,
-    from_status: str,
-    comment: str = "",
-    ip: str | None = None,
-) -> None:
-    """Save a status change of the locked dossier, record it in the audit trail and
-    hand the new state to the caller's instance: the last step of every action."""
-    _save(locked)
-    _audit(
-        locked,
-        actor=actor,
-        action=action,
-        from_status=from_status,
-        comment=comment,
-        ip=ip,
-    )
-    _sync(locked, project)
-
-
-def _audit(
-    project: JobPositionProject,
-    *,
-    actor: User,
-    action: str,
-    from_status: str,
-    comment: str = "",
-    ip: str | None = None,
-) -> AuditEntry:
-    return AuditEntry.objects.create(
-        dossier=project,
-        actor=actor,
-        action=action,
-        from_status=from_status,
-        to_status=project.status,
-        revision_number=project.current_revision,
-        comment=comment or "",
-        ip=_clean_ip(ip),
-    )
-
-
-def _require_status(project: JobPositionProject, *allowed: str) -> None:
-    if project.status not in allowed:
-        raise ValidationError(
-            _(
-                "This is not possible while the dossier is “%(status)s”. Someone may "
-                "have acted on it already: reload the page to see its current state."
-            ),
-            code="wrong_status",
-            params={"status": project.get_status_display()},
-        )
-
-
-def _require_version(project: JobPositionProject, expected: int | None) -> None:
-    if expected is not None and int(expected) != project.version:
-        raise ValidationError(
-            _(
-                "The dossier was changed by someone else since you opened it. Reload "
-                "the page, check their changes and make yours again."
-            ),
-            code="stale",
-        )
 
 
 def _require_unit_officer(actor, project: JobPositionProject) -> None:
@@ -266,23 +178,6 @@ def _require_unit_head(actor, project: JobPositionProject) -> None:
         raise ValidationError(
             _("Only the head of %(unit)s may sign and submit its dossier."),
             code="not_unit_head",
-            params={"unit": project.unit},
-        )
-
-
-def _require_role(actor, role: str, code: str, message) -> None:
-    if role not in user_roles(actor):
-        raise ValidationError(message, code=code)
-
-
-def _require_not_party(actor, project: JobPositionProject) -> None:
-    if user_is_party_to_unit(actor, project.unit):
-        raise ValidationError(
-            _(
-                "You draft or sign for %(unit)s, so you may neither appraise nor "
-                "decide its dossiers (separation of duties)."
-            ),
-            code="conflict_of_interest",
             params={"unit": project.unit},
         )
 
