@@ -93,11 +93,14 @@ def _require_home_affairs_lead(actor) -> None:
 
 
 def _require_plan_appraiser(actor, plan: StaffingPlan) -> None:
-    if plan.assigned_appraiser_id != actor.pk:
-        raise ValidationError(
-            _("Only the appraiser assigned to this staffing plan may do this."),
-            code="not_assigned_appraiser",
-        )
+    """The appraisers of the division share a province's cycle (the one assigned
+    leads it and writes the report); each change names who made it."""
+    require_role(
+        actor,
+        Role.APPRAISER,
+        "not_appraiser",
+        _("Only an appraiser of the organisation and staffing division does this."),
+    )
 
 
 def _lock_plan(plan: StaffingPlan | int) -> StaffingPlan:

@@ -4,6 +4,7 @@ collection, the appraiser's adjustments, the checks and the allocation."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -158,10 +159,8 @@ def test_one_units_revision_leaves_the_other_alone(plan, people, units):
         "Giải trình số thực có",
     )
     with pytest.raises(ValidationError) as exc:
-        svc.proposal_request_revision(
-            proposal=b, actor=people["appraiser2"], reason="x"
-        )
-    assert codes(exc) == {"not_assigned_appraiser"}
+        svc.proposal_request_revision(proposal=b, actor=people["reception"], reason="x")
+    assert codes(exc) == {"not_appraiser"}
     _submit(a, people, "officer", "head", 18)
     a.refresh_from_db()
     assert (a.status, a.current_revision) == (Status.SUBMITTED, 2)
@@ -298,3 +297,36 @@ def test_the_project_check_uses_the_allocated_quota_of_the_year(
     check = {c.code: c for c in checklist_compute(project=draft)}["headcount_quota"]
     assert not check.informational
     assert "20" in str(check.detail)
+
+
+def test_the_provincial_summary_adds_up_in_two_queries_whatever_the_units(
+    people, units, django_assert_num_queries
+):
+    from appraisal.selectors.staffing import staffing_plan_summary
+    from tests.factories import UnitFactory
+
+    extra = [
+        UnitFactory(code=f"SX{i}", parent=units["province"], name=f"Sở X{i}")
+        for i in range(12)
+    ]
+    for unit, quota in ((units["a"], 20), (units["b"], 30)):
+        UnitQuota.objects.create(unit=unit, year=YEAR - 1, headcount=quota)
+    plan = svc.staffing_plan_open(
+        actor=people["division_head"],
+        province=units["province"],
+        year=YEAR,
+        base_year=2021,
+        proposal_deadline=timezone.localdate(),
+        ceilings={"civil_servant": {"ceiling": 100, "base_year_count": 90}},
+        units=[units["a"], units["b"], *extra],
+        appraiser=people["appraiser"],
+    )
+    _submit(_proposal(plan, units["a"]), people, "officer", "head", 19)
+    with django_assert_num_queries(2):
+        summary = staffing_plan_summary(plan=plan)
+    assert (summary.units, summary.answered) == (14, 1)
+    row_a = next(r for r in summary.rows if r.unit_code == "SA")
+    assert (row_a.assigned, row_a.actual, row_a.proposed) == (20, 19, 19)
+    assert row_a.change_percent == Decimal("-5.0")
+    assert summary.totals["civil_servant"]["proposed"] == 19 + 30
+    assert summary.ceilings["civil_servant"].allocatable == 100
