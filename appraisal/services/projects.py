@@ -157,8 +157,10 @@ def _lock(project: JobPositionProject | int) -> JobPositionProject:
     lock; SQLite ignores ``FOR UPDATE`` but its transactions take the database's
     write lock when they begin, see ``config.settings``)."""
     pk = getattr(project, "pk", project)
+    # Both rows: the status and dates live in the dossier's row, and PostgreSQL
+    # re-reads after a lock wait only the rows it locked.
     return (
-        JobPositionProject.objects.select_for_update(of=("self",))
+        JobPositionProject.objects.select_for_update(of=("self", "dossier_ptr"))
         .select_related("unit")
         .get(pk=pk)
     )
