@@ -414,3 +414,19 @@ def test_the_summary_reads_in_vietnamese(client, plan, all_people, settings):
     sheet = _workbook(client.get(reverse("staffing:export", args=[plan.pk]))).active
     header = [c.value for c in sheet[5]]
     assert header[0] == "STT"
+
+
+def test_a_plan_without_ones_units_is_missing_to_them(client, plan, all_people, units):
+    """Next year's plan asks department B only: department A's people neither see
+    it listed nor open it (404, like a plan that does not exist)."""
+    other = _open(all_people, units, [units["b"]], {}, year=YEAR + 1)
+    for role in ("officer", "head"):
+        client.force_login(all_people[role])
+        html = client.get(reverse("staffing:index")).content.decode()
+        assert f'data-plan="{plan.pk}"' in html
+        assert f'data-plan="{other.pk}"' not in html
+        for name in ("summary", "export"):
+            url = reverse(f"staffing:{name}", args=[other.pk])
+            assert client.get(url).status_code == 404, (role, name)
+    client.force_login(all_people["head_b"])
+    assert client.get(reverse("staffing:summary", args=[other.pk])).status_code == 200
