@@ -10,6 +10,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site
 
 from orgchart import views as orgchart_views
+from workflows import staffing_views
 from workflows.listing import HomeView
 from workflows.viewsets import JobPositionProjectViewset
 
@@ -65,6 +66,31 @@ class OrgChartApplication(Application):
         return True
 
 
+class StaffingApplication(Application):
+    """The annual staffing plans (Kế hoạch biên chế): the list and each plan's
+    provincial summary with its Excel annex. Read-only pages; every person sees
+    only their scope (the selectors filter per person)."""
+
+    app_name = "staffing"
+    title = _("Staffing plans")
+    icon = "groups"
+    menu_template_name = "workflows/staffing/menu.html"
+
+    index_path = path("", staffing_views.StaffingPlanListView.as_view(), name="index")
+    summary_path = path(
+        "<int:pk>/", staffing_views.StaffingPlanSummaryView.as_view(), name="summary"
+    )
+    export_path = path(
+        "<int:pk>/annex.xlsx",
+        staffing_views.StaffingPlanExportView.as_view(),
+        name="export",
+    )
+
+    def has_view_permission(self, user, obj=None):
+        # Anonymous visitors still reach the views, which send them to log in.
+        return True
+
+
 site = Site(
     title=_("PositionFlow"),
     # The first application is the home page after login ("/" redirects to it):
@@ -73,6 +99,7 @@ site = Site(
         HomeApplication(),
         OrgChartApplication(),
         JobPositionProjectViewset(),
+        StaffingApplication(),
     ],
 )
 

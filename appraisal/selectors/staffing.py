@@ -8,9 +8,36 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Count, Q, QuerySet
+
+from orgchart.permissions import Role
+from orgchart.selectors import unit_paths_granted, user_group_names
+
 from ..models import StaffingCeiling, StaffingPlan, StaffingProposalLine
 
-__all__ = ["StaffingSummary", "SummaryRow", "staffing_plan_summary"]
+__all__ = [
+    "STAFFING_WIDE_ROLES",
+    "StaffingSummary",
+    "SummaryRow",
+    "staffing_plan_get",
+    "staffing_plan_list_for_user",
+    "staffing_plan_summary",
+    "staffing_plan_summary_for_user",
+]
+
+#: Home Affairs, the committee and observers see every plan and the whole summary
+#: (the appraisers of the division share a province's cycle).
+STAFFING_WIDE_ROLES = frozenset(
+    {
+        Role.RECEPTION,
+        Role.DIVISION_HEAD,
+        Role.APPRAISER,
+        Role.DIRECTOR,
+        Role.COMMITTEE,
+        Role.OBSERVER,
+    }
+)
+SCOPE_PERMISSION = "orgchart.act_for_unit"
 
 FIGURES = ("assigned", "actual", "proposed", "appraised", "approved")
 
@@ -56,15 +83,24 @@ class StaffingSummary:
     totals: dict[str, dict[str, int]] = field(default_factory=dict)
     answered: int = 0
     units: int = 0
+    #: False when the reader sees only their own units' rows (a unit officer or
+    #: head): the province's totals and checks are not theirs to see.
+    province_wide: bool = True
+
+    @property
+    def unit_count(self) -> int:
+        return len({row.unit_id for row in self.rows})
 
 
 def staffing_plan_summary(*, plan: StaffingPlan) -> StaffingSummary:
     """The provincial summary of ``plan``: two queries (the lines with their
     proposal and unit; the ceilings), rows in tree order."""
-    lines = (
-        StaffingProposalLine.objects.filter(proposal__plan=plan)
-        .select_related("proposal__unit")
-        .order_by("proposal__unit__path", "post_kind")
+    return _summary(plan, StaffingProposalLine.objects.filter(proposal__plan=plan))
+
+
+def _summary(plan: StaffingPlan, lines: QuerySet) -> StaffingSummary:
+    lines = lines.select_related("proposal__unit").order_by(
+        "proposal__unit__path", "post_kind"
     )
     rows, totals, seen, answered = [], {}, set(), set()
     for line in lines:
@@ -104,3 +140,66 @@ def staffing_plan_summary(*, plan: StaffingPlan) -> StaffingSummary:
         answered=len(answered),
         units=len(seen),
     )
+
+
+def _unit_scope(user, prefix: str) -> Q:
+    """Rows whose unit (through ``prefix``) lies under a unit granted to ``user``."""
+    condition = Q(pk__in=[])
+    for path in unit_paths_granted(user=user, perm=SCOPE_PERMISSION):
+        condition |= Q(**{f"{prefix}path__startswith": path})
+    return condition
+
+
+def _sees_province(user) -> bool:
+    return bool(user_group_names(user=user) & STAFFING_WIDE_ROLES)
+
+
+def staffing_plan_list_for_user(*, user) -> QuerySet[StaffingPlan]:
+    """The staffing plans ``user`` may see, newest year first, each with
+    ``unit_total`` and ``answered_total`` counted over the proposals they see:
+    every plan and every unit for Home Affairs, the committee and observers; the
+    plans their units take part in, counted over their own units, for unit
+    officers and heads; nothing for anybody else. One query."""
+    if not user.is_authenticated or not user.is_active:
+        return StaffingPlan.objects.none()
+    answered = Q(proposals__current_revision__gte=1, proposals__no_answer=False)
+    plans = StaffingPlan.objects.select_related("unit").order_by("-year")
+    if _sees_province(user):
+        return plans.annotate(
+            unit_total=Count("proposals", distinct=True),
+            answered_total=Count("proposals", filter=answered, distinct=True),
+        )
+    scope = _unit_scope(user, "proposals__unit__")
+    if not unit_paths_granted(user=user, perm=SCOPE_PERMISSION):
+        return StaffingPlan.objects.none()
+    return (
+        plans.filter(scope)
+        .annotate(
+            unit_total=Count("proposals", filter=scope, distinct=True),
+            answered_total=Count("proposals", filter=scope & answered, distinct=True),
+        )
+        .distinct()
+    )
+
+
+def staffing_plan_get(*, user, pk: int) -> StaffingPlan:
+    """The plan ``pk`` if ``user`` may see it; ``StaffingPlan.DoesNotExist``
+    otherwise (a plan outside one's scope is answered as missing)."""
+    return staffing_plan_list_for_user(user=user).get(pk=pk)
+
+
+def staffing_plan_summary_for_user(*, user, pk: int) -> StaffingSummary:
+    """The summary of the plan ``pk`` as ``user`` may see it: the whole province
+    for Home Affairs, the committee and observers; only the rows of their own
+    units (their own proposals), without the province's totals, for a unit
+    officer or head. ``StaffingPlan.DoesNotExist`` when the plan is not theirs
+    to see. A fixed number of queries whatever the number of units."""
+    plan = staffing_plan_get(user=user, pk=pk)
+    lines = StaffingProposalLine.objects.filter(proposal__plan=plan)
+    if _sees_province(user):
+        return _summary(plan, lines)
+    summary = _summary(plan, lines.filter(_unit_scope(user, "proposal__unit__")))
+    summary.province_wide = False
+    summary.totals = {}
+    summary.ceilings = {}
+    return summary
