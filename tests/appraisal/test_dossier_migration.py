@@ -12,7 +12,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("appraisal", "0005_audit_action_sent_back_to_officer")]
+BEFORE = [
+    ("appraisal", "0005_audit_action_sent_back_to_officer"),
+    ("workflows", "0001_job_position_project_process"),
+]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -133,6 +136,9 @@ def _old_world(apps) -> dict:
         )[0],
         artifact_object_id=appraised.pk,
     )
+    apps.get_model("viewflow", "Task").objects.create(
+        process=process, flow_task="workflows/flows.JobPositionProjectFlow.appraise"
+    )
     return {
         "draft": draft.pk,
         "appraised": appraised.pk,
@@ -157,6 +163,7 @@ def test_projects_and_their_records_move_onto_the_dossier_core():
         Remark,
         Revision,
     )
+    from workflows.flows import JobPositionProjectFlow
     from workflows.models import JobPositionProjectProcess
 
     assert set(Dossier.objects.values_list("pk", flat=True)) == {
@@ -190,6 +197,18 @@ def test_projects_and_their_records_move_onto_the_dossier_core():
 
     process = JobPositionProjectProcess.objects.get(pk=old["process"])
     assert process.project == appraised
+    # The flow moved to its own module: the stored paths moved with it.
+    assert process.flow_class is JobPositionProjectFlow
+    assert process.task_set.get().flow_task is JobPositionProjectFlow.appraise
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT flow_class FROM viewflow_process")
+        assert cursor.fetchall() == [
+            ("workflows/flows.project.JobPositionProjectFlow",)
+        ]
+        cursor.execute("SELECT flow_task FROM viewflow_task")
+        assert cursor.fetchall() == [
+            ("workflows/flows.project.JobPositionProjectFlow.appraise",)
+        ]
 
 
 def test_a_new_dossier_after_the_migration_takes_the_next_number(make_user):

@@ -1,6 +1,5 @@
-"""The flows of the dossiers. The flow routes; the dossier's rules live in
-``appraisal.services`` (each task view calls one of them) and the gateways read
-properties of the project, never rules of their own."""
+"""The job-position project's flow: from the unit's draft to the committee's
+decision and its application to the establishment."""
 
 from __future__ import annotations
 
@@ -12,8 +11,8 @@ from appraisal.models import JobPositionProject
 from appraisal.selectors.projects import project_decision_latest
 from appraisal.services.projects import decision_apply
 
-from . import nodes, permissions, views
-from .models import JobPositionProjectProcess
+from .. import nodes, permissions, views
+from ..models import JobPositionProjectProcess
 
 
 def _project(activation):
@@ -266,7 +265,7 @@ class JobPositionProjectFlow(flow.Flow):
             return False
         if obj is None:
             return True
-        from .selectors import process_project_get
+        from ..selectors import process_project_get
 
         try:
             process_project_get(user=user, process=obj)
