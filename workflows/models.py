@@ -12,7 +12,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
-from appraisal.models import JobPositionProject
+from appraisal.models import JobPositionProject, StaffingPlan, StaffingProposal
 
 
 class JobPositionProjectProcess(Process):
@@ -42,3 +42,69 @@ class JobPositionProjectProcess(Process):
                 f"Process {self.pk} has no job-position project."
             )
         return artifact
+
+
+class StaffingPlanProcess(Process):
+    """The path of a year's staffing plan (kế hoạch biên chế) through the
+    Department of Home Affairs: the cycle is opened, the units' proposals are
+    collected, the plan is appraised, signed, decided by the Provincial People's
+    Committee, the People's Council's resolution is recorded and the allocation
+    applied (Decree 62/2020/NĐ-CP Art. 10; MoHA Dispatch 4966/BNV-TCBC of 2023).
+
+    A proxy of viewflow's process table whose ``artifact`` is the plan.
+    """
+
+    class Meta:
+        proxy = True
+        default_permissions = ("add", "change", "delete", "view", "manage")
+        verbose_name = _("staffing plan process")
+        verbose_name_plural = _("staffing plan processes")
+
+    @cached_property
+    def plan(self) -> StaffingPlan:
+        """The plan this process routes."""
+        artifact = self.artifact
+        if artifact is None:
+            raise StaffingPlan.DoesNotExist(f"Process {self.pk} has no plan.")
+        return artifact
+
+    @property
+    def dossier(self) -> StaffingPlan:
+        """The dossier of the shared task pages and lists (``project`` there)."""
+        return self.plan
+
+    project = dossier
+
+
+class StaffingProposalProcess(Process):
+    """The path of one unit's staffing proposal in a year's cycle: the unit's
+    officer drafts the numbers, its head submits them, Home Affairs accepts them or
+    asks this unit (and only it) to revise them. Started by the plan's process,
+    one per participating unit (``parent_task`` is the plan's step that started
+    it).
+
+    A proxy of viewflow's process table whose ``artifact`` is the proposal.
+    """
+
+    class Meta:
+        proxy = True
+        default_permissions = ("add", "change", "delete", "view", "manage")
+        verbose_name = _("staffing proposal process")
+        verbose_name_plural = _("staffing proposal processes")
+
+    @cached_property
+    def proposal(self) -> StaffingProposal:
+        """The proposal this process routes."""
+        artifact = self.artifact
+        if artifact is None:
+            raise StaffingProposal.DoesNotExist(
+                f"Process {self.pk} has no staffing proposal."
+            )
+        return artifact
+
+    @property
+    def dossier(self) -> StaffingProposal:
+        """The dossier of the shared task pages and lists (``project`` there)."""
+        return self.proposal
+
+    project = dossier

@@ -277,7 +277,7 @@ class TaskView(generic.FormView):
             if name not in kwargs:
                 kwargs[name] = quiet(part) if part.is_bound else part
         context = super().get_context_data(**kwargs)
-        context.update(dossier_context(project=self.project, user=self.request.user))
+        context.update(self.dossier_context())
         context.update(
             process=self.activation.process,
             task=self.activation.task,
@@ -289,6 +289,11 @@ class TaskView(generic.FormView):
             ),
         )
         return context
+
+    def dossier_context(self) -> dict:
+        """What the page shows of its dossier (its kind's records; ``audit``, the
+        history oldest first, always)."""
+        return dossier_context(project=self.project, user=self.request.user)
 
     @property
     def dossier_url(self) -> str:

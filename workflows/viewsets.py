@@ -61,7 +61,24 @@ class ProjectChartView(flow_views.FlowChartView):
         )
 
 
-class JobPositionProjectViewset(FlowAppViewset):
+class TakeThenOpenMixin:
+    """After taking a task, straight to its form; otherwise viewflow's way."""
+
+    def get_success_url(self, request):
+        activation = getattr(request, "activation", None)
+        if (
+            activation is not None
+            and activation.task.status == STATUS.ASSIGNED
+            and activation.task.owner_id == request.user.pk
+        ):
+            task = activation.task
+            return activation.flow_task.reverse(
+                "execute", args=[task.process_id, task.pk]
+            )
+        return super().get_success_url(request)
+
+
+class JobPositionProjectViewset(TakeThenOpenMixin, FlowAppViewset):
     """Job-position projects in the site menu: dossiers, inbox, queue, archive."""
 
     icon = "work_outline"
@@ -97,20 +114,6 @@ class JobPositionProjectViewset(FlowAppViewset):
             views.LinesTemplateDownloadView.as_view(),
             name="lines_template",
         )
-
-    def get_success_url(self, request):
-        """After taking a task, straight to its form; otherwise viewflow's way."""
-        activation = getattr(request, "activation", None)
-        if (
-            activation is not None
-            and activation.task.status == STATUS.ASSIGNED
-            and activation.task.owner_id == request.user.pk
-        ):
-            task = activation.task
-            return activation.flow_task.reverse(
-                "execute", args=[task.process_id, task.pk]
-            )
-        return super().get_success_url(request)
 
     def has_view_permission(self, user, obj=None):
         # Anonymous visitors still reach the views, which send them to log in;

@@ -65,6 +65,7 @@ __all__ = [
     "proposal_accept",
     "proposal_request_revision",
     "proposal_save",
+    "proposal_send_back_to_officer",
     "proposal_submit",
     "resolution_record",
     "staffing_plan_checks",
@@ -145,6 +146,19 @@ def _participants(units: Iterable[Unit], first_day: datetime.date) -> list[Unit]
     return result
 
 
+def _reduction(target: ReductionTarget | None, percent) -> dict:
+    """The reduction target a ceiling carries: the one in force, with its legal
+    basis, unless Home Affairs set another percentage when opening the cycle
+    (then without the basis of the target it departs from)."""
+    in_force = getattr(target, "percent", Decimal(0))
+    if percent is None or Decimal(percent) == in_force:
+        return {
+            "reduction_percent": in_force,
+            "reduction_basis": getattr(target, "legal_basis", ""),
+        }
+    return {"reduction_percent": Decimal(percent), "reduction_basis": ""}
+
+
 @transaction.atomic
 def staffing_plan_open(
     *,
@@ -162,10 +176,11 @@ def staffing_plan_open(
 ) -> StaffingPlan:
     """Home Affairs opens the year's cycle: the province's ceiling, reserve and
     base-year count for each kind of post (``ceilings[post_kind] = {"ceiling": …,
-    "reserve": …, "base_year_count": …}``), the participating units, the deadline
-    and the appraiser. Every unit gets its own proposal dossier at once, its lines
-    pre-filled with the quota it holds this year. The reduction target in force on
-    1 January is copied with its legal basis."""
+    "reserve": …, "base_year_count": …}``, optionally ``"reduction_percent"``),
+    the participating units, the deadline and the appraiser. Every unit gets its
+    own proposal dossier at once, its lines pre-filled with the quota it holds
+    this year. The reduction target in force on 1 January is copied with its
+    legal basis, unless another percentage is given."""
     _require_home_affairs_lead(actor)
     if Role.APPRAISER not in set(appraiser.groups.values_list("name", flat=True)):
         raise ValidationError(
@@ -204,6 +219,12 @@ def staffing_plan_open(
                     code="ceiling_number",
                     params={"figure": key, "most": ABSURD_NUMBER},
                 )
+        percent = figures.get("reduction_percent")
+        if percent is not None and not (0 <= Decimal(percent) <= 100):
+            errors["ceilings"] = ValidationError(
+                _("A reduction target is a percentage from 0 to 100."),
+                code="reduction_percent",
+            )
         if figures.get("reserve", 0) > figures.get("ceiling", 0):
             errors["ceilings"] = ValidationError(
                 _("The reserve cannot exceed the ceiling."), code="reserve_above"
@@ -248,8 +269,7 @@ def staffing_plan_open(
                 ceiling=figures.get("ceiling", 0),
                 reserve=figures.get("reserve", 0),
                 base_year_count=figures.get("base_year_count", 0),
-                reduction_percent=getattr(targets.get(kind), "percent", 0),
-                reduction_basis=getattr(targets.get(kind), "legal_basis", ""),
+                **_reduction(targets.get(kind), figures.get("reduction_percent")),
             )
             for kind, figures in ceilings.items()
         ]
@@ -258,7 +278,13 @@ def staffing_plan_open(
         dossier=plan,
         number=1,
         snapshot={
-            "ceilings": ceilings,
+            "ceilings": {
+                kind: {
+                    key: value if isinstance(value, int) else str(value)
+                    for key, value in figures.items()
+                }
+                for kind, figures in ceilings.items()
+            },
             "units": [unit.code for unit in participants],
             "proposal_deadline": proposal_deadline.isoformat(),
         },
@@ -441,17 +467,9 @@ def proposal_save(
     return proposal
 
 
-@transaction.atomic
-def proposal_submit(
-    *,
-    proposal: StaffingProposal,
-    actor: User,
-    comment: str = "",
-    ip: str | None = None,
-) -> StaffingProposal:
-    """The unit head signs and sends the proposal (a numbered revision is frozen,
-    as for every dossier); refused once the collection is closed."""
-    locked = _lock_proposal(proposal)
+def _require_unit_head_while_open(actor, locked: StaffingProposal) -> None:
+    """The unit's head acts on its proposal while it is with the unit and the
+    collection is open."""
     if not user_acts_for_unit(actor, locked.unit, SIGN_FOR_UNIT):
         raise ValidationError(
             _("Only the head of %(unit)s may sign and submit its proposal."),
@@ -463,6 +481,20 @@ def proposal_submit(
         raise ValidationError(
             _("The collection of proposals is closed."), code="collection_closed"
         )
+
+
+@transaction.atomic
+def proposal_submit(
+    *,
+    proposal: StaffingProposal,
+    actor: User,
+    comment: str = "",
+    ip: str | None = None,
+) -> StaffingProposal:
+    """The unit head signs and sends the proposal (a numbered revision is frozen,
+    as for every dossier); refused once the collection is closed."""
+    locked = _lock_proposal(proposal)
+    _require_unit_head_while_open(actor, locked)
     _freeze(locked, actor)
     from_status = locked.status
     locked.status = Status.SUBMITTED
@@ -474,6 +506,35 @@ def proposal_submit(
         action=Action.SUBMITTED,
         from_status=from_status,
         comment=comment,
+        ip=ip,
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_send_back_to_officer(
+    *, proposal: StaffingProposal, actor: User, reason: str, ip: str | None = None
+) -> StaffingProposal:
+    """The unit head does not sign and sends the proposal back to the unit's
+    officer with what to correct; the status does not change (the proposal stays
+    with the unit) and the officer's task shows the reason."""
+    if not (reason or "").strip():
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Say what the officer must correct."), code="reason_required"
+                )
+            }
+        )
+    locked = _lock_proposal(proposal)
+    _require_unit_head_while_open(actor, locked)
+    dossier_transition(
+        locked,
+        proposal,
+        actor=actor,
+        action=Action.SENT_BACK_TO_OFFICER,
+        from_status=locked.status,
+        comment=reason.strip(),
         ip=ip,
     )
     return proposal
