@@ -223,6 +223,47 @@ class Dossier(models.Model):
     def clock_stopped(self) -> bool:
         return self.clock_paused_on is not None
 
+    # Routing flags for the flow's gateways (they read properties, never rules).
+    @property
+    def was_accepted(self) -> bool:
+        return self.status == self.Status.RECEIVED
+
+    @property
+    def was_refused(self) -> bool:
+        return self.status == self.Status.REFUSED
+
+    @property
+    def needs_supplement(self) -> bool:
+        return self.status == self.Status.SUPPLEMENT_REQUESTED
+
+    @property
+    def needs_revision(self) -> bool:
+        return self.status == self.Status.REVISION_REQUESTED
+
+    @property
+    def is_under_appraisal(self) -> bool:
+        return self.status == self.Status.UNDER_APPRAISAL
+
+    @property
+    def report_ready(self) -> bool:
+        return self.status == self.Status.REPORT_COMPLETED
+
+    @property
+    def report_reviewed(self) -> bool:
+        return self.status == self.Status.REPORT_REVIEWED
+
+    @property
+    def report_signed(self) -> bool:
+        return self.status == self.Status.AWAITING_DECISION
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status in (self.Status.APPROVED, self.Status.APPLIED)
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.status == self.Status.REJECTED
+
 
 #: The dossier kinds whose own table is ``JobPositionProject``.
 JOB_POSITION_KINDS = (
@@ -295,47 +336,6 @@ class JobPositionProject(Dossier):
         if self.kind == self.Kind.ADJUSTMENT:
             return DossierKind.JOB_POSITION_ADJUSTMENT
         return DossierKind.JOB_POSITION_FIRST
-
-    # Routing flags for the flow's gateways (they read properties, never rules).
-    @property
-    def was_accepted(self) -> bool:
-        return self.status == self.Status.RECEIVED
-
-    @property
-    def was_refused(self) -> bool:
-        return self.status == self.Status.REFUSED
-
-    @property
-    def needs_supplement(self) -> bool:
-        return self.status == self.Status.SUPPLEMENT_REQUESTED
-
-    @property
-    def needs_revision(self) -> bool:
-        return self.status == self.Status.REVISION_REQUESTED
-
-    @property
-    def is_under_appraisal(self) -> bool:
-        return self.status == self.Status.UNDER_APPRAISAL
-
-    @property
-    def report_ready(self) -> bool:
-        return self.status == self.Status.REPORT_COMPLETED
-
-    @property
-    def report_reviewed(self) -> bool:
-        return self.status == self.Status.REPORT_REVIEWED
-
-    @property
-    def report_signed(self) -> bool:
-        return self.status == self.Status.AWAITING_DECISION
-
-    @property
-    def is_approved(self) -> bool:
-        return self.status in (self.Status.APPROVED, self.Status.APPLIED)
-
-    @property
-    def is_rejected(self) -> bool:
-        return self.status == self.Status.REJECTED
 
 
 class LineFields(models.Model):
