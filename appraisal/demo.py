@@ -20,8 +20,8 @@ from orgchart.models import CatalogueEntry, JobPosition, PositionCategory, Rank,
 from orgchart.permissions import Role
 from orgchart.selectors import unit_list_granted
 
+from . import services as svc
 from .models import Attachment, ChecklistCriterion, JobPositionProject
-from .services import projects as svc
 
 Status = JobPositionProject.Status
 
@@ -83,7 +83,7 @@ def _attach_documents(project: JobPositionProject, officer) -> None:
             _pdf("Quyết định", "QD-chuc-nang-nhiem-vu.pdf"),
         ),
     ):
-        svc.attachment_add(project=project, actor=officer, kind=kind, file=upload)
+        svc.attachment_add(dossier=project, actor=officer, kind=kind, file=upload)
 
 
 #: One new position per demo dossier, so that two dossiers of a unit never propose
@@ -160,20 +160,20 @@ def _advance(project: JobPositionProject, people: dict, target: str) -> None:
         if status == target:
             return
         if status == Status.DRAFT:
-            svc.project_submit(
-                project=project, actor=people[Role.UNIT_HEAD], comment="Kính trình"
+            svc.dossier_submit(
+                dossier=project, actor=people[Role.UNIT_HEAD], comment="Kính trình"
             )
         elif status == Status.SUBMITTED and target == Status.SUPPLEMENT_REQUESTED:
-            svc.project_request_supplement(
-                project=project,
+            svc.dossier_request_supplement(
+                dossier=project,
                 actor=people[Role.RECEPTION],
                 reason="Bổ sung bản mô tả công việc của các vị trí mới.",
             )
         elif status == Status.SUBMITTED:
-            svc.project_accept(project=project, actor=people[Role.RECEPTION])
+            svc.dossier_accept(dossier=project, actor=people[Role.RECEPTION])
         elif status == Status.RECEIVED:
-            svc.project_assign_appraiser(
-                project=project, actor=people[Role.DIVISION_HEAD], appraiser=appraiser
+            svc.dossier_assign_appraiser(
+                dossier=project, actor=people[Role.DIVISION_HEAD], appraiser=appraiser
             )
         elif status == Status.UNDER_APPRAISAL and target in (
             Status.UNDER_APPRAISAL,
@@ -181,17 +181,17 @@ def _advance(project: JobPositionProject, people: dict, target: str) -> None:
         ):
             line = project.lines.order_by("order", "pk").first()
             svc.remark_add(
-                project=project,
+                dossier=project,
                 actor=appraiser,
                 line=line,
                 text="Làm rõ khối lượng công việc của vị trí này.",
             )
             if target == Status.UNDER_APPRAISAL:
                 return
-            svc.project_request_revision(project=project, actor=appraiser)
+            svc.dossier_request_revision(dossier=project, actor=appraiser)
         elif status == Status.UNDER_APPRAISAL:
             svc.report_save(
-                project=project,
+                dossier=project,
                 actor=appraiser,
                 recommendation="approve",
                 text="Đề án đủ điều kiện trình UBND tỉnh phê duyệt.",
@@ -202,14 +202,14 @@ def _advance(project: JobPositionProject, people: dict, target: str) -> None:
                     ).values_list("code", flat=True)
                 },
             )
-            svc.report_complete(project=project, actor=appraiser)
+            svc.report_complete(dossier=project, actor=appraiser)
         elif status == Status.REPORT_COMPLETED:
-            svc.report_review(project=project, actor=people[Role.DIVISION_HEAD])
+            svc.report_review(dossier=project, actor=people[Role.DIVISION_HEAD])
         elif status == Status.REPORT_REVIEWED:
-            svc.report_sign(project=project, actor=people[Role.DIRECTOR])
+            svc.report_sign(dossier=project, actor=people[Role.DIRECTOR])
         elif status == Status.AWAITING_DECISION:
-            decision = svc.project_decide(
-                project=project,
+            decision = svc.dossier_decide(
+                dossier=project,
                 actor=people[Role.COMMITTEE],
                 outcome="approved",
                 effective_date=_first_of_next_month(timezone.localdate()),

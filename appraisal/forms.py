@@ -9,8 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Attachment, ChecklistAnswer, ChecklistCriterion
+from .services.attachments import ATTACHMENT_TYPES, attachment_check
 from .services.imports import MAX_IMPORT_BYTES
-from .services.projects import ATTACHMENT_TYPES, attachment_check
 
 
 class AttachmentForm(forms.Form):

@@ -20,8 +20,8 @@ from django.utils import timezone
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
+from appraisal import services as project_services
 from appraisal.models import Attachment, ChecklistCriterion, JobPositionProject
-from appraisal.services import projects as project_services
 from orgchart.models import PositionCategory, Rank, Unit
 
 from .flows import JobPositionProjectFlow
@@ -133,7 +133,7 @@ def _draft(process, officer) -> None:
             (Attachment.Kind.ESTABLISHMENT_DECISION, "QD-chuc-nang.pdf"),
         ):
             project_services.attachment_add(
-                project=project,
+                dossier=project,
                 actor=officer,
                 kind=kind,
                 file=ContentFile(_PDF, name=name),
@@ -154,7 +154,7 @@ def _draft(process, officer) -> None:
 
 def _report(project, appraiser) -> None:
     project_services.report_save(
-        project=project,
+        dossier=project,
         actor=appraiser,
         recommendation="approve",
         text="Đề án đáp ứng các tiêu chí thẩm định; đề nghị phê duyệt.",
@@ -167,7 +167,7 @@ def _report(project, appraiser) -> None:
         ip=_DEMO_IP,
     )
     project_services.report_complete(
-        project=project, actor=appraiser, comment="Hoàn thành thẩm định", ip=_DEMO_IP
+        dossier=project, actor=appraiser, comment="Hoàn thành thẩm định", ip=_DEMO_IP
     )
 
 
@@ -183,32 +183,32 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
             process,
             "submit",
             users["unithead"],
-            lambda p: project_services.project_submit(
-                project=p, actor=users["unithead"], comment="Đề nghị thẩm định"
+            lambda p: project_services.dossier_submit(
+                dossier=p, actor=users["unithead"], comment="Đề nghị thẩm định"
             ),
         ),
         lambda: _act(
             process,
             "receive",
             users["reception"],
-            lambda p: project_services.project_accept(
-                project=p, actor=users["reception"], comment="Hồ sơ đầy đủ"
+            lambda p: project_services.dossier_accept(
+                dossier=p, actor=users["reception"], comment="Hồ sơ đầy đủ"
             ),
         ),
         lambda: _act(
             process,
             "assign_appraiser",
             users["divisionhead"],
-            lambda p: project_services.project_assign_appraiser(
-                project=p, actor=users["divisionhead"], appraiser=users["appraiser"]
+            lambda p: project_services.dossier_assign_appraiser(
+                dossier=p, actor=users["divisionhead"], appraiser=users["appraiser"]
             ),
         ),
         lambda: _act(
             process,
             "appraise",
             users["appraiser"],
-            lambda p: project_services.project_request_revision(
-                project=p,
+            lambda p: project_services.dossier_request_revision(
+                dossier=p,
                 actor=users["appraiser"],
                 comment="Đề nghị bổ sung khung năng lực cho vị trí thứ hai.",
             ),
@@ -242,7 +242,7 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
         "review_report",
         users["divisionhead"],
         lambda p: project_services.report_review(
-            project=p, actor=users["divisionhead"], comment="Đủ căn cứ trình Giám đốc"
+            dossier=p, actor=users["divisionhead"], comment="Đủ căn cứ trình Giám đốc"
         ),
     )
     if state == "sign_report":
@@ -251,7 +251,7 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
         process,
         "sign_report",
         users["director"],
-        lambda p: project_services.report_sign(project=p, actor=users["director"]),
+        lambda p: project_services.report_sign(dossier=p, actor=users["director"]),
     )
     if state == "decide":
         return process
@@ -260,8 +260,8 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
         process,
         "decide",
         users["committee"],
-        lambda p: project_services.project_decide(
-            project=p,
+        lambda p: project_services.dossier_decide(
+            dossier=p,
             actor=users["committee"],
             outcome="approved",
             effective_date=effective,

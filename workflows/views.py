@@ -46,7 +46,9 @@ from appraisal.models import (
 )
 from appraisal.selectors import projects as project_selectors
 from appraisal.selectors.deadlines import deadline_annotate, deadline_state
+from appraisal.services import dossiers as dossier_services
 from appraisal.services import projects as project_services
+from appraisal.services.attachments import attachment_add
 from appraisal.services.imports import lines_template
 from orgchart.spreadsheets import XLSX_CONTENT_TYPE, template_filename
 
@@ -410,7 +412,7 @@ class TaskView(generic.FormView):
 
     def service_kwargs(self, form) -> dict:
         return {
-            "project": self.project,
+            "dossier": self.project,
             "actor": self.request.user,
             "comment": form.cleaned_data.get("comment", ""),
             "ip": client_ip(self.request),
@@ -426,8 +428,8 @@ class AttachMixin:
         attachment_form = forms.AttachmentForm(self.request.POST, self.request.FILES)
         if attachment_form.is_valid():
             try:
-                project_services.attachment_add(
-                    project=self.project,
+                attachment_add(
+                    dossier=self.project,
                     actor=self.request.user,
                     kind=attachment_form.cleaned_data["kind"],
                     file=attachment_form.cleaned_data["file"],
@@ -596,11 +598,13 @@ class ProjectSubmitView(AttachMixin, TaskView):
         if form.cleaned_data["action"] == form.SEND_BACK:
             kwargs.pop("comment")
             project_services.project_send_back_to_officer(
-                reason=form.cleaned_data["reason"], **kwargs
+                project=kwargs.pop("dossier"),
+                reason=form.cleaned_data["reason"],
+                **kwargs,
             )
             self.success_text = _("The dossier is back with the unit officer.")
             return
-        project_services.project_submit(**kwargs)
+        dossier_services.dossier_submit(**kwargs)
 
 
 class ProjectReceiveView(TaskView):
@@ -613,7 +617,7 @@ class ProjectReceiveView(TaskView):
         decision = form.cleaned_data["decision"]
         kwargs = self.service_kwargs(form)
         if decision == form.ACCEPT:
-            project_services.project_accept(**kwargs)
+            dossier_services.dossier_accept(**kwargs)
             self.success_text = _("The dossier is received.")
             return
         kwargs.pop("comment")
@@ -621,10 +625,10 @@ class ProjectReceiveView(TaskView):
         if form.cleaned_data.get("comment"):
             reason = f"{reason}\n\n{form.cleaned_data['comment']}"
         if decision == form.SUPPLEMENT:
-            project_services.project_request_supplement(reason=reason, **kwargs)
+            dossier_services.dossier_request_supplement(reason=reason, **kwargs)
             self.success_text = _("The unit is asked for a supplement.")
         else:
-            project_services.project_refuse(reason=reason, **kwargs)
+            dossier_services.dossier_refuse(reason=reason, **kwargs)
             self.success_text = _("The dossier is refused.")
 
 
@@ -636,7 +640,7 @@ class ProjectAssignAppraiserView(TaskView):
         return {**super().get_form_kwargs(), "project": self.project}
 
     def perform(self, form):
-        project_services.project_assign_appraiser(
+        dossier_services.dossier_assign_appraiser(
             appraiser=form.cleaned_data["appraiser"], **self.service_kwargs(form)
         )
 
@@ -746,8 +750,8 @@ class ProjectAppraiseView(TaskView):
         if not fields:
             return
         try:
-            project_services.report_save(
-                project=self.project,
+            dossier_services.report_save(
+                dossier=self.project,
                 actor=self.request.user,
                 ip=client_ip(self.request),
                 **fields,
@@ -764,8 +768,8 @@ class ProjectAppraiseView(TaskView):
         if remark_form.is_valid():
             self.save_report_first()
             try:
-                project_services.remark_add(
-                    project=self.project,
+                dossier_services.remark_add(
+                    dossier=self.project,
                     actor=self.request.user,
                     text=remark_form.cleaned_data["text"],
                     line=remark_form.cleaned_data["line"],
@@ -790,7 +794,7 @@ class ProjectAppraiseView(TaskView):
             raise Http404(_("No such remark."))
         self.keep_page(drop=("_resolve",))
         try:
-            project_services.remark_resolve(
+            dossier_services.remark_resolve(
                 remark=remark, actor=self.request.user, ip=client_ip(self.request)
             )
         except ValidationError as exc:
@@ -812,8 +816,8 @@ class ProjectAppraiseView(TaskView):
                 self.get_context_data(**self.bound_page(**validated))
             )
         try:
-            project_services.report_save(
-                project=self.project,
+            dossier_services.report_save(
+                dossier=self.project,
                 actor=self.request.user,
                 ip=client_ip(self.request),
                 **fields,
@@ -840,15 +844,15 @@ class ProjectAppraiseView(TaskView):
                 if revision:
                     if fields:
                         # The report stays a draft while the unit revises.
-                        project_services.report_save(
-                            project=self.project,
+                        dossier_services.report_save(
+                            dossier=self.project,
                             actor=self.request.user,
                             ip=kwargs["ip"],
                             **fields,
                         )
-                    project_services.project_request_revision(**kwargs)
+                    dossier_services.dossier_request_revision(**kwargs)
                 else:
-                    project_services.report_complete(**kwargs, **(fields or {}))
+                    dossier_services.report_complete(**kwargs, **(fields or {}))
                 self.activation.execute()
         except ValidationError as exc:
             self.keep_page()
@@ -900,10 +904,10 @@ class ProjectReviewReportView(TaskView):
     def perform(self, form):
         kwargs = self.service_kwargs(form)
         if form.cleaned_data["action"] == form.SIGN:
-            project_services.report_review(**kwargs)
+            dossier_services.report_review(**kwargs)
             self.success_text = _("The report is with the director for signature.")
         else:
-            project_services.report_send_back(**kwargs)
+            dossier_services.report_send_back(**kwargs)
             self.success_text = _("The report is back with the appraiser.")
 
 
@@ -913,10 +917,10 @@ class ProjectSignReportView(TaskView):
     def perform(self, form):
         kwargs = self.service_kwargs(form)
         if form.cleaned_data["action"] == form.SIGN:
-            project_services.report_sign(**kwargs)
+            dossier_services.report_sign(**kwargs)
             self.success_text = _("The report is signed and sent to the committee.")
         else:
-            project_services.report_send_back(**kwargs)
+            dossier_services.report_send_back(**kwargs)
             self.success_text = _("The report is back with the appraiser.")
 
 
@@ -924,12 +928,12 @@ class ProjectDecideView(TaskView):
     form_class = forms.DecideForm
 
     def perform(self, form):
-        decision = project_services.project_decide(
+        decision = dossier_services.dossier_decide(
             outcome=form.cleaned_data["outcome"],
             effective_date=form.cleaned_data["effective_date"],
             **self.service_kwargs(form),
         )
-        if decision.number:
+        if decision is not None and decision.number:
             self.success_text = _("Decision %(number)s is recorded.") % {
                 "number": decision.number
             }

@@ -98,6 +98,12 @@ class StaffingPlan(Dossier):
         ordering = ["-year"]
         verbose_name = _("staffing plan")
         verbose_name_plural = _("staffing plans")
+        permissions = [
+            (
+                "appraise_staffing_plan",
+                _("Appraise the staffing plan (the assigned appraiser)"),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(base_year__lt=models.F("year")),

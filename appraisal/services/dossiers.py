@@ -1,37 +1,173 @@
-"""What every dossier action does, whatever the kind of dossier: check the status,
-the version and the actor's role, enforce separation of duties, save the locked
-dossier with a new version, write the audit row and hand the new state back to the
-caller's instance.
+"""The steps every kind of dossier shares, written once: the submission of a
+revision, reception at the one-stop desk (accept, supplement, refuse), the
+appraiser's assignment, remarks and revision requests, the appraisal report (draft,
+completion, the division head's review, the director's signature, sending it back)
+and the committee's decision. Beneath them, what every action does: lock the
+dossier's rows, check the status, the version and the actor's right, enforce
+separation of duties, save with a new version, write the audit row and hand the new
+state back to the caller's instance.
 
-Each kind's own actions (``projects``, ``staffing``) build on these; a reader finds
-"how is a dossier's step recorded" here, once.
+A kind of dossier plugs its own rules into the shared steps through
+:class:`KindRules` (its snapshot, what a complete dossier carries, its computed
+checks, the report fields only it has, what an approval does), registered by its own
+module (``projects``, ``staffing``). A reader finds "how is a dossier received,
+appraised, signed, decided" here, once; "what is special about a staffing plan" in
+``staffing``.
 """
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm, remove_perm
 
-from ..models import AuditEntry, Dossier
-from ..selectors.projects import user_is_party_to_unit, user_roles
+from orgchart.permissions import Role
+
+from ..models import (
+    AppraisalReport,
+    AuditEntry,
+    ChecklistAnswer,
+    ChecklistCriterion,
+    Decision,
+    Dossier,
+    Remark,
+    Revision,
+)
+from ..models.calendar import ProcessingStep
+from ..selectors.projects import (
+    ACT_FOR_UNIT,
+    SIGN_FOR_UNIT,
+    user_acts_for_unit,
+    user_is_party_to_unit,
+    user_roles,
+)
+from .deadlines import due_date_for, due_date_resume
+from .numbering import RECEIPT, SUBMISSION, number_issue
 
 __all__ = [
+    "COMMITTEE_ISSUER",
+    "HOME_AFFAIRS_ISSUER",
+    "KindRules",
     "audit_record",
     "clean_ip",
+    "dossier_accept",
+    "dossier_assign_appraiser",
+    "dossier_decide",
+    "dossier_lock",
+    "dossier_refuse",
+    "dossier_request_revision",
+    "dossier_request_supplement",
     "dossier_save",
+    "dossier_submit",
     "dossier_sync",
     "dossier_transition",
+    "kind_rules",
+    "kind_rules_register",
+    "remark_add",
+    "remark_resolve",
+    "report_complete",
+    "report_review",
+    "report_save",
+    "report_send_back",
+    "report_sign",
+    "require_appraiser",
     "require_not_party",
     "require_role",
     "require_status",
+    "require_text",
+    "require_unit_head",
+    "require_unit_officer",
     "require_version",
     "today",
 ]
+
+Status = Dossier.Status
+Action = AuditEntry.Action
+
+#: Issuer abbreviations on the numbers (Decree 30/2020/NĐ-CP Appendix I):
+#: the Department of Home Affairs receives and submits, the Provincial People's
+#: Committee decides.
+HOME_AFFAIRS_ISSUER = getattr(settings, "APPRAISAL_HOME_AFFAIRS_ISSUER", "SNV")
+COMMITTEE_ISSUER = getattr(settings, "APPRAISAL_COMMITTEE_ISSUER", "UBND")
+
+
+# --- what a kind of dossier adds -------------------------------------------------
+
+
+def _nothing(*_args, **_kwargs) -> None:
+    return None
+
+
+def _no_criteria(_dossier: Dossier) -> QuerySet:
+    return ChecklistCriterion.objects.none()
+
+
+@dataclass(frozen=True)
+class KindRules:
+    """What one kind of dossier (its own model, joined one-to-one to ``Dossier``)
+    brings to the shared steps.
+
+    - ``appraise_permission``: the object permission the assigned appraiser holds
+      on the dossier (``app_label.codename`` of the kind's model);
+    - ``require_complete(dossier)``: raises while the dossier lacks what a
+      submission must carry;
+    - ``snapshot(dossier)``: the dossier as submitted, in plain JSON (a revision);
+    - ``criteria(dossier)``: the manual checklist criteria the appraiser answers;
+    - ``checks(dossier)``: the computed checks frozen into the completed report;
+    - ``report_fields``: report fields only this kind has, each with its writer
+      ``(locked, report, value)`` and ``report_state(report)`` to tell a change;
+    - ``report_ready(dossier, report)``: raises while the report cannot be
+      completed for a reason of the kind;
+    - ``approve(dossier, report, decision, effective_date, comment)``: what the
+      committee's approval does for the kind: fills and saves ``decision`` (and
+      returns it) or returns ``None`` when the approval is not yet a numbered
+      decision (a staffing plan goes to the People's Council first); raises to
+      refuse the approval (the firm legal limits);
+    - ``decide_message``: the refusal told to someone not of the committee.
+    """
+
+    model: type[Dossier]
+    appraise_permission: str
+    decide_message: Any
+    require_complete: Callable[[Dossier], None] = _nothing
+    snapshot: Callable[[Dossier], dict] = lambda dossier: {}
+    criteria: Callable[[Dossier], QuerySet] = _no_criteria
+    checks: Callable[[Dossier], list] = lambda dossier: []
+    report_fields: dict[str, Callable] = field(default_factory=dict)
+    report_state: Callable[[AppraisalReport], tuple] = lambda report: ()
+    report_ready: Callable[[Dossier, AppraisalReport], None] = _nothing
+    approve: Callable[..., Decision | None] = _nothing
+
+
+_RULES: dict[type, KindRules] = {}
+
+
+def kind_rules_register(rules: KindRules) -> KindRules:
+    """Plug a kind of dossier into the shared steps (once, by its own module)."""
+    _RULES[rules.model] = rules
+    return rules
+
+
+def kind_rules(dossier: Dossier) -> KindRules:
+    """The rules of the dossier's kind."""
+    try:
+        return _RULES[type(dossier.specific)]
+    except KeyError as exc:  # a kind without shared steps
+        raise ValidationError(
+            _("This step does not apply to this kind of dossier."),
+            code="not_applicable",
+        ) from exc
 
 
 def today() -> datetime.date:
@@ -154,3 +290,818 @@ def require_not_party(actor, dossier: Dossier) -> None:
             code="conflict_of_interest",
             params={"unit": dossier.unit},
         )
+
+
+def dossier_lock(dossier: Dossier | int) -> Dossier:
+    """The dossier as its own kind, its rows locked until the transaction ends, so
+    two people acting on the same dossier at once are served one after the other
+    (PostgreSQL: the row locks; SQLite ignores ``FOR UPDATE`` but its transactions
+    take the database's write lock when they begin, see ``config.settings``).
+    Both rows are locked: the status and dates live in the dossier's row, and
+    PostgreSQL re-reads after a lock wait only the rows it locked."""
+    if isinstance(dossier, Dossier) and type(dossier) is not Dossier:
+        model = type(dossier)
+    else:
+        pk = getattr(dossier, "pk", dossier)
+        model = type(Dossier.objects.get(pk=pk).specific)
+    pk = getattr(dossier, "pk", dossier)
+    if model is Dossier:
+        query = Dossier.objects.select_for_update()
+    else:
+        query = model.objects.select_for_update(of=("self", "dossier_ptr"))
+    return query.select_related("unit").get(pk=pk)
+
+
+def require_text(value: str, *, field: str, message) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: ValidationError(message, code="required")})
+    return value
+
+
+def require_unit_officer(actor, dossier: Dossier) -> None:
+    if not user_acts_for_unit(actor, dossier.unit, ACT_FOR_UNIT):
+        raise ValidationError(
+            _("Only an officer of %(unit)s may prepare its dossier."),
+            code="not_unit_officer",
+            params={"unit": dossier.unit},
+        )
+
+
+def require_unit_head(actor, dossier: Dossier) -> None:
+    if not user_acts_for_unit(actor, dossier.unit, SIGN_FOR_UNIT):
+        raise ValidationError(
+            _("Only the head of %(unit)s may sign and submit its dossier."),
+            code="not_unit_head",
+            params={"unit": dossier.unit},
+        )
+
+
+def require_appraiser(actor, dossier: Dossier) -> None:
+    """The appraiser assigned to the dossier, still an appraiser, not a party."""
+    if (
+        not actor.is_active
+        or dossier.assigned_appraiser_id != actor.pk
+        or Role.APPRAISER not in user_roles(actor)
+    ):
+        raise ValidationError(
+            _("Only the appraiser assigned to this dossier may appraise it."),
+            code="not_assigned_appraiser",
+        )
+    require_not_party(actor, dossier)
+
+
+def _require_reception(actor) -> None:
+    require_role(
+        actor,
+        Role.RECEPTION,
+        "not_reception",
+        _("Only the one-stop reception of Home Affairs may receive dossiers."),
+    )
+
+
+def _require_division_head(actor, message) -> None:
+    require_role(actor, Role.DIVISION_HEAD, "not_division_head", message)
+
+
+def _require_director(actor) -> None:
+    require_role(
+        actor,
+        Role.DIRECTOR,
+        "not_director",
+        _("Only the director of Home Affairs signs the appraisal report."),
+    )
+
+
+# --- submission and reception ----------------------------------------------------
+
+
+@transaction.atomic
+def dossier_submit(
+    *, dossier: Dossier, actor: User, comment: str = "", ip: str | None = None
+) -> Revision:
+    """The unit head signs and submits the dossier (Tờ trình): it is frozen as the
+    next numbered revision. A first submission or an answer to a supplement request
+    goes to reception; an answer to a revision request goes back to the appraiser,
+    and the stopped clock restarts (the due date moves by the working days the unit
+    held it). Refused while the dossier lacks what its kind requires."""
+    locked = dossier_lock(dossier)
+    rules = kind_rules(locked)
+    require_unit_head(actor, locked)
+    require_status(locked, *locked.EDITABLE_STATUSES)
+    rules.require_complete(locked)
+    on = today()
+    from_status = locked.status
+    number = locked.current_revision + 1
+    revision = Revision.objects.create(
+        dossier=locked,
+        number=number,
+        snapshot=rules.snapshot(locked),
+        submitted_by=actor,
+    )
+    locked.attachments.filter(submitted_in__isnull=True).update(submitted_in=number)
+    locked.current_revision = number
+    locked.submitted_on = on
+    if from_status == Status.DRAFT:
+        locked.status = Status.SUBMITTED
+        locked.due_on = due_date_for(
+            dossier_kind=locked.dossier_kind, step=ProcessingStep.RECEIVE, start=on
+        )
+    else:
+        locked.status = (
+            Status.SUBMITTED
+            if from_status == Status.SUPPLEMENT_REQUESTED
+            else Status.UNDER_APPRAISAL
+        )
+        if locked.due_on and locked.clock_paused_on:
+            locked.due_on = due_date_resume(
+                due=locked.due_on, paused_on=locked.clock_paused_on, resumed_on=on
+            )
+    locked.clock_paused_on = None
+    dossier_transition(
+        locked,
+        dossier,
+        actor=actor,
+        action=Action.SUBMITTED,
+        from_status=from_status,
+        comment=comment,
+        ip=ip,
+    )
+    return revision
+
+
+@transaction.atomic
+def dossier_accept(
+    *, dossier: Dossier, actor: User, comment: str = "", ip: str | None = None
+) -> Dossier:
+    """Reception finds the dossier complete and receives it: a receipt number of the
+    one-stop register (form No. 01 of Circular 01/2018/TT-VPCP), the receipt date,
+    and the due date of the whole appraisal in working days from receipt (for a
+    job-position project Decree 106/2020/NĐ-CP Art. 7(3); each kind's time limit
+    is configured)."""
+    locked = dossier_lock(dossier)
+    _require_reception(actor)
+    require_status(locked, Status.SUBMITTED)
+    on = today()
+    issued = number_issue(
+        issuer=HOME_AFFAIRS_ISSUER,
+        doc_type=RECEIPT,
+        on=on,
+        subject=str(_("Receipt of dossier %(pk)s") % {"pk": locked.pk}),
+    )
+    from_status = locked.status
+    locked.receipt_number = issued.text
+    locked.received_on = on
+    locked.due_on = due_date_for(
+        dossier_kind=locked.dossier_kind, step=ProcessingStep.TOTAL, start=on
+    )
+    locked.status = Status.RECEIVED
+    dossier_transition(
+        locked,
+        dossier,
+        actor=actor,
+        action=Action.ACCEPTED,
+        from_status=from_status,
+        comment=comment,
+        ip=ip,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_request_supplement(
+    *, dossier: Dossier, actor: User, reason: str, ip: str | None = None
+) -> Dossier:
+    """Reception finds the dossier incomplete and sends it back to the unit with
+    what to add (form No. 02 of Circular 01/2018/TT-VPCP); the clock stops until the
+    unit head submits it again. The reason is also left as a general remark."""
+    reason = require_text(
+        reason, field="reason", message=_("Say what the unit must add or correct.")
+    )
+    locked = dossier_lock(dossier)
+    _require_reception(actor)
+    require_status(locked, Status.SUBMITTED)
+    from_status = locked.status
+    Remark.objects.create(
+        dossier=locked,
+        revision_number=locked.current_revision,
+        text=reason,
+        author=actor,
+    )
+    locked.status = Status.SUPPLEMENT_REQUESTED
+    locked.clock_paused_on = today()
+    dossier_transition(
+        locked,
+        dossier,
+        actor=actor,
+        action=Action.SUPPLEMENT_REQUESTED,
+        from_status=from_status,
+        comment=reason,
+        ip=ip,
+    )
+    return dossier
+
+
+@transaction.atomic
+def dossier_refuse(
+    *, dossier: Dossier, actor: User, reason: str, ip: str | None = None
+) -> Dossier:
+    """Reception refuses the dossier with the reason (form No. 03 of Circular
+    01/2018/TT-VPCP), e.g. a matter outside the Department's remit. The dossier
+    ends here."""
+    reason = require_text(
+        reason, field="reason", message=_("Give the reason for the refusal.")
+    )
+    locked = dossier_lock(dossier)
+    _require_reception(actor)
+    require_status(locked, Status.SUBMITTED)
+    from_status = locked.status
+    locked.status = Status.REFUSED
+    locked.outcome = Dossier.Outcome.REFUSED
+    locked.clock_paused_on = None
+    dossier_transition(
+        locked,
+        dossier,
+        actor=actor,
+        action=Action.REFUSED,
+        from_status=from_status,
+        comment=reason,
+        ip=ip,
+    )
+    return dossier
+
+
+# --- appraisal ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def dossier_assign_appraiser(
+    *,
+    dossier: Dossier,
+    actor: User,
+    appraiser: User,
+    comment: str = "",
+    ip: str | None = None,
+) -> Dossier:
+    """The head of the organisation and payroll division assigns a received dossier
+    to an appraiser (or reassigns it during the appraisal). The appraiser must hold
+    the appraiser role and must not draft or sign for the unit (separation of
+    duties). The appraiser also gets the kind's object permission to appraise the
+    dossier (``KindRules.appraise_permission``)."""
+    locked = dossier_lock(dossier)
+    rules = kind_rules(locked)
+    require_role(
+        actor,
+        Role.DIVISION_HEAD,
+        "not_division_head",
+        _("Only the head of the organisation and payroll division assigns appraisers."),
+    )
+    require_status(locked, Status.RECEIVED, Status.UNDER_APPRAISAL)
+    if not appraiser.is_active or Role.APPRAISER not in user_roles(appraiser):
+        raise ValidationError(
+            {
+                "appraiser": ValidationError(
+                    _("%(user)s is not an appraiser."),
+                    code="not_an_appraiser",
+                    params={"user": appraiser},
+                )
+            }
+        )
+    if user_is_party_to_unit(appraiser, locked.unit):
+        raise ValidationError(
+            {
+                "appraiser": ValidationError(
+                    _(
+                        "%(user)s drafts or signs for %(unit)s and cannot appraise its "
+                        "dossier (separation of duties)."
+                    ),
+                    code="conflict_of_interest",
+                    params={"user": appraiser, "unit": locked.unit},
+                )
+            }
+        )
+    if locked.assigned_appraiser_id == appraiser.pk:
+        raise ValidationError(
+            _("%(user)s is already the appraiser of this dossier."),
+            code="already_assigned",
+            params={"user": appraiser},
+        )
+    from_status = locked.status
+    previous = locked.assigned_appraiser
+    if previous is not None:
+        remove_perm(rules.appraise_permission, previous, locked)
+    assign_perm(rules.appraise_permission, appraiser, locked)
+    locked.assigned_appraiser = appraiser
+    locked.status = Status.UNDER_APPRAISAL
+    dossier_transition(
+        locked,
+        dossier,
+        actor=actor,
+        action=Action.APPRAISER_ASSIGNED,
+        from_status=from_status,
+        comment=comment or str(appraiser),
+        ip=ip,
+    )
+    return dossier
+
+
+@transaction.atomic
+def remark_add(
+    *,
+    dossier: Dossier,
+    actor: User,
+    text: str,
+    line=None,
+    ip: str | None = None,
+) -> Remark:
+    """The appraiser notes a remark on a line or on the whole dossier, for the unit
+    to answer in its next revision."""
+    text = require_text(text, field="text", message=_("Write the remark."))
+    locked = dossier_lock(dossier)
+    require_appraiser(actor, locked)
+    require_status(locked, Status.UNDER_APPRAISAL)
+    if line is not None and line.project_id != locked.pk:
+        raise ValidationError(
+            {
+                "line": ValidationError(
+                    _("This line is not of this dossier."), code="invalid"
+                )
+            }
+        )
+    remark = Remark.objects.create(
+        dossier=locked,
+        revision_number=locked.current_revision,
+        line=line,
+        line_key=line.key if line is not None else None,
+        text=text,
+        author=actor,
+    )
+    dossier_save(locked)
+    audit_record(
+        locked,
+        actor=actor,
+        action=Action.REMARK_ADDED,
+        from_status=locked.status,
+        comment=text,
+        ip=ip,
+    )
+    dossier_sync(locked, dossier)
+    return remark
+
+
+@transaction.atomic
+def remark_resolve(*, remark: Remark, actor: User, ip: str | None = None) -> Remark:
+    """The appraiser marks a remark as answered by the unit."""
+    locked = dossier_lock(remark.dossier_id)
+    require_appraiser(actor, locked)
+    require_status(locked, Status.UNDER_APPRAISAL)
+    remark = Remark.objects.get(pk=remark.pk, dossier=locked)
+    if remark.resolved:
+        raise ValidationError(
+            _("This remark is already resolved."), code="already_resolved"
+        )
+    remark.resolved = True
+    remark.save(update_fields=["resolved"])
+    dossier_save(locked)
+    audit_record(
+        locked,
+        actor=actor,
+        action=Action.REMARK_RESOLVED,
+        from_status=locked.status,
+        comment=remark.text,
+        ip=ip,
+    )
+    return remark
+
+
+@transaction.atomic
+def dossier_request_revision(
+    *, dossier: Dossier, actor: User, comment: str = "", ip: str | None = None
+) -> Dossier:
+    """The appraiser sends the dossier back to the unit to revise it with the open
+    remarks (the comment, if any, is added as a general remark). The clock stops
+    until the unit head submits the next revision."""
+    comment = (comment or "").strip()
+    locked = dossier_lock(dossier)
+    require_appraiser(actor, locked)
+    require_status(locked, Status.UNDER_APPRAISAL)
+    if not comment and not locked.remarks.filter(resolved=False).exists():
+        raise ValidationError(
+            _("Add a remark or a comment telling the unit what to revise."),
+            code="no_remarks",
+        )
+    if comment:
+        Remark.objects.create(
+            dossier=locked,
+            revision_number=locked.current_revision,
+            text=comment,
+            author=actor,
+        )
+    from_status = locked.status
+    locked.status = Status.REVISION_REQUESTED
+    locked.clock_paused_on = today()
+    dossier_transition(
+        locked,
+        dossier,
+        actor=actor,
+        action=Action.REVISION_REQUESTED,
+        from_status=from_status,
+        comment=comment,
+        ip=ip,
+    )
+    return dossier
+
+
+# --- the appraisal report ------------------------------------------------------------
+
+
+def _answers_items(answers) -> list[tuple[str, str, str]]:
+    """``(code, result, note)`` from ``{code: result}``, ``{code: {"result", "note"}}``
+    or a list of dicts with ``criterion``/``code``, ``result``, ``note``."""
+    if isinstance(answers, dict):
+        raw = [
+            {"code": code, **(value if isinstance(value, dict) else {"result": value})}
+            for code, value in answers.items()
+        ]
+    else:
+        raw = list(answers)
+    items = []
+    for entry in raw:
+        criterion = entry.get("criterion", entry.get("code"))
+        code = getattr(criterion, "code", criterion)
+        items.append((str(code), entry.get("result") or "", entry.get("note") or ""))
+    return items
+
+
+_REPORT_FIELDS = frozenset({"recommendation", "text", "answers"})
+
+
+def _report_state(report: AppraisalReport, rules: KindRules) -> tuple:
+    """What the report says, to tell whether a save changed anything."""
+    return (
+        report.recommendation,
+        report.text,
+        sorted(
+            (a.criterion_id, a.result, a.note)
+            for a in ChecklistAnswer.objects.filter(report=report)
+        ),
+        rules.report_state(report),
+    )
+
+
+def _report_write(
+    locked: Dossier, *, actor: User, fields: dict
+) -> tuple[AppraisalReport, bool]:
+    """Write the report's draft fields (no audit row); whether anything changed."""
+    rules = kind_rules(locked)
+    unknown = set(fields) - _REPORT_FIELDS - set(rules.report_fields)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s."),
+            code="field_not_editable",
+            params={"fields": ", ".join(sorted(unknown))},
+        )
+    report, created = AppraisalReport.objects.get_or_create(dossier=locked)
+    before = None if created else _report_state(report, rules)
+    if "recommendation" in fields:
+        report.recommendation = fields["recommendation"] or ""
+    if "text" in fields:
+        report.text = fields["text"] or ""
+    report.author = actor
+    report.draft = True
+    report.updated_at = timezone.now()
+    report.full_clean()
+    report.save()
+    if "answers" in fields:
+        _answers_save(report, fields["answers"])
+    for name, write in rules.report_fields.items():
+        if name in fields:
+            write(locked, report, fields[name])
+    return report, before != _report_state(report, rules)
+
+
+@transaction.atomic
+def report_save(
+    *,
+    dossier: Dossier,
+    actor: User,
+    expected_version: int | None = None,
+    ip: str | None = None,
+    **fields,
+) -> AppraisalReport:
+    """Save the appraisal report as a draft (any number of times over several
+    days): ``recommendation``, ``text``, ``answers`` to the manual criteria
+    (``{code: "pass" | "fail" | "remark" | {"result": …, "note": …}}``; an empty
+    result clears an answer) and the fields of the dossier's kind
+    (``KindRules.report_fields``, e.g. a project's ``proposed_lines`` for "approve
+    with changes"). A save that changes
+    nothing writes no audit row (the task page saves the report it holds before
+    every other action of the appraiser)."""
+    locked = dossier_lock(dossier)
+    require_appraiser(actor, locked)
+    require_status(locked, Status.UNDER_APPRAISAL)
+    require_version(locked, expected_version)
+    report, changed = _report_write(locked, actor=actor, fields=fields)
+    if changed:
+        dossier_save(locked)
+        audit_record(
+            locked,
+            actor=actor,
+            action=Action.REPORT_SAVED,
+            from_status=locked.status,
+            ip=ip,
+        )
+    dossier_sync(locked, dossier)
+    return report
+
+
+def _answers_save(report: AppraisalReport, answers) -> None:
+    items = _answers_items(answers)
+    criteria = {
+        c.code: c
+        for c in ChecklistCriterion.objects.filter(
+            code__in=[code for code, _r, _n in items]
+        )
+    }
+    existing = {a.criterion_id: a for a in report.answers.all()}
+    errors = []
+    for code, result, note in items:
+        criterion = criteria.get(code)
+        if criterion is None:
+            errors.append(
+                ValidationError(
+                    _("Unknown checklist criterion %(code)s."),
+                    code="unknown_criterion",
+                    params={"code": code},
+                )
+            )
+            continue
+        answer = existing.get(criterion.pk)
+        if not result:
+            if answer is not None:
+                answer.delete()
+            continue
+        if answer is None:
+            answer = ChecklistAnswer(report=report, criterion=criterion)
+        answer.result, answer.note = result, note.strip()
+        try:
+            answer.full_clean(exclude=["report"], validate_unique=False)
+        except ValidationError as exc:
+            errors.extend(
+                ValidationError(
+                    _("%(criterion)s: %(reason)s"),
+                    code="invalid_answer",
+                    params={"criterion": criterion.label, "reason": message},
+                )
+                for message in exc.messages
+            )
+            continue
+        answer.save()
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def report_complete(
+    *,
+    dossier: Dossier,
+    actor: User,
+    comment: str = "",
+    ip: str | None = None,
+    expected_version: int | None = None,
+    **report_fields,
+) -> AppraisalReport:
+    """The appraiser completes the report and hands it to the director, with the
+    report as the page holds it if given (the fields of :func:`report_save`).
+    Refused, with nothing written, while an active manual criterion is unanswered
+    (error on ``answers``, the codes in its params), without a recommendation (on
+    ``recommendation``), or while the kind's own rule refuses it
+    (``KindRules.report_ready``: a project recommending changes without the
+    proposed lines). The computed checks are frozen into the report; the
+    completion is the one audit row of the action."""
+    locked = dossier_lock(dossier)
+    require_appraiser(actor, locked)
+    require_status(locked, Status.UNDER_APPRAISAL)
+    require_version(locked, expected_version)
+    if report_fields:
+        _report_write(locked, actor=actor, fields=report_fields)
+    report = AppraisalReport.objects.filter(dossier=locked).first()
+    if report is None or not report.recommendation:
+        raise ValidationError(
+            {
+                "recommendation": ValidationError(
+                    _("Choose the report's recommendation."), code="required"
+                )
+            }
+        )
+    rules = kind_rules(locked)
+    unanswered = list(
+        rules.criteria(locked)
+        .exclude(answers__report=report)
+        .values_list("code", "label")
+    )
+    if unanswered:
+        raise ValidationError(
+            {
+                "answers": ValidationError(
+                    _("Answer every checklist criterion first: %(criteria)s."),
+                    code="unanswered_criteria",
+                    params={
+                        "criteria": "; ".join(label for _code, label in unanswered),
+                        "codes": [code for code, _label in unanswered],
+                    },
+                )
+            }
+        )
+    rules.report_ready(locked, report)
+    report.checklist_results = [result.as_dict() for result in rules.checks(locked)]
+    report.draft = False
+    report.completed_at = timezone.now()
+    report.save()
+    from_status = locked.status
+    locked.status = Status.REPORT_COMPLETED
+    dossier_transition(
+        locked,
+        dossier,
+        actor=actor,
+        action=Action.REPORT_COMPLETED,
+        from_status=from_status,
+        comment=comment,
+        ip=ip,
+    )
+    return report
+
+
+@transaction.atomic
+def report_sign(
+    *,
+    dossier: Dossier,
+    actor: User,
+    comment: str = "",
+    ip: str | None = None,
+) -> AppraisalReport:
+    """The director signs the report and the Department's submission to the
+    committee, numbered in the Department's register (``…/TTr-SNV``, Decree
+    30/2020/NĐ-CP)."""
+    locked = dossier_lock(dossier)
+    _require_director(actor)
+    require_not_party(actor, locked)
+    require_status(locked, Status.REPORT_REVIEWED)
+    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
+    report.number = number_issue(
+        issuer=HOME_AFFAIRS_ISSUER,
+        doc_type=SUBMISSION,
+        on=today(),
+        subject=str(locked)[:255],
+    ).text
+    report.signed_by = actor
+    report.signed_at = timezone.now()
+    report.save()
+    from_status = locked.status
+    locked.status = Status.AWAITING_DECISION
+    dossier_transition(
+        locked,
+        dossier,
+        actor=actor,
+        action=Action.REPORT_SIGNED,
+        from_status=from_status,
+        comment=comment or report.number,
+        ip=ip,
+    )
+    return report
+
+
+_REVIEWS = _(
+    "Only the head of the organisation and staffing division reviews the report."
+)
+
+
+@transaction.atomic
+def report_review(
+    *,
+    dossier: Dossier,
+    actor: User,
+    comment: str = "",
+    ip: str | None = None,
+) -> AppraisalReport:
+    """The head of the organisation and staffing division reviews the appraiser's
+    completed report and passes it to the director for signature (the division
+    prepares the Department's appraisal, Decree 62/2020/NĐ-CP Art. 7(2); the
+    director signs it)."""
+    locked = dossier_lock(dossier)
+    _require_division_head(actor, _REVIEWS)
+    require_not_party(actor, locked)
+    require_status(locked, Status.REPORT_COMPLETED)
+    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
+    from_status = locked.status
+    locked.status = Status.REPORT_REVIEWED
+    dossier_transition(
+        locked,
+        dossier,
+        actor=actor,
+        action=Action.REPORT_REVIEWED,
+        from_status=from_status,
+        comment=comment,
+        ip=ip,
+    )
+    return report
+
+
+@transaction.atomic
+def report_send_back(
+    *, dossier: Dossier, actor: User, comment: str, ip: str | None = None
+) -> AppraisalReport:
+    """The division head (reviewing) or the director (signing) sends the report
+    back to the appraiser with what to change."""
+    comment = require_text(
+        comment, field="comment", message=_("Say what the appraiser must change.")
+    )
+    locked = dossier_lock(dossier)
+    if locked.status == Status.REPORT_COMPLETED:
+        _require_division_head(actor, _REVIEWS)
+    else:
+        _require_director(actor)
+    require_not_party(actor, locked)
+    require_status(locked, Status.REPORT_COMPLETED, Status.REPORT_REVIEWED)
+    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
+    report.draft = True
+    report.save(update_fields=["draft"])
+    from_status = locked.status
+    locked.status = Status.UNDER_APPRAISAL
+    dossier_transition(
+        locked,
+        dossier,
+        actor=actor,
+        action=Action.REPORT_SENT_BACK,
+        from_status=from_status,
+        comment=comment,
+        ip=ip,
+    )
+    return report
+
+
+# --- decision ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def dossier_decide(
+    *,
+    dossier: Dossier,
+    actor: User,
+    outcome: str,
+    effective_date: datetime.date | None = None,
+    comment: str = "",
+    ip: str | None = None,
+) -> Decision | None:
+    """The committee answers the Department's submission (Decree 62/2020/NĐ-CP Art.
+    7(3)): approve (what an approval does is the kind's: ``KindRules.approve``;
+    a job-position project gets a decision numbered ``…/QĐ-UBND`` with its lines),
+    return it to Home Affairs (the report goes back to the appraiser as a draft)
+    or reject it, both with the reasons (Decree 106/2020/NĐ-CP Art. 7(3)). Nobody
+    who drafts or signs for the unit may decide. Returns the decision recorded
+    (``None`` when an approval is not yet a numbered decision)."""
+    locked = dossier_lock(dossier)
+    rules = kind_rules(locked)
+    require_role(actor, Role.COMMITTEE, "not_committee", rules.decide_message)
+    require_not_party(actor, locked)
+    require_status(locked, Status.AWAITING_DECISION)
+    if outcome not in Decision.Outcome.values:
+        raise ValidationError(
+            {"outcome": ValidationError(_("Choose the decision."), code="invalid")}
+        )
+    from_status = locked.status
+    report = AppraisalReport.objects.filter(dossier=locked).first()
+    decision = Decision(dossier=locked, outcome=outcome, date=today(), signer=actor)
+    if outcome == Decision.Outcome.APPROVED:
+        decision = rules.approve(locked, report, decision, effective_date, comment)
+        locked.status = Status.APPROVED
+        action = Action.APPROVED
+    else:
+        comment = require_text(
+            comment,
+            field="comment",
+            message=_("Give the reasons for returning or rejecting the dossier."),
+        )
+        decision.reason = comment
+        decision.full_clean()
+        decision.save()
+        if outcome == Decision.Outcome.REJECTED:
+            locked.status = Status.REJECTED
+            locked.outcome = Dossier.Outcome.REJECTED
+            action = Action.REJECTED
+        else:
+            if report is not None:
+                report.draft = True
+                report.save(update_fields=["draft"])
+            locked.status = Status.UNDER_APPRAISAL
+            action = Action.RETURNED
+    dossier_transition(
+        locked,
+        dossier,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        comment=comment or (decision.number if decision is not None else ""),
+        ip=ip,
+    )
+    return decision

@@ -1,5 +1,9 @@
-"""Writes of the job-position project dossier: its status machine, who may do what,
-and applying an approved decision to the establishment.
+"""Writes only a job-position project has: its drafting (fields, lines, import),
+the hand-over and send-back inside the unit, its part in the shared steps (its
+snapshot, what a complete project carries, its checklist, the proposed lines of the
+report, what an approval decides) and applying an approved decision to the
+establishment. The steps every dossier shares (submission, reception, assignment,
+remarks, the report, the decision) are ``appraisal.services.dossiers``.
 
 The procedure is Decree 62/2020/NĐ-CP Art. 7 (civil servants) and Decree
 106/2020/NĐ-CP Art. 7 (public service units): the unit builds its project and its
@@ -26,14 +30,10 @@ Every function here:
 from __future__ import annotations
 
 import datetime
-import hashlib
-import unicodedata
 import uuid
-import zipfile
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -41,89 +41,56 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import assign_perm, remove_perm
 
 from orgchart.models import CatalogueEntry, JobPosition, PositionCategory, Rank, Unit
-from orgchart.permissions import Role
 from orgchart.services import position_close, position_create
 
 from ..models import (
     AppraisalReport,
     Attachment,
     AuditEntry,
-    ChecklistAnswer,
     ChecklistCriterion,
     Decision,
     DecisionLine,
     JobPositionProject,
     LineAction,
     ProjectLine,
-    Remark,
     ReportLine,
-    Revision,
 )
-from ..models.calendar import ProcessingStep
-from ..selectors.projects import (
-    ACT_FOR_UNIT,
-    SIGN_FOR_UNIT,
-    user_acts_for_unit,
-    user_is_party_to_unit,
-    user_roles,
-)
+from .attachments import display_name
 from .checklist import CheckResult, checklist_compute
-from .deadlines import due_date_for, due_date_resume
+from .dossiers import COMMITTEE_ISSUER, KindRules, dossier_lock, kind_rules_register
 from .dossiers import audit_record as _audit
 from .dossiers import dossier_save as _save
 from .dossiers import dossier_sync as _sync
 from .dossiers import dossier_transition as _transition
-from .dossiers import require_not_party as _require_not_party
-from .dossiers import require_role as _require_role
 from .dossiers import require_status as _require_status
+from .dossiers import require_text as _require_text
+from .dossiers import require_unit_head as _require_unit_head
+from .dossiers import require_unit_officer as _require_unit_officer
 from .dossiers import require_version as _require_version
 from .dossiers import today as _today
 from .imports import lines_read
-from .numbering import DECISION, RECEIPT, SUBMISSION, number_issue
+from .numbering import DECISION, number_issue
 
 __all__ = [
+    "RULES",
     "CheckResult",
-    "attachment_add",
-    "attachment_check",
-    "attachment_remove",
     "checklist_compute",
     "decision_apply",
     "lines_build",
-    "project_accept",
-    "project_assign_appraiser",
     "project_create",
-    "project_decide",
     "project_draft_save",
     "project_handover",
     "project_lines_import",
     "project_lines_save",
     "project_missing_attachments",
-    "project_refuse",
-    "project_request_revision",
-    "project_request_supplement",
     "project_send_back_to_officer",
-    "project_submit",
     "project_update",
-    "remark_add",
-    "remark_resolve",
-    "report_complete",
-    "report_review",
-    "report_save",
-    "report_send_back",
-    "report_sign",
 ]
 
 Status = JobPositionProject.Status
 Action = AuditEntry.Action
-
-#: Issuer abbreviations on the numbers (Decree 30/2020/NĐ-CP Appendix I):
-#: the Department of Home Affairs receives and submits, the Provincial People's
-#: Committee decides.
-HOME_AFFAIRS_ISSUER = getattr(settings, "APPRAISAL_HOME_AFFAIRS_ISSUER", "SNV")
-COMMITTEE_ISSUER = getattr(settings, "APPRAISAL_COMMITTEE_ISSUER", "UBND")
 
 #: The fields of a line a caller may give (``lines`` dicts, import rows).
 LINE_FIELDS = (
@@ -152,56 +119,10 @@ PROJECT_EDITABLE_FIELDS = ("title", "kind", "legal_basis", "justification")
 
 
 def _lock(project: JobPositionProject | int) -> JobPositionProject:
-    """The project row, locked until the transaction ends, so two people acting on
-    the same dossier at once are served one after the other (PostgreSQL: the row
-    lock; SQLite ignores ``FOR UPDATE`` but its transactions take the database's
-    write lock when they begin, see ``config.settings``)."""
+    """The project, its rows locked until the transaction ends
+    (:func:`~appraisal.services.dossiers.dossier_lock`)."""
     pk = getattr(project, "pk", project)
-    # Both rows: the status and dates live in the dossier's row, and PostgreSQL
-    # re-reads after a lock wait only the rows it locked.
-    return (
-        JobPositionProject.objects.select_for_update(of=("self", "dossier_ptr"))
-        .select_related("unit")
-        .get(pk=pk)
-    )
-
-
-def _require_unit_officer(actor, project: JobPositionProject) -> None:
-    if not user_acts_for_unit(actor, project.unit, ACT_FOR_UNIT):
-        raise ValidationError(
-            _("Only an officer of %(unit)s may prepare its dossier."),
-            code="not_unit_officer",
-            params={"unit": project.unit},
-        )
-
-
-def _require_unit_head(actor, project: JobPositionProject) -> None:
-    if not user_acts_for_unit(actor, project.unit, SIGN_FOR_UNIT):
-        raise ValidationError(
-            _("Only the head of %(unit)s may sign and submit its dossier."),
-            code="not_unit_head",
-            params={"unit": project.unit},
-        )
-
-
-def _require_appraiser(actor, project: JobPositionProject) -> None:
-    if (
-        not actor.is_active
-        or project.assigned_appraiser_id != actor.pk
-        or Role.APPRAISER not in user_roles(actor)
-    ):
-        raise ValidationError(
-            _("Only the appraiser assigned to this dossier may appraise it."),
-            code="not_assigned_appraiser",
-        )
-    _require_not_party(actor, project)
-
-
-def _require_text(value: str, *, field: str, message) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: ValidationError(message, code="required")})
-    return value
+    return dossier_lock(JobPositionProject(pk=pk))
 
 
 def _line_error(number: int, reason) -> ValidationError:
@@ -559,7 +480,7 @@ def project_lines_import(
         from_status=locked.status,
         comment=str(
             _("%(count)s lines imported from %(name)s")
-            % {"count": len(built), "name": _display_name(getattr(file, "name", ""))}
+            % {"count": len(built), "name": display_name(getattr(file, "name", ""))}
         ),
         ip=ip,
     )
@@ -697,203 +618,6 @@ def project_send_back_to_officer(
     return project
 
 
-# --- attachments ---------------------------------------------------------------
-
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP = b"PK\x03\x04"
-
-#: Allowed extensions: the stored content type and the signature the content must
-#: start with. Office Open XML and OpenDocument files are zip archives and are
-#: also checked for the member that makes them what they claim to be.
-ATTACHMENT_TYPES: dict[str, tuple[str, bytes]] = {
-    "pdf": ("application/pdf", b"%PDF-"),
-    "doc": ("application/msword", _OLE2),
-    "xls": ("application/vnd.ms-excel", _OLE2),
-    "docx": (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        _ZIP,
-    ),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", _ZIP),
-    "odt": ("application/vnd.oasis.opendocument.text", _ZIP),
-    "ods": ("application/vnd.oasis.opendocument.spreadsheet", _ZIP),
-    "jpg": ("image/jpeg", b"\xff\xd8\xff"),
-    "png": ("image/png", b"\x89PNG\r\n\x1a\n"),
-}
-_EXTENSION_ALIASES = {"jpeg": "jpg"}
-_ZIP_MEMBERS = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml"}
-
-#: Default largest attachment: 20 MB (setting ``APPRAISAL_ATTACHMENT_MAX_BYTES``).
-DEFAULT_ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
-
-
-def attachment_max_bytes() -> int:
-    return int(
-        getattr(
-            settings, "APPRAISAL_ATTACHMENT_MAX_BYTES", DEFAULT_ATTACHMENT_MAX_BYTES
-        )
-    )
-
-
-def _display_name(name: str) -> str:
-    """The uploaded file's own name, for display only: no directories, no control
-    characters."""
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    return unicodedata.normalize("NFC", name)[:255]
-
-
-def _attachment_error(message, code: str, **params) -> ValidationError:
-    return ValidationError({"file": ValidationError(message, code=code, params=params)})
-
-
-def _zip_is(file, ext: str) -> bool:
-    try:
-        file.seek(0)
-        with zipfile.ZipFile(file) as archive:
-            names = set(archive.namelist())
-            if ext in _ZIP_MEMBERS:
-                return _ZIP_MEMBERS[ext] in names
-            if "mimetype" not in names or archive.getinfo("mimetype").file_size > 100:
-                return False
-            return (
-                archive.read("mimetype").decode("ascii", "replace").strip()
-                == (ATTACHMENT_TYPES[ext][0])
-            )
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
-        return False
-
-
-def attachment_check(file) -> tuple[str, str, str, int, str]:
-    """Check an uploaded file: allowed extension, size, and content that really is
-    of that type (its signature, and for zip-based office formats the member that
-    makes them one). Returns ``(display name, extension, content type, size,
-    sha256)``; raises ``ValidationError`` on the ``file`` field otherwise."""
-    name = _display_name(getattr(file, "name", ""))
-    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    ext = _EXTENSION_ALIASES.get(ext, ext)
-    if ext not in ATTACHMENT_TYPES:
-        raise _attachment_error(
-            _("Files of this type cannot be attached. Allowed types: %(types)s."),
-            "file_type_not_allowed",
-            types=", ".join(ATTACHMENT_TYPES),
-        )
-    size = file.size
-    limit = attachment_max_bytes()
-    if not size:
-        raise _attachment_error(_("The file is empty."), "file_empty")
-    if size > limit:
-        raise _attachment_error(
-            _("The file is %(size)s MB; the largest allowed is %(limit)s MB."),
-            "file_too_big",
-            size=round(size / 1024 / 1024, 1),
-            limit=round(limit / 1024 / 1024, 1),
-        )
-    file.seek(0)
-    head = file.read(16)
-    content_type, signature = ATTACHMENT_TYPES[ext]
-    if not head.startswith(signature) or (signature == _ZIP and not _zip_is(file, ext)):
-        raise _attachment_error(
-            _(
-                "The content of the file is not a %(type)s document although its name "
-                "says so. Save it again in that format and attach it again."
-            ),
-            "file_content_mismatch",
-            type=ext.upper(),
-        )
-    digest = hashlib.sha256()
-    file.seek(0)
-    for chunk in (
-        file.chunks()
-        if hasattr(file, "chunks")
-        else iter(lambda: file.read(65536), b"")
-    ):
-        digest.update(chunk)
-    file.seek(0)
-    return name or f"file.{ext}", ext, content_type, size, digest.hexdigest()
-
-
-@transaction.atomic
-def attachment_add(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    kind: str,
-    file: File,
-    ip: str | None = None,
-) -> Attachment:
-    """Attach a document to a dossier the unit holds (Decree 106/2020/NĐ-CP Art.
-    7(2): the submission, the project, the decision on the unit's functions and
-    organisation, other documents). The file is stored under a generated name; the
-    uploaded name is kept for display only."""
-    locked = _lock(project)
-    _require_unit_officer(actor, locked)
-    _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
-    if kind not in Attachment.Kind.values:
-        raise ValidationError(
-            {"kind": ValidationError(_("Choose the kind of document."), code="invalid")}
-        )
-    name, ext, content_type, size, sha256 = attachment_check(file)
-    attachment = Attachment(
-        dossier=locked,
-        kind=kind,
-        original_name=name,
-        extension=ext,
-        size=size,
-        content_type=content_type,
-        sha256=sha256,
-        uploaded_by=actor,
-    )
-    attachment.file.save(f"upload.{ext}", file, save=False)
-    attachment.full_clean()
-    attachment.save()
-    _save(locked)
-    _audit(
-        locked,
-        actor=actor,
-        action=Action.ATTACHMENT_ADDED,
-        from_status=locked.status,
-        comment=f"{attachment.get_kind_display()}: {name}",
-        ip=ip,
-    )
-    _sync(locked, project)
-    return attachment
-
-
-@transaction.atomic
-def attachment_remove(
-    *, attachment: Attachment, actor: User, ip: str | None = None
-) -> None:
-    """Remove a document the unit attached since its last submission; documents of
-    a submitted revision stay in the record."""
-    locked = _lock(attachment.dossier_id)
-    _require_unit_officer(actor, locked)
-    _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
-    attachment = Attachment.objects.get(pk=attachment.pk, dossier=locked)
-    if attachment.submitted_in is not None:
-        raise ValidationError(
-            _(
-                "This document was part of revision %(number)s and stays in the "
-                "record; attach a corrected one instead."
-            ),
-            code="attachment_submitted",
-            params={"number": attachment.submitted_in},
-        )
-    name = attachment.original_name
-    stored = attachment.file.name
-    storage = attachment.file.storage
-    attachment.delete()
-    transaction.on_commit(lambda: storage.delete(stored))
-    _save(locked)
-    _audit(
-        locked,
-        actor=actor,
-        action=Action.ATTACHMENT_REMOVED,
-        from_status=locked.status,
-        comment=name,
-        ip=ip,
-    )
-
-
 # --- submission and reception ------------------------------------------------------
 
 
@@ -949,731 +673,6 @@ def project_missing_attachments(*, project: JobPositionProject) -> list[str]:
     """The required kinds of document the dossier does not carry yet."""
     present = set(project.attachments.values_list("kind", flat=True))
     return [kind for kind in Attachment.REQUIRED_KINDS if kind not in present]
-
-
-@transaction.atomic
-def project_submit(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    comment: str = "",
-    ip: str | None = None,
-) -> Revision:
-    """The unit head signs and submits the dossier (Tờ trình): it is frozen as the
-    next numbered revision. A first submission or an answer to a supplement request
-    goes to reception; an answer to a revision request goes back to the appraiser,
-    and the stopped clock restarts (the due date moves by the working days the unit
-    held it). Refused without lines or without the required documents."""
-    locked = _lock(project)
-    _require_unit_head(actor, locked)
-    _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
-    _require_complete_dossier(locked)
-    today = _today()
-    from_status = locked.status
-    number = locked.current_revision + 1
-    revision = Revision.objects.create(
-        dossier=locked, number=number, snapshot=_snapshot(locked), submitted_by=actor
-    )
-    locked.attachments.filter(submitted_in__isnull=True).update(submitted_in=number)
-    locked.current_revision = number
-    locked.submitted_on = today
-    if from_status == Status.DRAFT:
-        locked.status = Status.SUBMITTED
-        locked.due_on = due_date_for(
-            dossier_kind=locked.dossier_kind, step=ProcessingStep.RECEIVE, start=today
-        )
-    else:
-        locked.status = (
-            Status.SUBMITTED
-            if from_status == Status.SUPPLEMENT_REQUESTED
-            else Status.UNDER_APPRAISAL
-        )
-        if locked.due_on and locked.clock_paused_on:
-            locked.due_on = due_date_resume(
-                due=locked.due_on, paused_on=locked.clock_paused_on, resumed_on=today
-            )
-    locked.clock_paused_on = None
-    _transition(
-        locked,
-        project,
-        actor=actor,
-        action=Action.SUBMITTED,
-        from_status=from_status,
-        comment=comment,
-        ip=ip,
-    )
-    return revision
-
-
-def _require_reception(actor) -> None:
-    _require_role(
-        actor,
-        Role.RECEPTION,
-        "not_reception",
-        _("Only the one-stop reception of Home Affairs may receive dossiers."),
-    )
-
-
-@transaction.atomic
-def project_accept(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    comment: str = "",
-    ip: str | None = None,
-) -> JobPositionProject:
-    """Reception finds the dossier complete and receives it: a receipt number of the
-    one-stop register (form No. 01 of Circular 01/2018/TT-VPCP), the receipt date,
-    and the due date of the whole appraisal in working days from receipt (Decree
-    106/2020/NĐ-CP Art. 7(3))."""
-    locked = _lock(project)
-    _require_reception(actor)
-    _require_status(locked, Status.SUBMITTED)
-    today = _today()
-    issued = number_issue(
-        issuer=HOME_AFFAIRS_ISSUER,
-        doc_type=RECEIPT,
-        on=today,
-        subject=str(_("Receipt of dossier %(pk)s") % {"pk": locked.pk}),
-    )
-    from_status = locked.status
-    locked.receipt_number = issued.text
-    locked.received_on = today
-    locked.due_on = due_date_for(
-        dossier_kind=locked.dossier_kind, step=ProcessingStep.TOTAL, start=today
-    )
-    locked.status = Status.RECEIVED
-    _transition(
-        locked,
-        project,
-        actor=actor,
-        action=Action.ACCEPTED,
-        from_status=from_status,
-        comment=comment,
-        ip=ip,
-    )
-    return project
-
-
-@transaction.atomic
-def project_request_supplement(
-    *, project: JobPositionProject, actor: User, reason: str, ip: str | None = None
-) -> JobPositionProject:
-    """Reception finds the dossier incomplete and sends it back to the unit with
-    what to add (form No. 02 of Circular 01/2018/TT-VPCP); the clock stops until the
-    unit head submits it again. The reason is also left as a general remark."""
-    reason = _require_text(
-        reason, field="reason", message=_("Say what the unit must add or correct.")
-    )
-    locked = _lock(project)
-    _require_reception(actor)
-    _require_status(locked, Status.SUBMITTED)
-    from_status = locked.status
-    Remark.objects.create(
-        dossier=locked,
-        revision_number=locked.current_revision,
-        text=reason,
-        author=actor,
-    )
-    locked.status = Status.SUPPLEMENT_REQUESTED
-    locked.clock_paused_on = _today()
-    _transition(
-        locked,
-        project,
-        actor=actor,
-        action=Action.SUPPLEMENT_REQUESTED,
-        from_status=from_status,
-        comment=reason,
-        ip=ip,
-    )
-    return project
-
-
-@transaction.atomic
-def project_refuse(
-    *, project: JobPositionProject, actor: User, reason: str, ip: str | None = None
-) -> JobPositionProject:
-    """Reception refuses the dossier with the reason (form No. 03 of Circular
-    01/2018/TT-VPCP), e.g. a matter outside the Department's remit. The dossier
-    ends here."""
-    reason = _require_text(
-        reason, field="reason", message=_("Give the reason for the refusal.")
-    )
-    locked = _lock(project)
-    _require_reception(actor)
-    _require_status(locked, Status.SUBMITTED)
-    from_status = locked.status
-    locked.status = Status.REFUSED
-    locked.outcome = JobPositionProject.Outcome.REFUSED
-    locked.clock_paused_on = None
-    _transition(
-        locked,
-        project,
-        actor=actor,
-        action=Action.REFUSED,
-        from_status=from_status,
-        comment=reason,
-        ip=ip,
-    )
-    return project
-
-
-# --- appraisal -------------------------------------------------------------------
-
-
-@transaction.atomic
-def project_assign_appraiser(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    appraiser: User,
-    comment: str = "",
-    ip: str | None = None,
-) -> JobPositionProject:
-    """The head of the organisation and payroll division assigns a received dossier
-    to an appraiser (or reassigns it during the appraisal). The appraiser must hold
-    the appraiser role and must not draft or sign for the unit (separation of
-    duties). The appraiser also gets the object permission
-    ``appraisal.appraise_project`` on the dossier."""
-    locked = _lock(project)
-    _require_role(
-        actor,
-        Role.DIVISION_HEAD,
-        "not_division_head",
-        _("Only the head of the organisation and payroll division assigns appraisers."),
-    )
-    _require_status(locked, Status.RECEIVED, Status.UNDER_APPRAISAL)
-    if not appraiser.is_active or Role.APPRAISER not in user_roles(appraiser):
-        raise ValidationError(
-            {
-                "appraiser": ValidationError(
-                    _("%(user)s is not an appraiser."),
-                    code="not_an_appraiser",
-                    params={"user": appraiser},
-                )
-            }
-        )
-    if user_is_party_to_unit(appraiser, locked.unit):
-        raise ValidationError(
-            {
-                "appraiser": ValidationError(
-                    _(
-                        "%(user)s drafts or signs for %(unit)s and cannot appraise its "
-                        "dossier (separation of duties)."
-                    ),
-                    code="conflict_of_interest",
-                    params={"user": appraiser, "unit": locked.unit},
-                )
-            }
-        )
-    if locked.assigned_appraiser_id == appraiser.pk:
-        raise ValidationError(
-            _("%(user)s is already the appraiser of this dossier."),
-            code="already_assigned",
-            params={"user": appraiser},
-        )
-    from_status = locked.status
-    previous = locked.assigned_appraiser
-    if previous is not None:
-        remove_perm("appraisal.appraise_project", previous, locked)
-    assign_perm("appraisal.appraise_project", appraiser, locked)
-    locked.assigned_appraiser = appraiser
-    locked.status = Status.UNDER_APPRAISAL
-    _transition(
-        locked,
-        project,
-        actor=actor,
-        action=Action.APPRAISER_ASSIGNED,
-        from_status=from_status,
-        comment=comment or str(appraiser),
-        ip=ip,
-    )
-    return project
-
-
-@transaction.atomic
-def remark_add(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    text: str,
-    line: ProjectLine | None = None,
-    ip: str | None = None,
-) -> Remark:
-    """The appraiser notes a remark on a line or on the whole dossier, for the unit
-    to answer in its next revision."""
-    text = _require_text(text, field="text", message=_("Write the remark."))
-    locked = _lock(project)
-    _require_appraiser(actor, locked)
-    _require_status(locked, Status.UNDER_APPRAISAL)
-    if line is not None and line.project_id != locked.pk:
-        raise ValidationError(
-            {
-                "line": ValidationError(
-                    _("This line is not of this dossier."), code="invalid"
-                )
-            }
-        )
-    remark = Remark.objects.create(
-        dossier=locked,
-        revision_number=locked.current_revision,
-        line=line,
-        line_key=line.key if line is not None else None,
-        text=text,
-        author=actor,
-    )
-    _save(locked)
-    _audit(
-        locked,
-        actor=actor,
-        action=Action.REMARK_ADDED,
-        from_status=locked.status,
-        comment=text,
-        ip=ip,
-    )
-    _sync(locked, project)
-    return remark
-
-
-@transaction.atomic
-def remark_resolve(*, remark: Remark, actor: User, ip: str | None = None) -> Remark:
-    """The appraiser marks a remark as answered by the unit."""
-    locked = _lock(remark.dossier_id)
-    _require_appraiser(actor, locked)
-    _require_status(locked, Status.UNDER_APPRAISAL)
-    remark = Remark.objects.get(pk=remark.pk, dossier=locked)
-    if remark.resolved:
-        raise ValidationError(
-            _("This remark is already resolved."), code="already_resolved"
-        )
-    remark.resolved = True
-    remark.save(update_fields=["resolved"])
-    _save(locked)
-    _audit(
-        locked,
-        actor=actor,
-        action=Action.REMARK_RESOLVED,
-        from_status=locked.status,
-        comment=remark.text,
-        ip=ip,
-    )
-    return remark
-
-
-@transaction.atomic
-def project_request_revision(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    comment: str = "",
-    ip: str | None = None,
-) -> JobPositionProject:
-    """The appraiser sends the dossier back to the unit to revise it with the open
-    remarks (the comment, if any, is added as a general remark). The clock stops
-    until the unit head submits the next revision."""
-    comment = (comment or "").strip()
-    locked = _lock(project)
-    _require_appraiser(actor, locked)
-    _require_status(locked, Status.UNDER_APPRAISAL)
-    if not comment and not locked.remarks.filter(resolved=False).exists():
-        raise ValidationError(
-            _("Add a remark or a comment telling the unit what to revise."),
-            code="no_remarks",
-        )
-    if comment:
-        Remark.objects.create(
-            dossier=locked,
-            revision_number=locked.current_revision,
-            text=comment,
-            author=actor,
-        )
-    from_status = locked.status
-    locked.status = Status.REVISION_REQUESTED
-    locked.clock_paused_on = _today()
-    _transition(
-        locked,
-        project,
-        actor=actor,
-        action=Action.REVISION_REQUESTED,
-        from_status=from_status,
-        comment=comment,
-        ip=ip,
-    )
-    return project
-
-
-def _answers_items(answers) -> list[tuple[str, str, str]]:
-    """``(code, result, note)`` from ``{code: result}``, ``{code: {"result", "note"}}``
-    or a list of dicts with ``criterion``/``code``, ``result``, ``note``."""
-    if isinstance(answers, dict):
-        raw = [
-            {"code": code, **(value if isinstance(value, dict) else {"result": value})}
-            for code, value in answers.items()
-        ]
-    else:
-        raw = list(answers)
-    items = []
-    for entry in raw:
-        criterion = entry.get("criterion", entry.get("code"))
-        code = getattr(criterion, "code", criterion)
-        items.append((str(code), entry.get("result") or "", entry.get("note") or ""))
-    return items
-
-
-_REPORT_FIELDS = frozenset({"recommendation", "text", "answers", "proposed_lines"})
-
-
-def _report_state(report: AppraisalReport) -> tuple:
-    """What the report says, to tell whether a save changed anything."""
-    return (
-        report.recommendation,
-        report.text,
-        sorted(
-            (a.criterion_id, a.result, a.note)
-            for a in ChecklistAnswer.objects.filter(report=report)
-        ),
-        [
-            (
-                line.action,
-                line.position_id,
-                line.catalogue_entry_id,
-                line.name,
-                line.category_id,
-                line.rank_id,
-                line.headcount,
-                line.job_description,
-                line.competency_framework,
-            )
-            for line in ReportLine.objects.filter(report=report).order_by("order", "pk")
-        ],
-    )
-
-
-def _report_write(
-    locked: JobPositionProject, *, actor: User, fields: dict
-) -> tuple[AppraisalReport, bool]:
-    """Write the report's draft fields (no audit row); whether anything changed."""
-    unknown = set(fields) - _REPORT_FIELDS
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s."),
-            code="field_not_editable",
-            params={"fields": ", ".join(sorted(unknown))},
-        )
-    report, created = AppraisalReport.objects.get_or_create(dossier=locked)
-    before = None if created else _report_state(report)
-    if "recommendation" in fields:
-        report.recommendation = fields["recommendation"] or ""
-    if "text" in fields:
-        report.text = fields["text"] or ""
-    report.author = actor
-    report.draft = True
-    report.updated_at = timezone.now()
-    report.full_clean()
-    report.save()
-    if "answers" in fields:
-        _answers_save(report, fields["answers"])
-    if "proposed_lines" in fields:
-        built, errors = lines_build(
-            project=locked,
-            items=[
-                (i + 1, item) for i, item in enumerate(fields["proposed_lines"] or [])
-            ],
-            line_class=ReportLine,
-        )
-        _raise_line_errors(errors)
-        report.lines.all().delete()
-        for line in built:
-            line.report = report
-        ReportLine.objects.bulk_create(built)
-    return report, before != _report_state(report)
-
-
-@transaction.atomic
-def report_save(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    expected_version: int | None = None,
-    ip: str | None = None,
-    **fields,
-) -> AppraisalReport:
-    """Save the appraisal report as a draft (any number of times over several
-    days): ``recommendation``, ``text``, ``answers`` to the manual criteria
-    (``{code: "pass" | "fail" | "remark" | {"result": …, "note": …}}``; an empty
-    result clears an answer) and ``proposed_lines`` (line dicts, as for
-    :func:`project_lines_save`, for "approve with changes"). A save that changes
-    nothing writes no audit row (the task page saves the report it holds before
-    every other action of the appraiser)."""
-    locked = _lock(project)
-    _require_appraiser(actor, locked)
-    _require_status(locked, Status.UNDER_APPRAISAL)
-    _require_version(locked, expected_version)
-    report, changed = _report_write(locked, actor=actor, fields=fields)
-    if changed:
-        _save(locked)
-        _audit(
-            locked,
-            actor=actor,
-            action=Action.REPORT_SAVED,
-            from_status=locked.status,
-            ip=ip,
-        )
-    _sync(locked, project)
-    return report
-
-
-def _answers_save(report: AppraisalReport, answers) -> None:
-    items = _answers_items(answers)
-    criteria = {
-        c.code: c
-        for c in ChecklistCriterion.objects.filter(
-            code__in=[code for code, _r, _n in items]
-        )
-    }
-    existing = {a.criterion_id: a for a in report.answers.all()}
-    errors = []
-    for code, result, note in items:
-        criterion = criteria.get(code)
-        if criterion is None:
-            errors.append(
-                ValidationError(
-                    _("Unknown checklist criterion %(code)s."),
-                    code="unknown_criterion",
-                    params={"code": code},
-                )
-            )
-            continue
-        answer = existing.get(criterion.pk)
-        if not result:
-            if answer is not None:
-                answer.delete()
-            continue
-        if answer is None:
-            answer = ChecklistAnswer(report=report, criterion=criterion)
-        answer.result, answer.note = result, note.strip()
-        try:
-            answer.full_clean(exclude=["report"], validate_unique=False)
-        except ValidationError as exc:
-            errors.extend(
-                ValidationError(
-                    _("%(criterion)s: %(reason)s"),
-                    code="invalid_answer",
-                    params={"criterion": criterion.label, "reason": message},
-                )
-                for message in exc.messages
-            )
-            continue
-        answer.save()
-    if errors:
-        raise ValidationError(errors)
-
-
-@transaction.atomic
-def report_complete(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    comment: str = "",
-    ip: str | None = None,
-    expected_version: int | None = None,
-    **report_fields,
-) -> AppraisalReport:
-    """The appraiser completes the report and hands it to the director, with the
-    report as the page holds it if given (the fields of :func:`report_save`).
-    Refused, with nothing written, while an active manual criterion is unanswered
-    (error on ``answers``, the codes in its params), without a recommendation (on
-    ``recommendation``), or for "approve with changes" without the proposed lines
-    (on ``proposed_lines``). The computed checks are frozen into the report; the
-    completion is the one audit row of the action."""
-    locked = _lock(project)
-    _require_appraiser(actor, locked)
-    _require_status(locked, Status.UNDER_APPRAISAL)
-    _require_version(locked, expected_version)
-    if report_fields:
-        _report_write(locked, actor=actor, fields=report_fields)
-    report = AppraisalReport.objects.filter(dossier=locked).first()
-    if report is None or not report.recommendation:
-        raise ValidationError(
-            {
-                "recommendation": ValidationError(
-                    _("Choose the report's recommendation."), code="required"
-                )
-            }
-        )
-    unanswered = list(
-        ChecklistCriterion.objects.filter(active=True)
-        .exclude(answers__report=report)
-        .values_list("code", "label")
-    )
-    if unanswered:
-        raise ValidationError(
-            {
-                "answers": ValidationError(
-                    _("Answer every checklist criterion first: %(criteria)s."),
-                    code="unanswered_criteria",
-                    params={
-                        "criteria": "; ".join(label for _code, label in unanswered),
-                        "codes": [code for code, _label in unanswered],
-                    },
-                )
-            }
-        )
-    if (
-        report.recommendation == AppraisalReport.Recommendation.APPROVE_WITH_CHANGES
-        and not report.lines.exists()
-    ):
-        raise ValidationError(
-            {
-                "proposed_lines": ValidationError(
-                    _("Give the lines as you propose them when recommending changes."),
-                    code="no_proposed_lines",
-                )
-            }
-        )
-    report.checklist_results = [
-        result.as_dict() for result in checklist_compute(project=locked)
-    ]
-    report.draft = False
-    report.completed_at = timezone.now()
-    report.save()
-    from_status = locked.status
-    locked.status = Status.REPORT_COMPLETED
-    _transition(
-        locked,
-        project,
-        actor=actor,
-        action=Action.REPORT_COMPLETED,
-        from_status=from_status,
-        comment=comment,
-        ip=ip,
-    )
-    return report
-
-
-def _require_director(actor) -> None:
-    _require_role(
-        actor,
-        Role.DIRECTOR,
-        "not_director",
-        _("Only the director of Home Affairs signs the appraisal report."),
-    )
-
-
-@transaction.atomic
-def report_sign(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    comment: str = "",
-    ip: str | None = None,
-) -> AppraisalReport:
-    """The director signs the report and the Department's submission to the
-    committee, numbered in the Department's register (``…/TTr-SNV``, Decree
-    30/2020/NĐ-CP)."""
-    locked = _lock(project)
-    _require_director(actor)
-    _require_not_party(actor, locked)
-    _require_status(locked, Status.REPORT_REVIEWED)
-    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
-    today = _today()
-    report.number = number_issue(
-        issuer=HOME_AFFAIRS_ISSUER,
-        doc_type=SUBMISSION,
-        on=today,
-        subject=str(locked)[:255],
-    ).text
-    report.signed_by = actor
-    report.signed_at = timezone.now()
-    report.save()
-    from_status = locked.status
-    locked.status = Status.AWAITING_DECISION
-    _transition(
-        locked,
-        project,
-        actor=actor,
-        action=Action.REPORT_SIGNED,
-        from_status=from_status,
-        comment=comment or report.number,
-        ip=ip,
-    )
-    return report
-
-
-def _require_division_head(actor) -> None:
-    _require_role(
-        actor,
-        Role.DIVISION_HEAD,
-        "not_division_head",
-        _(
-            "Only the head of the organisation and staffing division reviews "
-            "the report."
-        ),
-    )
-
-
-@transaction.atomic
-def report_review(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    comment: str = "",
-    ip: str | None = None,
-) -> AppraisalReport:
-    """The head of the organisation and staffing division reviews the appraiser's
-    completed report and passes it to the director for signature (the division
-    prepares the Department's appraisal, Decree 62/2020/NĐ-CP Art. 7(2); the
-    director signs it)."""
-    locked = _lock(project)
-    _require_division_head(actor)
-    _require_not_party(actor, locked)
-    _require_status(locked, Status.REPORT_COMPLETED)
-    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
-    from_status = locked.status
-    locked.status = Status.REPORT_REVIEWED
-    _transition(
-        locked,
-        project,
-        actor=actor,
-        action=Action.REPORT_REVIEWED,
-        from_status=from_status,
-        comment=comment,
-        ip=ip,
-    )
-    return report
-
-
-@transaction.atomic
-def report_send_back(
-    *, project: JobPositionProject, actor: User, comment: str, ip: str | None = None
-) -> AppraisalReport:
-    """The division head (reviewing) or the director (signing) sends the report
-    back to the appraiser with what to change."""
-    comment = _require_text(
-        comment, field="comment", message=_("Say what the appraiser must change.")
-    )
-    locked = _lock(project)
-    if locked.status == Status.REPORT_COMPLETED:
-        _require_division_head(actor)
-    else:
-        _require_director(actor)
-    _require_not_party(actor, locked)
-    _require_status(locked, Status.REPORT_COMPLETED, Status.REPORT_REVIEWED)
-    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
-    report.draft = True
-    report.save(update_fields=["draft"])
-    from_status = locked.status
-    locked.status = Status.UNDER_APPRAISAL
-    _transition(
-        locked,
-        project,
-        actor=actor,
-        action=Action.REPORT_SENT_BACK,
-        from_status=from_status,
-        comment=comment,
-        ip=ip,
-    )
-    return report
 
 
 # --- decision ------------------------------------------------------------------------
@@ -1746,104 +745,51 @@ def _applicability_errors(
     return errors
 
 
-@transaction.atomic
-def project_decide(
-    *,
-    project: JobPositionProject,
-    actor: User,
-    outcome: str,
-    effective_date: datetime.date | None = None,
-    comment: str = "",
-    ip: str | None = None,
+def _approve(
+    locked: JobPositionProject,
+    report: AppraisalReport | None,
+    decision: Decision,
+    effective_date: datetime.date | None,
+    comment: str,
 ) -> Decision:
-    """The committee answers the Department's submission (Decree 62/2020/NĐ-CP Art.
-    7(3)): approve, by a decision numbered in the committee's register
-    (``…/QĐ-UBND``) with the lines approved (the report's when it recommended
-    changes, otherwise the unit's) taking effect on ``effective_date`` (default:
-    the decision's date; never earlier); return it to Home Affairs; or reject it
-    with reasons (Decree 106/2020/NĐ-CP Art. 7(3)). Nobody who drafts or signs for
-    the unit may decide."""
-    locked = _lock(project)
-    _require_role(
-        actor,
-        Role.COMMITTEE,
-        "not_committee",
-        _("Only the Provincial People's Committee decides on the project."),
-    )
-    _require_not_party(actor, locked)
-    _require_status(locked, Status.AWAITING_DECISION)
-    if outcome not in Decision.Outcome.values:
+    """The committee approves the project: a decision numbered in the committee's
+    register (``…/QĐ-UBND``) with the lines approved (the report's when it
+    recommended changes, otherwise the unit's) taking effect on ``effective_date``
+    (default: the decision's date; never earlier). Refused, with nothing written,
+    while a line could not apply on that date."""
+    effective_date = effective_date or decision.date
+    if effective_date < decision.date:
         raise ValidationError(
-            {"outcome": ValidationError(_("Choose the decision."), code="invalid")}
+            {
+                "effective_date": ValidationError(
+                    _("The effective date cannot be before the decision's date."),
+                    code="effective_before_decision",
+                )
+            }
         )
-    today = _today()
-    from_status = locked.status
-    report = AppraisalReport.objects.filter(dossier=locked).first()
-    decision = Decision(dossier=locked, outcome=outcome, date=today, signer=actor)
-    if outcome == Decision.Outcome.APPROVED:
-        effective_date = effective_date or today
-        if effective_date < today:
-            raise ValidationError(
-                {
-                    "effective_date": ValidationError(
-                        _("The effective date cannot be before the decision's date."),
-                        code="effective_before_decision",
-                    )
-                }
-            )
-        lines = _approved_lines(locked, report)
-        if not lines:
-            raise ValidationError(_("There are no lines to approve."), code="no_lines")
-        _raise_line_errors(_applicability_errors(locked, lines, effective_date))
-        decision.effective_date = effective_date
-        decision.reason = comment
-        decision.number = number_issue(
-            issuer=COMMITTEE_ISSUER,
-            doc_type=DECISION,
-            on=today,
-            subject=str(locked)[:255],
-        ).text
-        decision.full_clean()
-        decision.save()
-        DecisionLine.objects.bulk_create(
-            DecisionLine(
-                decision=decision,
-                key=getattr(line, "key", uuid.uuid4()),
-                **{name: getattr(line, name) for name in LINE_FIELDS},
-            )
-            for line in lines
+    lines = _approved_lines(locked, report)
+    if not lines:
+        raise ValidationError(_("There are no lines to approve."), code="no_lines")
+    _raise_line_errors(_applicability_errors(locked, lines, effective_date))
+    decision.effective_date = effective_date
+    decision.reason = comment
+    decision.number = number_issue(
+        issuer=COMMITTEE_ISSUER,
+        doc_type=DECISION,
+        on=decision.date,
+        subject=str(locked)[:255],
+    ).text
+    decision.full_clean()
+    decision.save()
+    DecisionLine.objects.bulk_create(
+        DecisionLine(
+            decision=decision,
+            key=getattr(line, "key", uuid.uuid4()),
+            **{name: getattr(line, name) for name in LINE_FIELDS},
         )
-        locked.status = Status.APPROVED
-        locked.outcome = JobPositionProject.Outcome.APPROVED
-        action = Action.APPROVED
-    else:
-        comment = _require_text(
-            comment,
-            field="comment",
-            message=_("Give the reasons for returning or rejecting the project."),
-        )
-        decision.reason = comment
-        decision.full_clean()
-        decision.save()
-        if outcome == Decision.Outcome.REJECTED:
-            locked.status = Status.REJECTED
-            locked.outcome = JobPositionProject.Outcome.REJECTED
-            action = Action.REJECTED
-        else:
-            if report is not None:
-                report.draft = True
-                report.save(update_fields=["draft"])
-            locked.status = Status.UNDER_APPRAISAL
-            action = Action.RETURNED
-    _transition(
-        locked,
-        project,
-        actor=actor,
-        action=action,
-        from_status=from_status,
-        comment=comment or decision.number,
-        ip=ip,
+        for line in lines
     )
+    locked.outcome = JobPositionProject.Outcome.APPROVED
     return decision
 
 
@@ -1917,3 +863,73 @@ def decision_apply(
         ip=ip,
     )
     return decision
+
+
+# --- the project's part in the shared steps ------------------------------------------
+
+
+def _proposed_lines_write(
+    locked: JobPositionProject, report: AppraisalReport, items
+) -> None:
+    """The report's lines as the appraiser proposes them ("approve with changes")."""
+    built, errors = lines_build(
+        project=locked,
+        items=[(i + 1, item) for i, item in enumerate(items or [])],
+        line_class=ReportLine,
+    )
+    _raise_line_errors(errors)
+    report.lines.all().delete()
+    for line in built:
+        line.report = report
+    ReportLine.objects.bulk_create(built)
+
+
+def _proposed_lines_state(report: AppraisalReport) -> tuple:
+    return tuple(
+        (
+            line.action,
+            line.position_id,
+            line.catalogue_entry_id,
+            line.name,
+            line.category_id,
+            line.rank_id,
+            line.headcount,
+            line.job_description,
+            line.competency_framework,
+        )
+        for line in ReportLine.objects.filter(report=report).order_by("order", "pk")
+    )
+
+
+def _report_ready(locked: JobPositionProject, report: AppraisalReport) -> None:
+    if (
+        report.recommendation == AppraisalReport.Recommendation.APPROVE_WITH_CHANGES
+        and not report.lines.exists()
+    ):
+        raise ValidationError(
+            {
+                "proposed_lines": ValidationError(
+                    _("Give the lines as you propose them when recommending changes."),
+                    code="no_proposed_lines",
+                )
+            }
+        )
+
+
+RULES = kind_rules_register(
+    KindRules(
+        model=JobPositionProject,
+        appraise_permission="appraisal.appraise_project",
+        decide_message=_(
+            "Only the Provincial People's Committee decides on the project."
+        ),
+        require_complete=_require_complete_dossier,
+        snapshot=_snapshot,
+        criteria=lambda project: ChecklistCriterion.objects.filter(active=True),
+        checks=lambda project: checklist_compute(project=project),
+        report_fields={"proposed_lines": _proposed_lines_write},
+        report_state=_proposed_lines_state,
+        report_ready=_report_ready,
+        approve=_approve,
+    )
+)

@@ -26,6 +26,7 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from guardian.shortcuts import assign_perm
 
 from orgchart.models import JobPosition, Unit
 from orgchart.permissions import Role
@@ -47,8 +48,10 @@ from ..models import (
 from ..selectors.projects import ACT_FOR_UNIT, SIGN_FOR_UNIT, user_acts_for_unit
 from .checklist import CheckResult
 from .dossiers import (
+    KindRules,
     audit_record,
     dossier_transition,
+    kind_rules_register,
     require_not_party,
     require_role,
     require_status,
@@ -255,6 +258,7 @@ def staffing_plan_open(
     )
     plan.full_clean()
     plan.save()
+    assign_perm(RULES.appraise_permission, appraiser, plan)
     targets = {
         target.post_kind: target
         for target in ReductionTarget.objects.filter(valid_from__lte=first_day)
@@ -841,6 +845,23 @@ def staffing_plan_checks(*, plan: StaffingPlan) -> list[CheckResult]:
     return results
 
 
+def _require_within_ceilings(plan: StaffingPlan) -> None:
+    """The province's totals within the allocatable ceilings: the law is firm
+    there, so the committee's approval and the allocation are refused above them."""
+    failed = [
+        result
+        for result in staffing_plan_checks(plan=plan)
+        if result.code.startswith("ceiling_") and not result.passed
+    ]
+    if failed:
+        raise ValidationError(
+            [
+                ValidationError(str(result.detail), code="above_ceiling")
+                for result in failed
+            ]
+        )
+
+
 @transaction.atomic
 def resolution_record(
     *,
@@ -899,18 +920,7 @@ def allocation_apply(
             _("Record the People's Council resolution first."),
             code="no_resolution",
         )
-    failed = [
-        result
-        for result in staffing_plan_checks(plan=locked)
-        if result.code.startswith("ceiling_") and not result.passed
-    ]
-    if failed:
-        raise ValidationError(
-            [
-                ValidationError(str(result.detail), code="above_ceiling")
-                for result in failed
-            ]
-        )
+    _require_within_ceilings(locked)
     effective = datetime.date(locked.year, 1, 1)
     issued = number_issue(
         issuer=COMMITTEE_ISSUER, doc_type=DECISION, subject=str(locked)[:255]
@@ -956,3 +966,34 @@ def allocation_apply(
         ip=ip,
     )
     return decision
+
+
+# --- the staffing plan's part in the shared steps ------------------------------------
+
+
+def _approve(
+    locked: StaffingPlan,
+    report,
+    decision: Decision,
+    effective_date: datetime.date | None,
+    comment: str,
+) -> None:
+    """The committee approves the plan for the People's Council: refused while a
+    province total is above its ceiling (the law is firm there); the numbered
+    allocation decision comes after the council's resolution
+    (:func:`allocation_apply`)."""
+    _require_within_ceilings(locked)
+    return None
+
+
+RULES = kind_rules_register(
+    KindRules(
+        model=StaffingPlan,
+        appraise_permission="appraisal.appraise_staffing_plan",
+        decide_message=_(
+            "Only the Provincial People's Committee approves the staffing plan."
+        ),
+        checks=lambda plan: staffing_plan_checks(plan=plan),
+        approve=_approve,
+    )
+)

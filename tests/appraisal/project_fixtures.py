@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from appraisal import services as svc
 from appraisal.models import Attachment, JobPositionProject
-from appraisal.services import projects as svc
 from orgchart.permissions import Role
 from tests.factories import (
     docx_upload,
@@ -69,19 +69,19 @@ def people(make_user, units):
 
 def add_required_attachments(project, actor) -> None:
     svc.attachment_add(
-        project=project,
+        dossier=project,
         actor=actor,
         kind=Attachment.Kind.SUBMISSION_LETTER,
         file=pdf_upload("to-trinh.pdf"),
     )
     svc.attachment_add(
-        project=project,
+        dossier=project,
         actor=actor,
         kind=Attachment.Kind.PROJECT_DOCUMENT,
         file=docx_upload("de-an.docx"),
     )
     svc.attachment_add(
-        project=project,
+        dossier=project,
         actor=actor,
         kind=Attachment.Kind.ESTABLISHMENT_DECISION,
         file=pdf_upload("qd-thanh-lap.pdf"),
@@ -129,7 +129,7 @@ def answer_all_criteria(project, appraiser) -> None:
     from appraisal.models import ChecklistCriterion
 
     svc.report_save(
-        project=project,
+        dossier=project,
         actor=appraiser,
         answers={
             c.code: "pass" for c in ChecklistCriterion.objects.filter(active=True)
@@ -142,7 +142,7 @@ def write_report(project, people, recommendation: str = "approve") -> None:
     appraiser = people["appraiser"]
     answer_all_criteria(project, appraiser)
     svc.report_save(
-        project=project,
+        dossier=project,
         actor=appraiser,
         recommendation=recommendation,
         text="Hồ sơ đủ điều kiện",
@@ -161,8 +161,8 @@ def write_report(project, people, recommendation: str = "approve") -> None:
             }
             for line in project.lines.all()
         ]
-        svc.report_save(project=project, actor=appraiser, proposed_lines=proposed)
-    svc.report_complete(project=project, actor=appraiser)
+        svc.report_save(dossier=project, actor=appraiser, proposed_lines=proposed)
+    svc.report_complete(dossier=project, actor=appraiser)
 
 
 def advance(project, people, to: str, *, recommendation: str = "approve"):
@@ -172,24 +172,24 @@ def advance(project, people, to: str, *, recommendation: str = "approve"):
             return project
         status = project.status
         if status in JobPositionProject.EDITABLE_STATUSES:
-            svc.project_submit(project=project, actor=people["head"])
+            svc.dossier_submit(dossier=project, actor=people["head"])
         elif status == Status.SUBMITTED:
-            svc.project_accept(project=project, actor=people["reception"])
+            svc.dossier_accept(dossier=project, actor=people["reception"])
         elif status == Status.RECEIVED:
-            svc.project_assign_appraiser(
-                project=project,
+            svc.dossier_assign_appraiser(
+                dossier=project,
                 actor=people["division_head"],
                 appraiser=people["appraiser"],
             )
         elif status == Status.UNDER_APPRAISAL:
             write_report(project, people, recommendation)
         elif status == Status.REPORT_COMPLETED:
-            svc.report_review(project=project, actor=people["division_head"])
+            svc.report_review(dossier=project, actor=people["division_head"])
         elif status == Status.REPORT_REVIEWED:
-            svc.report_sign(project=project, actor=people["director"])
+            svc.report_sign(dossier=project, actor=people["director"])
         elif status == Status.AWAITING_DECISION:
-            svc.project_decide(
-                project=project, actor=people["committee"], outcome="approved"
+            svc.dossier_decide(
+                dossier=project, actor=people["committee"], outcome="approved"
             )
         elif status == Status.APPROVED:
             svc.decision_apply(decision=project.decisions.get(outcome="approved"))

@@ -8,8 +8,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from appraisal import services as svc
 from appraisal.models import AuditEntry, Decision, JobPositionProject
-from appraisal.services import projects as svc
 from orgchart.models import JobPosition
 from orgchart.selectors import unit_get_establishment
 from tests.appraisal.project_fixtures import *  # noqa: F403
@@ -24,8 +24,8 @@ def approved(draft, people):
     """Approved, effective in ten days, not yet applied."""
     advance(draft, people, Status.AWAITING_DECISION)
     effective = timezone.localdate() + datetime.timedelta(days=10)
-    decision = svc.project_decide(
-        project=draft,
+    decision = svc.dossier_decide(
+        dossier=draft,
         actor=people["committee"],
         outcome="approved",
         effective_date=effective,
@@ -122,8 +122,8 @@ def test_applying_twice_changes_nothing(approved, units):
 
 def test_a_decision_effective_today_replaces_positions_today(draft, people, units):
     advance(draft, people, Status.AWAITING_DECISION)
-    decision = svc.project_decide(
-        project=draft, actor=people["committee"], outcome="approved"
+    decision = svc.dossier_decide(
+        dossier=draft, actor=people["committee"], outcome="approved"
     )
     assert decision.effective_date == timezone.localdate()
     svc.decision_apply(decision=decision)
@@ -137,8 +137,8 @@ def test_a_decision_effective_today_replaces_positions_today(draft, people, unit
 
 def test_a_rejection_or_return_cannot_be_applied(draft, people, units):
     advance(draft, people, Status.AWAITING_DECISION)
-    decision = svc.project_decide(
-        project=draft, actor=people["committee"], outcome="rejected", comment="Không"
+    decision = svc.dossier_decide(
+        dossier=draft, actor=people["committee"], outcome="rejected", comment="Không"
     )
     before = list(JobPosition.objects.values_list("pk", "valid_to"))
     with pytest.raises(ValidationError) as exc:
@@ -166,7 +166,7 @@ def test_approval_is_refused_when_a_line_could_not_become_a_position(
     )
     advance(draft, people, Status.AWAITING_DECISION)
     with pytest.raises(ValidationError) as exc:
-        svc.project_decide(project=draft, actor=people["committee"], outcome="approved")
+        svc.dossier_decide(dossier=draft, actor=people["committee"], outcome="approved")
     assert exc.value.messages[0].startswith("Line 1:")
     assert "01.001" in exc.value.messages[0]
     assert not Decision.objects.filter(dossier=draft).exists()
@@ -183,7 +183,7 @@ def test_a_position_ended_by_another_decision_meanwhile_blocks_the_approval(
     advance(draft, people, Status.AWAITING_DECISION)
     position_close(position=positions[1], last_day=timezone.localdate())
     with pytest.raises(ValidationError) as exc:
-        svc.project_decide(project=draft, actor=people["committee"], outcome="approved")
+        svc.dossier_decide(dossier=draft, actor=people["committee"], outcome="approved")
     assert "Line 3:" in exc.value.messages[0]
     assert positions[1].name in exc.value.messages[0]
 

@@ -7,9 +7,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from appraisal import services as svc
 from appraisal.models import Attachment, JobPositionProject
 from appraisal.selectors.projects import attachment_get
-from appraisal.services import projects as svc
 from tests.appraisal.project_fixtures import *  # noqa: F403
 from tests.appraisal.project_fixtures import advance
 from tests.factories import docx_upload, odt_upload, pdf_upload
@@ -20,7 +20,7 @@ def file_error_code(exc) -> str:
 
 
 def attach(project, actor, upload, kind=Attachment.Kind.OTHER):
-    return svc.attachment_add(project=project, actor=actor, kind=kind, file=upload)
+    return svc.attachment_add(dossier=project, actor=actor, kind=kind, file=upload)
 
 
 def test_a_pdf_is_stored_under_a_generated_name_with_its_name_kept(draft, people):
@@ -113,8 +113,8 @@ def test_only_the_units_officer_attaches_and_only_while_the_unit_holds_it(
 
 def test_a_submitted_document_stays_but_a_new_one_can_be_removed(draft, people):
     advance(draft, people, JobPositionProject.Status.SUBMITTED)
-    svc.project_request_supplement(
-        project=draft, actor=people["reception"], reason="Thiếu phụ lục"
+    svc.dossier_request_supplement(
+        dossier=draft, actor=people["reception"], reason="Thiếu phụ lục"
     )
     submitted = draft.attachments.first()
     with pytest.raises(ValidationError) as exc:

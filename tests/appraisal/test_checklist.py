@@ -1,7 +1,7 @@
 """The computed appraisal checks (issue 3 §4) as the appraiser sees them."""
 
+from appraisal import services as svc
 from appraisal.models import Attachment, LeadershipLimit, UnitQuota
-from appraisal.services import projects as svc
 from appraisal.services.checklist import checklist_compute
 from orgchart.models import LadderLevel
 from tests.appraisal.project_fixtures import *  # noqa: F403
@@ -285,7 +285,7 @@ def test_the_answers_form_feeds_the_report(draft, people):
     data[f"note_{codes[0]}"] = "Cần bổ sung"
     form = ChecklistAnswersForm(data=data)
     assert form.is_valid(), form.errors
-    svc.report_save(project=draft, actor=people["appraiser"], answers=form.answers())
+    svc.report_save(dossier=draft, actor=people["appraiser"], answers=form.answers())
     report = AppraisalReport.objects.get(dossier=draft)
     assert report.answers.count() == len(codes)
     again = ChecklistAnswersForm(report=report)

@@ -16,8 +16,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
 
+from appraisal import services as svc
 from appraisal.models import AuditEntry, IssuedNumber, JobPositionProject, Revision
-from appraisal.services import projects as svc
 from orgchart.models import JobPosition
 from tests.appraisal.project_fixtures import *  # noqa: F403
 from tests.appraisal.project_fixtures import advance
@@ -79,7 +79,7 @@ def test_simultaneous_submits_freeze_one_revision(draft, people):
 
     def submit():
         project = JobPositionProject.objects.get(pk=project_pk)
-        return svc.project_submit(project=project, actor=people["head"]).number
+        return svc.dossier_submit(dossier=project, actor=people["head"]).number
 
     results, errors = at_once(submit)
     assert results == [1]
@@ -99,7 +99,7 @@ def test_two_receptionists_accepting_at_once_take_one_receipt_number(draft, peop
 
     def accept():
         project = JobPositionProject.objects.get(pk=project_pk)
-        return svc.project_accept(project=project, actor=people["reception"]).pk
+        return svc.dossier_accept(dossier=project, actor=people["reception"]).pk
 
     results, errors = at_once(accept)
     assert len(results) == 1
@@ -111,8 +111,8 @@ def test_two_receptionists_accepting_at_once_take_one_receipt_number(draft, peop
 
 def test_a_decision_applied_twice_at_once_opens_each_position_once(draft, people):
     advance(draft, people, Status.AWAITING_DECISION)
-    decision = svc.project_decide(
-        project=draft, actor=people["committee"], outcome="approved"
+    decision = svc.dossier_decide(
+        dossier=draft, actor=people["committee"], outcome="approved"
     )
     positions_before = JobPosition.objects.count()
 

@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
+from appraisal import services as svc
 from appraisal.models import AuditEntry, JobPositionProject
-from appraisal.services import projects as svc
 from tests.appraisal.project_fixtures import *  # noqa: F403
 from tests.appraisal.project_fixtures import advance
 

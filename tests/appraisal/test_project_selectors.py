@@ -3,6 +3,7 @@ query budgets that do not grow with the number of dossiers."""
 
 import pytest
 
+from appraisal import services as svc
 from appraisal.models import AuditEntry, JobPositionProject, Revision
 from appraisal.selectors.projects import (
     project_audit,
@@ -10,7 +11,6 @@ from appraisal.selectors.projects import (
     project_get,
     project_list_for_user,
 )
-from appraisal.services import projects as svc
 from tests.appraisal.project_fixtures import *  # noqa: F403
 from tests.appraisal.project_fixtures import advance
 from tests.factories import JobPositionProjectFactory, UnitFactory
@@ -118,8 +118,8 @@ def resubmit_with_changes(draft, people, ref):
     """Revision 2: the added line's headcount changes, the end line is dropped,
     a new line is added, the title changes."""
     advance(draft, people, Status.SUBMITTED)
-    svc.project_request_supplement(
-        project=draft, actor=people["reception"], reason="Sửa đề án"
+    svc.dossier_request_supplement(
+        dossier=draft, actor=people["reception"], reason="Sửa đề án"
     )
     lines = []
     for line in draft.lines.order_by("order"):
@@ -149,7 +149,7 @@ def resubmit_with_changes(draft, people, ref):
     )
     svc.project_lines_save(project=draft, actor=people["officer"], lines=lines)
     svc.project_update(project=draft, actor=people["officer"], title="Tên sửa đổi")
-    svc.project_submit(project=draft, actor=people["head"])
+    svc.dossier_submit(dossier=draft, actor=people["head"])
 
 
 def test_diff_shows_added_removed_and_changed_lines_field_by_field(

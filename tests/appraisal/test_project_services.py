@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from appraisal import services as svc
 from appraisal.models import (
     AppraisalReport,
     AuditEntry,
@@ -17,7 +18,6 @@ from appraisal.models import (
     JobPositionProject,
     Remark,
 )
-from appraisal.services import projects as svc
 from appraisal.services.deadlines import (
     due_date_for,
     due_date_resume,
@@ -212,8 +212,8 @@ def test_handover_records_the_comment_without_changing_status(draft, people):
 
 
 def test_head_submits_revision_1_with_reception_due_date(draft, people):
-    revision = svc.project_submit(
-        project=draft, actor=people["head"], comment="Kính trình"
+    revision = svc.dossier_submit(
+        dossier=draft, actor=people["head"], comment="Kính trình"
     )
     today = timezone.localdate()
     assert revision.number == 1
@@ -237,16 +237,16 @@ def test_head_submits_revision_1_with_reception_due_date(draft, people):
 
 def test_officer_cannot_submit_only_the_head_can(draft, people):
     with pytest.raises(ValidationError) as exc:
-        svc.project_submit(project=draft, actor=people["officer"])
+        svc.dossier_submit(dossier=draft, actor=people["officer"])
     assert codes(exc) == {"not_unit_head"}
     assert draft.status == Status.DRAFT
 
 
 def test_double_submit_is_refused_and_nothing_is_applied_twice(draft, people):
     stale_copy = JobPositionProject.objects.get(pk=draft.pk)
-    svc.project_submit(project=draft, actor=people["head"])
+    svc.dossier_submit(dossier=draft, actor=people["head"])
     with pytest.raises(ValidationError) as exc:
-        svc.project_submit(project=stale_copy, actor=people["head"])
+        svc.dossier_submit(dossier=stale_copy, actor=people["head"])
     assert codes(exc) == {"wrong_status"}
     assert "reload the page" in exc.value.messages[0]
     assert draft.revisions.count() == 1
@@ -258,7 +258,7 @@ def test_submit_refused_without_lines(people, units):
         unit=units["a"], kind="first", title="Trống", actor=people["officer"]
     )
     with pytest.raises(ValidationError) as exc:
-        svc.project_submit(project=project, actor=people["head"])
+        svc.dossier_submit(dossier=project, actor=people["head"])
     assert codes(exc) == {"no_lines"}
 
 
@@ -279,14 +279,14 @@ def test_submit_refused_without_the_required_documents(people, units, ref):
         ],
     )
     with pytest.raises(ValidationError) as exc:
-        svc.project_submit(project=project, actor=people["head"])
+        svc.dossier_submit(dossier=project, actor=people["head"])
     assert codes(exc) == {"missing_attachments"}
     assert "Submission letter" in exc.value.messages[0]
 
 
 def test_reception_accepts_with_receipt_number_and_statutory_due_date(draft, people):
     advance(draft, people, Status.SUBMITTED)
-    svc.project_accept(project=draft, actor=people["reception"])
+    svc.dossier_accept(dossier=draft, actor=people["reception"])
     today = timezone.localdate()
     assert draft.status == Status.RECEIVED
     assert draft.receipt_number == f"{1:06d}/{today.year}/SNV"
@@ -328,7 +328,7 @@ def test_receipt_numbers_follow_each_other(draft, people, units, ref, positions)
 def test_only_reception_receives(draft, people, who):
     advance(draft, people, Status.SUBMITTED)
     with pytest.raises(ValidationError) as exc:
-        svc.project_accept(project=draft, actor=people[who])
+        svc.dossier_accept(dossier=draft, actor=people[who])
     assert codes(exc) == {"not_reception"}
     assert JobPositionProject.objects.get(pk=draft.pk).status == Status.SUBMITTED
 
@@ -336,8 +336,8 @@ def test_only_reception_receives(draft, people, who):
 def test_supplement_stops_the_clock_and_the_answer_restarts_it(draft, people):
     advance(draft, people, Status.SUBMITTED)
     reception_due = draft.due_on
-    svc.project_request_supplement(
-        project=draft, actor=people["reception"], reason="Thiếu bản mô tả công việc"
+    svc.dossier_request_supplement(
+        dossier=draft, actor=people["reception"], reason="Thiếu bản mô tả công việc"
     )
     assert draft.status == Status.SUPPLEMENT_REQUESTED
     assert draft.clock_paused_on == timezone.localdate()
@@ -373,7 +373,7 @@ def test_supplement_stops_the_clock_and_the_answer_restarts_it(draft, people):
             for line in draft.lines.all()
         ],
     )
-    revision = svc.project_submit(project=draft, actor=people["head"])
+    revision = svc.dossier_submit(dossier=draft, actor=people["head"])
     assert revision.number == 2
     assert draft.status == Status.SUBMITTED
     assert draft.clock_paused_on is None
@@ -387,24 +387,24 @@ def test_supplement_stops_the_clock_and_the_answer_restarts_it(draft, people):
 def test_supplement_and_refusal_need_a_reason(draft, people):
     advance(draft, people, Status.SUBMITTED)
     with pytest.raises(ValidationError) as exc:
-        svc.project_request_supplement(
-            project=draft, actor=people["reception"], reason=" "
+        svc.dossier_request_supplement(
+            dossier=draft, actor=people["reception"], reason=" "
         )
     assert codes(exc) == {"required"}
     with pytest.raises(ValidationError):
-        svc.project_refuse(project=draft, actor=people["reception"], reason="")
+        svc.dossier_refuse(dossier=draft, actor=people["reception"], reason="")
     assert JobPositionProject.objects.get(pk=draft.pk).status == Status.SUBMITTED
 
 
 def test_refusal_ends_the_dossier(draft, people):
     advance(draft, people, Status.SUBMITTED)
-    svc.project_refuse(
-        project=draft, actor=people["reception"], reason="Không thuộc thẩm quyền"
+    svc.dossier_refuse(
+        dossier=draft, actor=people["reception"], reason="Không thuộc thẩm quyền"
     )
     assert (draft.status, draft.outcome) == (Status.REFUSED, "refused")
     assert draft.is_final
     with pytest.raises(ValidationError) as exc:
-        svc.project_accept(project=draft, actor=people["reception"])
+        svc.dossier_accept(dossier=draft, actor=people["reception"])
     assert codes(exc) == {"wrong_status"}
     entry = draft.audit_entries.last()
     assert (entry.action, entry.comment) == (Action.REFUSED, "Không thuộc thẩm quyền")
@@ -425,15 +425,15 @@ def test_division_head_assigns_an_appraiser_who_gets_the_object_permission(
     draft, people
 ):
     advance(draft, people, Status.RECEIVED)
-    svc.project_assign_appraiser(
-        project=draft, actor=people["division_head"], appraiser=people["appraiser"]
+    svc.dossier_assign_appraiser(
+        dossier=draft, actor=people["division_head"], appraiser=people["appraiser"]
     )
     assert draft.status == Status.UNDER_APPRAISAL
     assert draft.assigned_appraiser == people["appraiser"]
     assert people["appraiser"].has_perm("appraisal.appraise_project", draft)
     # Reassignment moves the permission.
-    svc.project_assign_appraiser(
-        project=draft, actor=people["division_head"], appraiser=people["appraiser2"]
+    svc.dossier_assign_appraiser(
+        dossier=draft, actor=people["division_head"], appraiser=people["appraiser2"]
     )
     from django.contrib.auth import get_user_model
 
@@ -441,8 +441,8 @@ def test_division_head_assigns_an_appraiser_who_gets_the_object_permission(
     assert not first.has_perm("appraisal.appraise_project", draft)
     assert people["appraiser2"].has_perm("appraisal.appraise_project", draft)
     with pytest.raises(ValidationError) as exc:
-        svc.project_assign_appraiser(
-            project=draft, actor=people["division_head"], appraiser=people["appraiser2"]
+        svc.dossier_assign_appraiser(
+            dossier=draft, actor=people["division_head"], appraiser=people["appraiser2"]
         )
     assert codes(exc) == {"already_assigned"}
 
@@ -450,8 +450,8 @@ def test_division_head_assigns_an_appraiser_who_gets_the_object_permission(
 def test_only_the_division_head_assigns(draft, people):
     advance(draft, people, Status.RECEIVED)
     with pytest.raises(ValidationError) as exc:
-        svc.project_assign_appraiser(
-            project=draft, actor=people["director"], appraiser=people["appraiser"]
+        svc.dossier_assign_appraiser(
+            dossier=draft, actor=people["director"], appraiser=people["appraiser"]
         )
     assert codes(exc) == {"not_division_head"}
 
@@ -459,8 +459,8 @@ def test_only_the_division_head_assigns(draft, people):
 def test_someone_who_is_not_an_appraiser_cannot_be_assigned(draft, people):
     advance(draft, people, Status.RECEIVED)
     with pytest.raises(ValidationError) as exc:
-        svc.project_assign_appraiser(
-            project=draft, actor=people["division_head"], appraiser=people["observer"]
+        svc.dossier_assign_appraiser(
+            dossier=draft, actor=people["division_head"], appraiser=people["observer"]
         )
     assert codes(exc) == {"not_an_appraiser"}
 
@@ -473,8 +473,8 @@ def test_an_appraiser_who_acts_for_the_unit_cannot_be_assigned(
     assign_perm("orgchart.sign_for_unit", conflicted, units["province"])
     advance(draft, people, Status.RECEIVED)
     with pytest.raises(ValidationError) as exc:
-        svc.project_assign_appraiser(
-            project=draft, actor=people["division_head"], appraiser=conflicted
+        svc.dossier_assign_appraiser(
+            dossier=draft, actor=people["division_head"], appraiser=conflicted
         )
     assert codes(exc) == {"conflict_of_interest"}
     from appraisal.selectors.projects import appraiser_list_eligible
@@ -489,7 +489,7 @@ def test_only_the_assigned_appraiser_appraises(draft, people):
     advance(draft, people, Status.UNDER_APPRAISAL)
     for who in ("appraiser2", "division_head", "officer"):
         with pytest.raises(ValidationError) as exc:
-            svc.remark_add(project=draft, actor=people[who], text="Nhận xét")
+            svc.remark_add(dossier=draft, actor=people[who], text="Nhận xét")
         assert codes(exc) == {"not_assigned_appraiser"}
     assert not draft.remarks.exists()
 
@@ -498,7 +498,7 @@ def test_appraiser_who_later_gets_a_unit_grant_is_stopped(draft, people, units):
     advance(draft, people, Status.UNDER_APPRAISAL)
     assign_perm("orgchart.act_for_unit", people["appraiser"], units["a"])
     with pytest.raises(ValidationError) as exc:
-        svc.report_save(project=draft, actor=people["appraiser"], text="…")
+        svc.report_save(dossier=draft, actor=people["appraiser"], text="…")
     assert codes(exc) == {"conflict_of_interest"}
 
 
@@ -506,12 +506,12 @@ def test_revision_loop_freezes_revision_2_and_restarts_the_clock(draft, people, 
     advance(draft, people, Status.UNDER_APPRAISAL)
     line = draft.lines.get(action="add")
     svc.remark_add(
-        project=draft, actor=people["appraiser"], text="Giảm số lượng", line=line
+        dossier=draft, actor=people["appraiser"], text="Giảm số lượng", line=line
     )
     with pytest.raises(ValidationError):
-        svc.project_request_revision(project=draft, actor=people["officer"])
-    svc.project_request_revision(
-        project=draft, actor=people["appraiser"], comment="Xem các nhận xét"
+        svc.dossier_request_revision(dossier=draft, actor=people["officer"])
+    svc.dossier_request_revision(
+        dossier=draft, actor=people["appraiser"], comment="Xem các nhận xét"
     )
     assert draft.status == Status.REVISION_REQUESTED
     assert draft.clock_paused_on == timezone.localdate()
@@ -531,7 +531,7 @@ def test_revision_loop_freezes_revision_2_and_restarts_the_clock(draft, people, 
     ]
     svc.project_lines_save(project=draft, actor=people["officer"], lines=lines)
     due = draft.due_on
-    revision = svc.project_submit(project=draft, actor=people["head"])
+    revision = svc.dossier_submit(dossier=draft, actor=people["head"])
     assert (revision.number, draft.status) == (2, Status.UNDER_APPRAISAL)
     assert draft.due_on == due  # same day: no working day was lost
     assert draft.clock_paused_on is None
@@ -544,15 +544,15 @@ def test_revision_loop_freezes_revision_2_and_restarts_the_clock(draft, people, 
 def test_revision_request_needs_a_remark_or_comment(draft, people):
     advance(draft, people, Status.UNDER_APPRAISAL)
     with pytest.raises(ValidationError) as exc:
-        svc.project_request_revision(project=draft, actor=people["appraiser"])
+        svc.dossier_request_revision(dossier=draft, actor=people["appraiser"])
     assert codes(exc) == {"no_remarks"}
 
 
 def test_report_can_be_saved_as_draft_many_times(draft, people):
     advance(draft, people, Status.UNDER_APPRAISAL)
-    svc.report_save(project=draft, actor=people["appraiser"], text="Ngày 1")
+    svc.report_save(dossier=draft, actor=people["appraiser"], text="Ngày 1")
     svc.report_save(
-        project=draft,
+        dossier=draft,
         actor=people["appraiser"],
         text="Ngày 2",
         recommendation="approve",
@@ -572,26 +572,26 @@ def test_a_failed_criterion_needs_a_note(draft, people):
     advance(draft, people, Status.UNDER_APPRAISAL)
     with pytest.raises(ValidationError) as exc:
         svc.report_save(
-            project=draft, actor=people["appraiser"], answers={"need_and_basis": "fail"}
+            dossier=draft, actor=people["appraiser"], answers={"need_and_basis": "fail"}
         )
     assert "Explain a failed criterion" in exc.value.messages[0]
 
 
 def test_report_cannot_be_completed_with_an_unanswered_criterion(draft, people):
     advance(draft, people, Status.UNDER_APPRAISAL)
-    svc.report_save(project=draft, actor=people["appraiser"], recommendation="approve")
+    svc.report_save(dossier=draft, actor=people["appraiser"], recommendation="approve")
     with pytest.raises(ValidationError) as exc:
-        svc.report_complete(project=draft, actor=people["appraiser"])
+        svc.report_complete(dossier=draft, actor=people["appraiser"])
     assert codes(exc) == {"unanswered_criteria"}
     answer_all_criteria(draft, people["appraiser"])
     # A criterion added later must be answered as well; an inactive one need not.
     ChecklistCriterion.objects.create(code="extra", label="Tiêu chí mới")
     ChecklistCriterion.objects.create(code="old", label="Tiêu chí cũ", active=False)
     with pytest.raises(ValidationError) as exc:
-        svc.report_complete(project=draft, actor=people["appraiser"])
+        svc.report_complete(dossier=draft, actor=people["appraiser"])
     assert "Tiêu chí mới" in exc.value.messages[0]
-    svc.report_save(project=draft, actor=people["appraiser"], answers={"extra": "pass"})
-    report = svc.report_complete(project=draft, actor=people["appraiser"])
+    svc.report_save(dossier=draft, actor=people["appraiser"], answers={"extra": "pass"})
+    report = svc.report_complete(dossier=draft, actor=people["appraiser"])
     assert draft.status == Status.REPORT_COMPLETED
     assert not report.draft
     assert {r["code"] for r in report.checklist_results} >= {"rank_allowed"}
@@ -601,35 +601,35 @@ def test_report_needs_a_recommendation_and_changes_need_lines(draft, people):
     advance(draft, people, Status.UNDER_APPRAISAL)
     answer_all_criteria(draft, people["appraiser"])
     with pytest.raises(ValidationError):
-        svc.report_complete(project=draft, actor=people["appraiser"])
+        svc.report_complete(dossier=draft, actor=people["appraiser"])
     svc.report_save(
-        project=draft, actor=people["appraiser"], recommendation="approve_with_changes"
+        dossier=draft, actor=people["appraiser"], recommendation="approve_with_changes"
     )
     with pytest.raises(ValidationError) as exc:
-        svc.report_complete(project=draft, actor=people["appraiser"])
+        svc.report_complete(dossier=draft, actor=people["appraiser"])
     assert codes(exc) == {"no_proposed_lines"}
 
 
 def test_director_signs_with_a_submission_number(draft, people):
     advance(draft, people, Status.REPORT_REVIEWED)
     with pytest.raises(ValidationError) as exc:
-        svc.report_sign(project=draft, actor=people["division_head"])
+        svc.report_sign(dossier=draft, actor=people["division_head"])
     assert codes(exc) == {"not_director"}
-    report = svc.report_sign(project=draft, actor=people["director"])
+    report = svc.report_sign(dossier=draft, actor=people["director"])
     assert report.number == "1/TTr-SNV"
     assert report.signed_by == people["director"]
     assert draft.status == Status.AWAITING_DECISION
     with pytest.raises(ValidationError) as exc:
-        svc.report_sign(project=draft, actor=people["director"])
+        svc.report_sign(dossier=draft, actor=people["director"])
     assert codes(exc) == {"wrong_status"}
 
 
 def test_director_sends_the_report_back_to_the_appraiser(draft, people):
     advance(draft, people, Status.REPORT_REVIEWED)
     with pytest.raises(ValidationError):
-        svc.report_send_back(project=draft, actor=people["director"], comment="")
+        svc.report_send_back(dossier=draft, actor=people["director"], comment="")
     svc.report_send_back(
-        project=draft, actor=people["director"], comment="Làm rõ cơ cấu ngạch"
+        dossier=draft, actor=people["director"], comment="Làm rõ cơ cấu ngạch"
     )
     assert draft.status == Status.UNDER_APPRAISAL
     assert AppraisalReport.objects.get(dossier=draft).draft
@@ -642,8 +642,8 @@ def test_director_sends_the_report_back_to_the_appraiser(draft, people):
 def test_committee_approves_with_a_decision_number_and_the_unit_lines(draft, people):
     advance(draft, people, Status.AWAITING_DECISION)
     effective = timezone.localdate() + datetime.timedelta(days=10)
-    decision = svc.project_decide(
-        project=draft,
+    decision = svc.dossier_decide(
+        dossier=draft,
         actor=people["committee"],
         outcome="approved",
         effective_date=effective,
@@ -668,8 +668,8 @@ def test_approval_with_changes_takes_the_appraisers_lines(draft, people):
     advance(
         draft, people, Status.AWAITING_DECISION, recommendation="approve_with_changes"
     )
-    decision = svc.project_decide(
-        project=draft, actor=people["committee"], outcome="approved"
+    decision = svc.dossier_decide(
+        dossier=draft, actor=people["committee"], outcome="approved"
     )
     add = decision.lines.get(action="add")
     assert add.headcount == draft.lines.get(action="add").headcount + 1
@@ -679,9 +679,9 @@ def test_approval_with_changes_takes_the_appraisers_lines(draft, people):
 def test_the_committee_returns_to_home_affairs(draft, people):
     advance(draft, people, Status.AWAITING_DECISION)
     with pytest.raises(ValidationError):
-        svc.project_decide(project=draft, actor=people["committee"], outcome="returned")
-    decision = svc.project_decide(
-        project=draft,
+        svc.dossier_decide(dossier=draft, actor=people["committee"], outcome="returned")
+    decision = svc.dossier_decide(
+        dossier=draft,
         actor=people["committee"],
         outcome="returned",
         comment="Làm rõ số lượng lãnh đạo",
@@ -690,16 +690,16 @@ def test_the_committee_returns_to_home_affairs(draft, people):
     assert draft.status == Status.UNDER_APPRAISAL
     assert AppraisalReport.objects.get(dossier=draft).draft
     # The appraiser completes again; the director signs a new submission.
-    svc.report_complete(project=draft, actor=people["appraiser"])
-    svc.report_review(project=draft, actor=people["division_head"])
-    report = svc.report_sign(project=draft, actor=people["director"])
+    svc.report_complete(dossier=draft, actor=people["appraiser"])
+    svc.report_review(dossier=draft, actor=people["division_head"])
+    report = svc.report_sign(dossier=draft, actor=people["director"])
     assert report.number == "2/TTr-SNV"
 
 
 def test_the_committee_rejects_with_reasons(draft, people):
     advance(draft, people, Status.AWAITING_DECISION)
-    decision = svc.project_decide(
-        project=draft,
+    decision = svc.dossier_decide(
+        dossier=draft,
         actor=people["committee"],
         outcome="rejected",
         comment="Trái luật",
@@ -710,7 +710,7 @@ def test_the_committee_rejects_with_reasons(draft, people):
         "Trái luật",
     )
     with pytest.raises(ValidationError) as exc:
-        svc.project_decide(project=draft, actor=people["committee"], outcome="approved")
+        svc.dossier_decide(dossier=draft, actor=people["committee"], outcome="approved")
     assert codes(exc) == {"wrong_status"}
     assert Decision.objects.filter(dossier=draft).count() == 1
 
@@ -719,10 +719,10 @@ def test_nobody_decides_for_a_unit_they_sign_for(draft, people, units):
     advance(draft, people, Status.AWAITING_DECISION)
     assign_perm("orgchart.sign_for_unit", people["committee"], units["a"])
     with pytest.raises(ValidationError) as exc:
-        svc.project_decide(project=draft, actor=people["committee"], outcome="approved")
+        svc.dossier_decide(dossier=draft, actor=people["committee"], outcome="approved")
     assert codes(exc) == {"conflict_of_interest"}
     with pytest.raises(ValidationError) as exc:
-        svc.project_decide(project=draft, actor=people["director"], outcome="approved")
+        svc.dossier_decide(dossier=draft, actor=people["director"], outcome="approved")
     assert codes(exc) == {"not_committee"}
     assert draft.status == Status.AWAITING_DECISION
 
@@ -730,8 +730,8 @@ def test_nobody_decides_for_a_unit_they_sign_for(draft, people, units):
 def test_the_effective_date_cannot_precede_the_decision(draft, people):
     advance(draft, people, Status.AWAITING_DECISION)
     with pytest.raises(ValidationError) as exc:
-        svc.project_decide(
-            project=draft,
+        svc.dossier_decide(
+            dossier=draft,
             actor=people["committee"],
             outcome="approved",
             effective_date=timezone.localdate() - datetime.timedelta(days=1),
@@ -828,7 +828,7 @@ def test_the_appraisers_lines_cannot_touch_another_units_position(
     advance(draft, people, Status.UNDER_APPRAISAL)
     with pytest.raises(ValidationError) as exc:
         svc.report_save(
-            project=draft,
+            dossier=draft,
             actor=people["appraiser"],
             proposed_lines=[{"action": "end", "position": foreign.pk}],
         )
@@ -932,13 +932,13 @@ def test_saving_the_draft_page_writes_one_row(draft, people, ref):
 def test_division_head_reviews_the_report_before_the_director_signs(draft, people):
     advance(draft, people, Status.REPORT_COMPLETED)
     with pytest.raises(ValidationError) as exc:
-        svc.report_sign(project=draft, actor=people["director"])
+        svc.report_sign(dossier=draft, actor=people["director"])
     assert codes(exc) == {"wrong_status"}
     with pytest.raises(ValidationError) as exc:
-        svc.report_review(project=draft, actor=people["director"])
+        svc.report_review(dossier=draft, actor=people["director"])
     assert codes(exc) == {"not_division_head"}
     svc.report_review(
-        project=draft, actor=people["division_head"], comment="Đủ căn cứ", ip="10.0.0.9"
+        dossier=draft, actor=people["division_head"], comment="Đủ căn cứ", ip="10.0.0.9"
     )
     assert draft.status == Status.REPORT_REVIEWED
     entry = AuditEntry.objects.filter(dossier=draft).order_by("-pk").first()
@@ -948,17 +948,17 @@ def test_division_head_reviews_the_report_before_the_director_signs(draft, peopl
         "10.0.0.9",
     )
     with pytest.raises(ValidationError) as exc:
-        svc.report_review(project=draft, actor=people["division_head"])
+        svc.report_review(dossier=draft, actor=people["division_head"])
     assert codes(exc) == {"wrong_status"}
 
 
 def test_division_head_sends_the_report_back_to_the_appraiser(draft, people):
     advance(draft, people, Status.REPORT_COMPLETED)
     with pytest.raises(ValidationError) as exc:
-        svc.report_send_back(project=draft, actor=people["director"], comment="Sửa")
+        svc.report_send_back(dossier=draft, actor=people["director"], comment="Sửa")
     assert codes(exc) == {"not_division_head"}
     svc.report_send_back(
-        project=draft, actor=people["division_head"], comment="Bổ sung căn cứ"
+        dossier=draft, actor=people["division_head"], comment="Bổ sung căn cứ"
     )
     assert draft.status == Status.UNDER_APPRAISAL
     assert AppraisalReport.objects.get(dossier=draft).draft

@@ -18,6 +18,7 @@ from appraisal.models import (
     StaffingProposal,
     UnitQuota,
 )
+from appraisal.services import dossiers
 from appraisal.services import staffing as svc
 from appraisal.services.checklist import checklist_compute
 from tests.appraisal.project_fixtures import *  # noqa: F403
@@ -240,18 +241,74 @@ def test_checks_show_the_ceiling_the_reduction_and_the_establishment(
     assert checks["ceiling_public_employee"].passed
 
 
-def _approved(plan) -> None:
-    # The report, signature and committee approval of a plan come with the shared
-    # dossier steps (not built yet for this kind): set the state they end in.
-    StaffingPlan.objects.filter(pk=plan.pk).update(status=Status.APPROVED)
-    plan.refresh_from_db()
+def _to_the_committee(plan, people) -> None:
+    """The plan's report through the steps every dossier shares: the appraiser
+    completes it, the division head reviews it, the director signs it."""
+    dossiers.report_complete(
+        dossier=plan,
+        actor=people["appraiser"],
+        recommendation="approve",
+        text="Kế hoạch trong trần biên chế được giao.",
+    )
+    dossiers.report_review(dossier=plan, actor=people["division_head"])
+    dossiers.report_sign(dossier=plan, actor=people["director"])
 
 
-def test_allocation_needs_the_resolution_and_the_ceilings_then_applies_once(
+def test_the_plan_goes_through_the_shared_report_and_decision_steps(
     plan, people, units, positions
 ):
     _closed(plan, people, units, a=19, b=45)
-    _approved(plan)
+    # The appraiser named at the opening holds the plan's appraisal permission.
+    assert people["appraiser"].has_perm("appraisal.appraise_staffing_plan", plan)
+    with pytest.raises(ValidationError) as exc:
+        dossiers.report_save(dossier=plan, actor=people["appraiser2"], text="x")
+    assert codes(exc) == {"not_assigned_appraiser"}
+    _to_the_committee(plan, people)
+    assert plan.status == Status.AWAITING_DECISION
+    report = plan.report
+    assert report.number.endswith("/TTr-SNV")
+    frozen = {c["code"]: c["passed"] for c in report.checklist_results}
+    assert frozen["ceiling_civil_servant"] is False  # 64 against 58
+
+    # Above the ceiling the committee cannot approve; it returns the plan.
+    with pytest.raises(ValidationError) as exc:
+        dossiers.dossier_decide(
+            dossier=plan, actor=people["committee"], outcome="approved"
+        )
+    assert codes(exc) == {"above_ceiling"}
+    plan.refresh_from_db()
+    assert plan.status == Status.AWAITING_DECISION
+    dossiers.dossier_decide(
+        dossier=plan,
+        actor=people["committee"],
+        outcome="returned",
+        comment="Vượt trần biên chế công chức.",
+    )
+    assert plan.status == Status.UNDER_APPRAISAL
+
+    line = _proposal(plan, units["b"]).lines.get(post_kind="civil_servant")
+    svc.number_adjust(
+        line=line, actor=people["appraiser"], to_number=39, reason="Trong trần"
+    )
+    _to_the_committee(plan, people)
+    assert (
+        dossiers.dossier_decide(
+            dossier=plan, actor=people["committee"], outcome="approved"
+        )
+        is None  # the numbered decision is the allocation, after the council
+    )
+    assert plan.status == Status.APPROVED
+    actions = list(plan.audit_entries.values_list("action", flat=True))
+    assert actions.count(Action.REPORT_SIGNED) == 2
+    assert Action.RETURNED in actions and Action.APPROVED in actions
+
+
+def test_allocation_needs_the_resolution_then_applies_once(
+    plan, people, units, positions
+):
+    _closed(plan, people, units, a=19, b=39)
+    _to_the_committee(plan, people)
+    dossiers.dossier_decide(dossier=plan, actor=people["committee"], outcome="approved")
     with pytest.raises(ValidationError) as exc:
         svc.allocation_apply(plan=plan, actor=people["committee"])
     assert codes(exc) == {"no_resolution"}
@@ -261,17 +318,6 @@ def test_allocation_needs_the_resolution_and_the_ceilings_then_applies_once(
         number="25/NQ-HĐND",
         date=timezone.localdate(),
     )
-    with pytest.raises(ValidationError) as exc:
-        svc.allocation_apply(plan=plan, actor=people["committee"])
-    assert codes(exc) == {"above_ceiling"}
-    assert not UnitQuota.objects.filter(year=YEAR).exists()
-
-    line = _proposal(plan, units["b"]).lines.get(post_kind="civil_servant")
-    StaffingPlan.objects.filter(pk=plan.pk).update(status=Status.UNDER_APPRAISAL)
-    svc.number_adjust(
-        line=line, actor=people["appraiser"], to_number=39, reason="Trong trần"
-    )
-    _approved(plan)
     decision = svc.allocation_apply(plan=plan, actor=people["committee"])
     assert decision.number.endswith("/QĐ-UBND")
     assert decision.effective_date == datetime.date(YEAR, 1, 1)
