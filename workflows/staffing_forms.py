@@ -95,12 +95,16 @@ class StaffingPlanOpenForm(forms.Form):
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
         first_day = datetime.date(today.year + 1, 1, 1)
+        # The target in force on 1 January of next year, or else the latest one
+        # (the next period's targets are often issued late: Home Affairs carries
+        # the last one forward or types another).
         targets = {
             target.post_kind: target
-            for target in ReductionTarget.objects.filter(valid_from__lte=first_day)
-            .exclude(valid_to__lt=first_day)
-            .order_by("valid_from")
+            for target in ReductionTarget.objects.filter(
+                valid_from__lte=first_day
+            ).order_by("valid_from", "pk")
         }
+        self.targets = targets
         self.kinds = []
         for kind, label in PostKind.choices:
             target = targets.get(kind)
@@ -162,8 +166,12 @@ class StaffingPlanOpenForm(forms.Form):
             if cleaned.get(names["ceiling"]) is None:
                 continue
             figures = {figure: cleaned.get(names[figure]) or 0 for figure in FIGURES}
-            if cleaned.get(names["reduction"]) is not None:
-                figures["reduction_percent"] = cleaned[names["reduction"]]
+            percent = cleaned.get(names["reduction"])
+            if percent is not None:
+                figures["reduction_percent"] = percent
+                target = self.targets.get(row["kind"])
+                if target is not None and target.percent == percent:
+                    figures["reduction_basis"] = target.legal_basis
             ceilings[row["kind"]] = figures
         if not ceilings and not self.errors:
             raise forms.ValidationError(

@@ -32,10 +32,11 @@ from appraisal.selectors.staffing import (
     staffing_adjustment_list,
     staffing_plan_summary,
 )
+from appraisal.services import dossiers as dossier_services
 from appraisal.services import staffing as staffing_services
 from orgchart.models import Unit
 
-from . import forms, permissions, staffing_forms, staffing_selectors
+from . import forms, permissions, staffing_forms, staffing_selectors, views
 from .selectors import task_list_for_process
 from .staffing_views import summary_context
 from .views import TaskView, carries, client_ip, quiet
@@ -132,9 +133,11 @@ class StaffingTaskView(TaskView):
             return proposal_page_context(proposal=self.project)
         return plan_page_context(plan=self.project)
 
-    def service_kwargs(self, form=None) -> dict:
+    def staffing_kwargs(self, keyword: str = "") -> dict:
+        """The dossier (under ``keyword``, by default the staffing services'),
+        the person and their address."""
         return {
-            self.dossier_keyword: self.project,
+            keyword or self.dossier_keyword: self.project,
             "actor": self.request.user,
             "ip": client_ip(self.request),
         }
@@ -208,34 +211,14 @@ class CloseCollectionView(StaffingTaskView):
     template_name = "close_collection.html"
 
     def perform(self, form):
-        plan = staffing_services.collection_close(**self.service_kwargs())
+        plan = staffing_services.collection_close(**self.staffing_kwargs())
         summary = staffing_plan_summary(plan=plan)
         self.success_text = _(
             "The collection is closed: %(answered)s of %(total)s units answered."
         ) % {"answered": summary.answered, "total": summary.units}
 
 
-class _SharedStepView(StaffingTaskView):
-    """A step every kind of dossier has (assign, report, review, sign, decide),
-    called through the shared dossier actions."""
-
-    def shared(self):
-        from appraisal.services import dossiers
-
-        return dossiers
-
-    def shared_kwargs(self, form=None) -> dict:
-        kwargs = {
-            "dossier": self.project,
-            "actor": self.request.user,
-            "ip": client_ip(self.request),
-        }
-        if form is not None:
-            kwargs["comment"] = form.cleaned_data.get("comment", "")
-        return kwargs
-
-
-class PlanAppraiseView(_SharedStepView):
+class PlanAppraiseView(StaffingTaskView):
     """The appraiser's desk: the live summary with a change form for each unit and
     kind of post (the number seen, the new number, the reason), the checks, and
     the report; completing saves the report as the page holds it and hands it to
@@ -367,8 +350,10 @@ class PlanAppraiseView(_SharedStepView):
         if fields is not None:
             version = fields.pop("version")
             try:
-                self.shared().report_save(
-                    **self.shared_kwargs(), expected_version=version, **fields
+                dossier_services.report_save(
+                    **self.staffing_kwargs("dossier"),
+                    expected_version=version,
+                    **fields,
                 )
             except ValidationError as exc:
                 self.keep_page()
@@ -396,64 +381,49 @@ class PlanAppraiseView(_SharedStepView):
     def perform(self, form):
         fields = dict(self.report)
         version = fields.pop("version")
-        shared = self.shared()
-        shared.report_save(**self.shared_kwargs(), expected_version=version, **fields)
-        shared.report_complete(**self.shared_kwargs(form))
+        dossier_services.report_save(
+            **self.staffing_kwargs("dossier"), expected_version=version, **fields
+        )
+        dossier_services.report_complete(**self.service_kwargs(form))
         self.success_text = _("The report is with the division head for review.")
 
 
-class PlanAssignAppraiserView(_SharedStepView):
-    form_class = forms.AssignAppraiserForm
-    template_name = "plan_step.html"
-    success_text = gettext_lazy("The appraiser is assigned.")
+class PlanAssignAppraiserView(StaffingTaskView, views.ProjectAssignAppraiserView):
+    """The division head confirms the appraiser who led the cycle since it was
+    opened, or gives the appraisal to another one."""
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "project": self.project}
+    template_name = "plan_step.html"
 
     def get_initial(self):
         return {"appraiser": self.project.assigned_appraiser_id}
 
     def perform(self, form):
-        self.shared().dossier_assign_appraiser(
-            appraiser=form.cleaned_data["appraiser"], **self.shared_kwargs(form)
-        )
+        if form.cleaned_data["appraiser"].pk == self.project.assigned_appraiser_id:
+            # Nothing changes: the appraiser of the cycle goes on with it.
+            self.success_text = _("The appraiser of the cycle goes on with it.")
+            return
+        super().perform(form)
 
 
-class PlanReviewReportView(_SharedStepView):
-    form_class = forms.ReviewReportForm
+class PlanReviewReportView(StaffingTaskView, views.ProjectReviewReportView):
     template_name = "plan_step.html"
 
-    def perform(self, form):
-        kwargs = self.shared_kwargs(form)
-        if form.cleaned_data["action"] == form.SIGN:
-            self.shared().report_review(**kwargs)
-            self.success_text = _("The report is with the director for signature.")
-        else:
-            self.shared().report_send_back(**kwargs)
-            self.success_text = _("The report is back with the appraiser.")
 
-
-class PlanSignReportView(_SharedStepView):
-    form_class = forms.SignReportForm
+class PlanSignReportView(StaffingTaskView, views.ProjectSignReportView):
     template_name = "plan_step.html"
 
-    def perform(self, form):
-        kwargs = self.shared_kwargs(form)
-        if form.cleaned_data["action"] == form.SIGN:
-            self.shared().report_sign(**kwargs)
-            self.success_text = _("The report is signed and sent to the committee.")
-        else:
-            self.shared().report_send_back(**kwargs)
-            self.success_text = _("The report is back with the appraiser.")
 
+class PlanDecideView(StaffingTaskView):
+    """The committee approves the plan (refused above a ceiling), returns it or
+    rejects it; the allocation's numbered decision comes after the People's
+    Council's resolution."""
 
-class PlanDecideView(_SharedStepView):
     form_class = staffing_forms.PlanDecideForm
     template_name = "plan_step.html"
 
     def perform(self, form):
         outcome = form.cleaned_data["outcome"]
-        self.shared().dossier_decide(outcome=outcome, **self.shared_kwargs(form))
+        dossier_services.dossier_decide(outcome=outcome, **self.service_kwargs(form))
         self.success_text = {
             "approved": _("The plan is approved."),
             "returned": _("The plan is returned to Home Affairs."),
@@ -472,7 +442,7 @@ class RecordResolutionView(StaffingTaskView):
         staffing_services.resolution_record(
             number=form.cleaned_data["number"],
             date=form.cleaned_data["date"],
-            **self.service_kwargs(),
+            **self.staffing_kwargs(),
         )
 
 
@@ -483,7 +453,7 @@ class AllocateView(StaffingTaskView):
     template_name = "plan_step.html"
 
     def perform(self, form):
-        decision = staffing_services.allocation_apply(**self.service_kwargs())
+        decision = staffing_services.allocation_apply(**self.staffing_kwargs())
         self.success_text = _(
             "Decision %(number)s gives every unit its quota from %(date)s."
         ) % {
@@ -538,7 +508,7 @@ class ProposalDraftView(StaffingTaskView):
                 staffing_services.proposal_save(
                     lines=lines_form.line_data(),
                     expected_version=lines_form.cleaned_data["version"],
-                    **self.service_kwargs(),
+                    **self.staffing_kwargs(),
                 )
                 if complete:
                     self.activation.execute()
@@ -565,12 +535,12 @@ class ProposalSubmitView(StaffingTaskView):
     def perform(self, form):
         if form.cleaned_data["action"] == form.SEND_BACK:
             staffing_services.proposal_send_back_to_officer(
-                reason=form.cleaned_data["reason"], **self.service_kwargs()
+                reason=form.cleaned_data["reason"], **self.staffing_kwargs()
             )
             self.success_text = _("The proposal is back with the unit officer.")
             return
         staffing_services.proposal_submit(
-            comment=form.cleaned_data.get("comment", ""), **self.service_kwargs()
+            comment=form.cleaned_data.get("comment", ""), **self.staffing_kwargs()
         )
 
 
@@ -583,11 +553,11 @@ class ProposalReviewView(StaffingTaskView):
 
     def perform(self, form):
         if form.cleaned_data["action"] == form.ACCEPT:
-            staffing_services.proposal_accept(**self.service_kwargs())
+            staffing_services.proposal_accept(**self.staffing_kwargs())
             self.success_text = _("The proposal is accepted into the summary.")
             return
         staffing_services.proposal_request_revision(
-            reason=form.cleaned_data["reason"], **self.service_kwargs()
+            reason=form.cleaned_data["reason"], **self.staffing_kwargs()
         )
         self.success_text = _("The unit is asked to revise its proposal.")
 

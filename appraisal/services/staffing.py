@@ -149,17 +149,22 @@ def _participants(units: Iterable[Unit], first_day: datetime.date) -> list[Unit]
     return result
 
 
-def _reduction(target: ReductionTarget | None, percent) -> dict:
-    """The reduction target a ceiling carries: the one in force, with its legal
-    basis, unless Home Affairs set another percentage when opening the cycle
-    (then without the basis of the target it departs from)."""
+def _reduction(target: ReductionTarget | None, figures: dict) -> dict:
+    """The reduction target a ceiling carries: the one in force on 1 January,
+    with its legal basis, unless Home Affairs set another percentage when opening
+    the cycle (then with the basis it gives, if any: e.g. the last period's
+    target carried forward)."""
     in_force = getattr(target, "percent", Decimal(0))
+    percent = figures.get("reduction_percent")
     if percent is None or Decimal(percent) == in_force:
         return {
             "reduction_percent": in_force,
             "reduction_basis": getattr(target, "legal_basis", ""),
         }
-    return {"reduction_percent": Decimal(percent), "reduction_basis": ""}
+    return {
+        "reduction_percent": Decimal(percent),
+        "reduction_basis": figures.get("reduction_basis", ""),
+    }
 
 
 @transaction.atomic
@@ -179,7 +184,8 @@ def staffing_plan_open(
 ) -> StaffingPlan:
     """Home Affairs opens the year's cycle: the province's ceiling, reserve and
     base-year count for each kind of post (``ceilings[post_kind] = {"ceiling": …,
-    "reserve": …, "base_year_count": …}``, optionally ``"reduction_percent"``),
+    "reserve": …, "base_year_count": …}``, optionally ``"reduction_percent"``
+    and ``"reduction_basis"``),
     the participating units, the deadline and the appraiser. Every unit gets its
     own proposal dossier at once, its lines pre-filled with the quota it holds
     this year. The reduction target in force on 1 January is copied with its
@@ -273,7 +279,7 @@ def staffing_plan_open(
                 ceiling=figures.get("ceiling", 0),
                 reserve=figures.get("reserve", 0),
                 base_year_count=figures.get("base_year_count", 0),
-                **_reduction(targets.get(kind), figures.get("reduction_percent")),
+                **_reduction(targets.get(kind), figures),
             )
             for kind, figures in ceilings.items()
         ]

@@ -1,0 +1,179 @@
+"""A driver that moves a staffing cycle through the REAL pages of its two flows
+with the Django test client, as each person in turn, and the fixtures built on
+it (a cycle of departments A and B and their divisions)."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
+
+from appraisal.models import StaffingPlan, StaffingProposal, UnitQuota
+from workflows.flows import StaffingPlanFlow, StaffingProposalFlow
+from workflows.models import StaffingPlanProcess, StaffingProposalProcess
+
+YEAR = timezone.localdate().year + 1
+WHY = "Thêm nhiệm vụ được giao"
+#: Last year's civil-servant quotas of the units taking part.
+QUOTAS = {"a": 20, "a1": 5, "b": 30}
+
+
+def task_url(task: Task, action: str) -> str:
+    flow = (
+        "staffingplan"
+        if task.flow_task.flow_class is StaffingPlanFlow
+        else ("staffingproposal")
+    )
+    return reverse(
+        f"staffing:{flow}:{task.flow_task.name}:{action}",
+        args=[task.process_id, task.pk],
+    )
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+class StaffingDriver:
+    """Moves a cycle through its pages as one person after another: take the
+    task when nobody holds it (its assign URL), then post its form."""
+
+    def __init__(self, client, people, units):
+        self.client = client
+        self.people = people
+        self.units = units
+
+    def login(self, who):
+        user = self.people[who] if isinstance(who, str) else who
+        self.client.force_login(user)
+        return user
+
+    # --- reading the state -------------------------------------------------------
+
+    def plan_process(self, plan) -> StaffingPlanProcess:
+        return StaffingPlanProcess.objects.get(
+            flow_class=StaffingPlanFlow, artifact_object_id=plan.pk
+        )
+
+    def proposal(self, plan, unit) -> StaffingProposal:
+        return StaffingProposal.objects.get(plan=plan, unit=self.units[unit])
+
+    def proposal_process(self, plan, unit) -> StaffingProposalProcess:
+        return StaffingProposalProcess.objects.get(
+            flow_class=StaffingProposalFlow,
+            artifact_object_id=self.proposal(plan, unit).pk,
+        )
+
+    def open_task(self, process, node: str | None = None) -> Task:
+        tasks = Task.objects.filter(
+            process_id=process.pk,
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+            flow_task_type="HUMAN",
+        )
+        if node is not None:
+            tasks = tasks.filter(
+                flow_task=getattr(process.flow_class, node),
+            )
+        tasks = list(tasks)
+        assert len(tasks) == 1, tasks
+        return tasks[0]
+
+    # --- acting ---------------------------------------------------------------------
+
+    def take(self, who, task):
+        self.login(who)
+        response = self.client.post(task_url(task, "assign"))
+        assert response.status_code == 302, response
+        task.refresh_from_db()
+
+    def execute(self, who, process, node, data, *, button="_complete", follow=False):
+        user = self.login(who)
+        task = self.open_task(process, node)
+        if task.status == STATUS.NEW:
+            self.take(user, task)
+        return self.client.post(
+            task_url(task, "execute"), {button: "1", **data}, follow=follow
+        )
+
+    def open_cycle(self, participants=("a", "a1", "b", "b1"), **overrides):
+        for unit, headcount in QUOTAS.items():
+            UnitQuota.objects.get_or_create(
+                unit=self.units[unit],
+                year=YEAR - 1,
+                post_kind="civil_servant",
+                defaults={"headcount": headcount},
+            )
+        self.login("division_head")
+        data = {
+            "year": YEAR,
+            "base_year": 2021,
+            "proposal_deadline": (
+                timezone.localdate() + datetime.timedelta(days=10)
+            ).isoformat(),
+            "appraiser": self.people["appraiser"].pk,
+            "legal_basis": "Nghị định 62/2020/NĐ-CP, Điều 10",
+            "ceiling_civil_servant": 60,
+            "reserve_civil_servant": 2,
+            "base_year_count_civil_servant": 55,
+            "reduction_civil_servant": "5",
+            "units": [self.units[unit].pk for unit in participants],
+            **overrides,
+        }
+        response = self.client.post(
+            reverse("staffing:staffingplan:start:execute"), data
+        )
+        assert response.status_code == 302, response.content[:3000]
+        match = re.search(r"/staffing/cycle/(\d+)/", response["Location"])
+        process = StaffingPlanProcess.objects.get(pk=int(match.group(1)))
+        return StaffingPlan.objects.get(pk=process.artifact_object_id)
+
+    def lines_data(self, plan, unit, *, actual, proposed, why=WHY) -> dict:
+        proposal = self.proposal(plan, unit)
+        return {
+            "version": proposal.version,
+            "civil_servant-actual": actual,
+            "civil_servant-proposed": proposed,
+            "civil_servant-justification": why,
+        }
+
+    def draft(self, who, plan, unit, *, actual, proposed, why=WHY):
+        process = self.proposal_process(plan, unit)
+        data = self.lines_data(plan, unit, actual=actual, proposed=proposed, why=why)
+        return self.execute(who, process, "draft", data)
+
+    def submit(self, who, plan, unit, **data):
+        process = self.proposal_process(plan, unit)
+        return self.execute(who, process, "submit", {"action": "submit", **data})
+
+    def review(self, who, plan, unit, action="accept", reason=""):
+        process = self.proposal_process(plan, unit)
+        return self.execute(
+            who, process, "review", {"action": action, "reason": reason}
+        )
+
+    def propose(self, plan, unit, *, officer, head, actual, proposed):
+        assert (
+            self.draft(
+                officer, plan, unit, actual=actual, proposed=proposed
+            ).status_code
+            == 302
+        )
+        assert self.submit(head, plan, unit).status_code == 302
+
+    def deadline_passed(self, plan):
+        StaffingPlan.objects.filter(pk=plan.pk).update(
+            proposal_deadline=timezone.localdate() - datetime.timedelta(days=1)
+        )
+
+    def step(self, who, plan, node, data=None, **kwargs):
+        return self.execute(who, self.plan_process(plan), node, data or {}, **kwargs)
+
+
+@pytest.fixture
+def staffing(client, people, units):
+    return StaffingDriver(client, people, units)
