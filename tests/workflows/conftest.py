@@ -363,3 +363,11 @@ def world(driver, people, make_user, units):
     at["other_unit"] = other
     driver.client.logout()
     return at
+
+
+@pytest.fixture
+def staffing(client, people, units):
+    """Drives a staffing cycle through its pages (``staffing_fixtures``)."""
+    from tests.workflows.staffing_fixtures import StaffingDriver
+
+    return StaffingDriver(client, people, units)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime
 import re
 
-import pytest
 from django.urls import reverse
 from django.utils import timezone
 from viewflow.workflow import STATUS
@@ -172,8 +171,3 @@ class StaffingDriver:
 
     def step(self, who, plan, node, data=None, **kwargs):
         return self.execute(who, self.plan_process(plan), node, data or {}, **kwargs)
-
-
-@pytest.fixture
-def staffing(client, people, units):
-    return StaffingDriver(client, people, units)

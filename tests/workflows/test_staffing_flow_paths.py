@@ -24,13 +24,7 @@ from appraisal.models import (
     StaffingPlan,
     UnitQuota,
 )
-from tests.workflows.staffing_fixtures import (  # noqa: F401
-    WHY,
-    YEAR,
-    messages_of,
-    staffing,
-    task_url,
-)
+from tests.workflows.staffing_fixtures import WHY, YEAR, messages_of, task_url
 from workflows.selectors import work_list_for_user
 
 pytestmark = pytest.mark.django_db
@@ -63,7 +57,7 @@ def _page(client, who, url):
 
 
 def test_a_whole_cycle_through_the_pages(staffing, people, units, client):
-    # --- the division head opens the cycle -------------------------------------------
+    # --- the division head opens the cycle --------------------------------------------
     client.force_login(people["division_head"])
     start = client.get(reverse("staffing:staffingplan:start:execute"))
     assert start.status_code == 200
@@ -138,15 +132,15 @@ def test_a_whole_cycle_through_the_pages(staffing, people, units, client):
     assert staffing.proposal(plan, "a").status == Status.RECEIVED
     assert staffing.proposal(plan, "a").current_revision == 2
 
-    # --- division A1 answers but is not reviewed before the collection closes --------
+    # --- division A1 answers but is not reviewed before the collection closes ---------
     staffing.propose(plan, "a1", officer="officer", head="head", actual=5, proposed=5)
-    # --- division B1 answers and is accepted; department B stays silent -------------
+    # --- division B1 answers and is accepted; department B stays silent ---------------
     staffing.propose(
         plan, "b1", officer="officer_b", head="head_b", actual=0, proposed=0
     )
     assert staffing.review("appraiser", plan, "b1").status_code == 302
 
-    # --- closing: refused before the deadline while B has not answered ---------------
+    # --- closing: refused before the deadline while B has not answered ----------------
     response = staffing.step("division_head", plan, "close_collection")
     assert response.status_code == 200
     assert "deadline" in response.content.decode()
@@ -175,7 +169,7 @@ def test_a_whole_cycle_through_the_pages(staffing, people, units, client):
     assert "review" not in _work(people["appraiser"])
     assert staffing.proposal(plan, "a1").status == Status.RECEIVED
 
-    # --- appraisal ---------------------------------------------------------------------
+    # --- appraisal --------------------------------------------------------------------
     assign = staffing.open_task(cycle, "assign_appraiser")
     assert assign.owner == people["division_head"]
     response = staffing.step(
