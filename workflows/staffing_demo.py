@@ -32,7 +32,14 @@ from .models import StaffingPlanProcess, StaffingProposalProcess
 from .staffing_forms import DEFAULT_PARTICIPANTS
 
 #: Where a unit's proposal is left.
-PROPOSAL_STATES = ("open", "saved", "submitted", "sent_back", "accepted")
+PROPOSAL_STATES = (
+    "open",
+    "saved",
+    "handed_over",
+    "submitted",
+    "sent_back",
+    "accepted",
+)
 #: Where the cycle is left: at one of its steps, or applied.
 PLAN_STATES = (
     "close_collection",
@@ -138,6 +145,8 @@ def proposal_walk(
             save(proposal)
         return process
     task_act(process, "draft", officer, save)
+    if state == "handed_over":
+        return process
     task_act(
         process,
         "submit",

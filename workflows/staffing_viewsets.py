@@ -3,11 +3,12 @@
 and the units' proposals under ``/staffing/proposal/``, each with its dossier
 list, task list, dossier pages and task pages, every one answering exactly a
 person's scope. Everyone's work of both flows is on "My work" (the home page);
-the bulk, cancel and flow-chart pages of viewflow are not offered.
+the bulk and cancel pages of viewflow are not offered.
 """
 
 from __future__ import annotations
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from viewflow.utils import viewprop
 from viewflow.workflow.flow.viewset import FlowViewset
@@ -15,7 +16,7 @@ from viewflow.workflow.flow.viewset import FlowViewset
 from . import staffing_selectors, staffing_tasks
 from .flows import StaffingPlanFlow, StaffingProposalFlow
 from .views import ProjectProcessListView, ProjectTaskListView
-from .viewsets import TakeThenOpenMixin
+from .viewsets import ProjectChartView, TakeThenOpenMixin
 
 
 class _ProcessListView(ProjectProcessListView):
@@ -83,10 +84,30 @@ class ProposalTaskListView(_TaskListView):
     export_filename = "staffing-proposal-tasks.xlsx"
 
 
+class _ChartView(ProjectChartView):
+    """The flow chart of a staffing flow; a dossier's own chart only for people
+    who may see it (404 for anyone else)."""
+
+    template_name = "workflows/staffing/chart.html"
+    scope = None
+
+    def get_process(self, user, pk: int):
+        try:
+            return staffing_selectors.process_get(scope=self.scope, user=user, pk=pk)
+        except self.scope.process_class.DoesNotExist as exc:
+            raise Http404(_("No such dossier.")) from exc
+
+
+class PlanChartView(_ChartView):
+    scope = staffing_selectors.PLAN
+
+
+class ProposalChartView(_ChartView):
+    scope = staffing_selectors.PROPOSAL
+
+
 class _StaffingFlowViewset(TakeThenOpenMixin, FlowViewset):
     process_cancel_path = None
-    chart_path = None
-    flow_chart_path = None
 
     def has_view_permission(self, user, obj=None):
         # Anonymous visitors still reach the views, which send them to log in;
@@ -101,6 +122,7 @@ class StaffingPlanViewset(_StaffingFlowViewset):
     process_list_view_class = PlanProcessListView
     process_detail_view_class = staffing_tasks.StaffingPlanDetailView
     task_list_view_class = PlanTaskListView
+    chart_view_class = PlanChartView
 
     def __init__(self, **kwargs):
         super().__init__(StaffingPlanFlow, **kwargs)
@@ -113,6 +135,7 @@ class StaffingProposalViewset(_StaffingFlowViewset):
     process_list_view_class = ProposalProcessListView
     process_detail_view_class = staffing_tasks.StaffingProposalDetailView
     task_list_view_class = ProposalTaskListView
+    chart_view_class = ProposalChartView
 
     def __init__(self, **kwargs):
         super().__init__(StaffingProposalFlow, **kwargs)

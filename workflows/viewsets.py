@@ -38,13 +38,15 @@ class ProjectChartView(flow_views.FlowChartView):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if "process_pk" in kwargs:
-            try:
-                self.process = selectors.process_get(
-                    user=request.user, pk=kwargs["process_pk"]
-                )
-            except selectors.JobPositionProjectProcess.DoesNotExist as exc:
-                raise Http404(_("No such dossier.")) from exc
+            self.process = self.get_process(request.user, kwargs["process_pk"])
         return super().dispatch(request, *args, **kwargs)
+
+    def get_process(self, user, pk: int):
+        """The process ``pk`` if ``user`` may see its dossier; 404 otherwise."""
+        try:
+            return selectors.process_get(user=user, pk=pk)
+        except selectors.JobPositionProjectProcess.DoesNotExist as exc:
+            raise Http404(_("No such dossier.")) from exc
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") in ("svg", "bpmn"):

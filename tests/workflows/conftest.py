@@ -371,3 +371,14 @@ def staffing(client, people, units):
     from tests.workflows.staffing_fixtures import StaffingDriver
 
     return StaffingDriver(client, people, units)
+
+
+@pytest.fixture
+def staffing_world(people, units, make_user):
+    """Staffing dossiers waiting at every step of both flows
+    (``staffing_fixtures.staffing_world_build``)."""
+    from tests.workflows.staffing_fixtures import staffing_world_build
+
+    if "administrator" not in people:
+        people["administrator"] = make_user("administrator", username="admin_user")
+    return staffing_world_build(people, units)

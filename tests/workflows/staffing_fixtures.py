@@ -171,3 +171,71 @@ class StaffingDriver:
 
     def step(self, who, plan, node, data=None, **kwargs):
         return self.execute(who, self.plan_process(plan), node, data or {}, **kwargs)
+
+
+def staffing_world_build(people, units) -> dict:
+    """Staffing dossiers waiting at every step, through the real flows: next
+    year's cycle collecting, its four proposals open (department A's), handed
+    to the head (department B's), submitted (division A1's) and sent back
+    (division B1's); and a cycle of a later year waiting at each of the cycle's
+    other steps, the last one applied (every step of it done)."""
+    from workflows.staffing_demo import (
+        PLAN_STATES,
+        CyclePeople,
+        cycle_open,
+        plan_walk,
+        proposal_walk,
+    )
+
+    cycle_people = CyclePeople(
+        division_head=people["division_head"],
+        appraiser=people["appraiser"],
+        director=people["director"],
+        committee=people["committee"],
+    )
+    ceilings = {"civil_servant": {"ceiling": 60, "reserve": 2, "base_year_count": 55}}
+    deadline = timezone.localdate() + datetime.timedelta(days=10)
+
+    def open_cycle(year, participants):
+        return cycle_open(
+            people=cycle_people,
+            province=units["province"],
+            year=year,
+            units=[units[unit] for unit in participants],
+            ceilings=ceilings,
+            deadline=deadline,
+        )
+
+    world = {}
+    collecting = open_cycle(YEAR, ("a", "a1", "b", "b1"))
+    world["cycle:close_collection"] = collecting
+    plan = collecting.plan
+    walks = {
+        "a": ("open", "officer", "head"),
+        "b": ("handed_over", "officer_b", "head_b"),
+        "a1": ("submitted", "officer", "head"),
+        "b1": ("sent_back", "officer_b", "head_b"),
+    }
+    for unit, (state, officer, head) in walks.items():
+        world[f"proposal:{unit}:{state}"] = proposal_walk(
+            StaffingProposal.objects.get(plan=plan, unit=units[unit]),
+            state,
+            officer=people[officer],
+            head=people[head],
+            appraiser=people["appraiser2"],
+        )
+    for offset, state in enumerate(PLAN_STATES[1:], start=1):
+        process = open_cycle(YEAR + offset, ("b",))
+        accepted = proposal_walk(
+            StaffingProposal.objects.get(plan=process.plan),
+            "accepted",
+            officer=people["officer_b"],
+            head=people["head_b"],
+            appraiser=people["appraiser"],
+        )
+        world[f"cycle:{state}"] = plan_walk(process, state, cycle_people)
+        if state == "applied":
+            world["proposal:b:accepted"] = accepted
+    for process in world.values():
+        process.refresh_from_db()
+    return world

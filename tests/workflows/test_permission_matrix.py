@@ -72,8 +72,9 @@ TASK_FOR = {
 STARTERS = {"officer", "officer2", "head", "officer_b", "head_b"}
 
 
-def _flow_url_names() -> set[str]:
-    """Every route of the flow's application, as ``namespace:name``."""
+def _flow_url_names(prefix: str = "jobpositionproject:") -> set[str]:
+    """Every route of the flow's application (``prefix``), as
+    ``namespace:name``."""
     names = set()
 
     def walk(patterns, namespace):
@@ -91,7 +92,7 @@ def _flow_url_names() -> set[str]:
                 names.add(f"{namespace}:{pattern.name}")
 
     walk(get_resolver().url_patterns, "")
-    return {name for name in names if name.startswith("jobpositionproject:")}
+    return {name for name in names if name.startswith(prefix)}
 
 
 def _tasks_to_walk(process, world) -> list[Task]:
@@ -126,9 +127,20 @@ def _compute_visible(role, process) -> bool:
 
 
 def _expected_task_page(role, people, action, task, process) -> int:
+    return _expected_on_task(
+        role,
+        people,
+        action,
+        task,
+        visible=role is not None and _visible(role, process),
+        task_for=TASK_FOR.get(task.flow_task.name, set()),
+    )
+
+
+def _expected_on_task(role, people, action, task, *, visible, task_for) -> int:
     if role is None:
         return 302
-    if not _visible(role, process):
+    if not visible:
         return 404
     if action == "index":
         return 302
@@ -138,7 +150,7 @@ def _expected_task_page(role, people, action, task, process) -> int:
     if finished:
         return 302
     user = people[role]
-    if role not in TASK_FOR[task.flow_task.name]:
+    if role not in task_for:
         return 403
     if action == "assign":
         return 200 if task.owner_id is None else 302
@@ -149,11 +161,14 @@ def _expected_task_page(role, people, action, task, process) -> int:
     raise AssertionError(action)
 
 
-def matrix_requests(people, world):
+def matrix_requests(people, world, staffing_world=None):
     """Every page the matrix visits, as ``(role, url name, args, expected status)``:
     each list, the start page, each dossier's pages and each task's pages, for every
-    role (``None`` is the anonymous visitor). Other tests reuse it to look at the
-    pages themselves."""
+    role (``None`` is the anonymous visitor); with ``staffing_world``, those of the
+    staffing plan's two flows too (:func:`staffing_matrix_requests`). Other tests
+    reuse it to look at the pages themselves."""
+    if staffing_world is not None:
+        yield from staffing_matrix_requests(people, staffing_world)
     _VISIBLE.clear()
     for role in ROLES:
         for name in (
@@ -198,6 +213,181 @@ def matrix_requests(people, world):
                         [process.pk, task.pk],
                         _expected_task_page(role, people, action, task, process),
                     )
+
+
+# --- the staffing plan's flows ---------------------------------------------------
+
+#: Who follows a staffing cycle and sees every unit's proposal.
+STAFFING_WIDE = PROVINCE_WIDE | {"appraiser", "appraiser2"}
+UNIT_B_PEOPLE = {"officer_b", "head_b"}
+#: Who each task of the staffing flows is for (the proposal's unit tasks by unit).
+STAFFING_TASK_FOR = {
+    "close_collection": {"division_head"},
+    "assign_appraiser": {"division_head"},
+    "appraise": {"appraiser"},
+    "review_report": {"division_head"},
+    "sign_report": {"director"},
+    "decide": {"committee", "committee_a"},
+    "record_resolution": {"division_head"},
+    "allocate": {"committee", "committee_a"},
+    "review": {"appraiser", "appraiser2"},
+}
+STAFFING_UNIT_TASK_FOR = {
+    ("A", "draft"): {"officer", "officer2", "head"},
+    ("A", "submit"): {"head", "committee_a"},
+    ("B", "draft"): {"officer_b", "head_b"},
+    ("B", "submit"): {"head_b"},
+}
+
+
+def _staffing_side(process) -> tuple[str, str]:
+    """The flow's URL namespace and, for a proposal, its unit's department."""
+    from workflows.models import StaffingPlanProcess
+
+    if isinstance(process, StaffingPlanProcess):
+        return "staffingplan", ""
+    code = process.proposal.unit.code
+    return "staffingproposal", "A" if code.startswith("SA") else "B"
+
+
+def _staffing_visible(role, process) -> bool:
+    if role in STAFFING_WIDE:
+        return True
+    flow, department = _staffing_side(process)
+    if flow == "staffingplan":
+        return False
+    people = UNIT_A_PEOPLE if department == "A" else UNIT_B_PEOPLE
+    return role in people
+
+
+def _staffing_task_for(task, process) -> set[str]:
+    _flow, department = _staffing_side(process)
+    name = task.flow_task.name
+    return STAFFING_UNIT_TASK_FOR.get((department, name)) or STAFFING_TASK_FOR.get(
+        name, set()
+    )
+
+
+def staffing_matrix_requests(people, staffing_world):
+    """The staffing flows' pages as every role: their lists, the start page,
+    every cycle's and proposal's page and its tasks' pages (every task of the
+    finished ones, the open task of the others)."""
+    for role in ROLES:
+        for flow in ("staffingplan", "staffingproposal"):
+            for name in ("index", "process_list", "task_list", "chart"):
+                yield role, f"staffing:{flow}:{name}", [], 302 if role is None else 200
+        yield (
+            role,
+            "staffing:staffingplan:start:execute",
+            [],
+            302 if role is None else 200 if role == "division_head" else 403,
+        )
+        for process in staffing_world.values():
+            flow, _department = _staffing_side(process)
+            visible = role is not None and _staffing_visible(role, process)
+            for name in ("process_detail", "process_chart"):
+                yield (
+                    role,
+                    f"staffing:{flow}:{name}",
+                    [process.pk],
+                    302 if role is None else 200 if visible else 404,
+                )
+            tasks = Task.objects.filter(process=process).order_by("pk")
+            if process.finished is None:
+                tasks = tasks.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED])
+            for task in tasks:
+                node = task.flow_task
+                for action in ("index", "detail", "execute", "assign", "unassign"):
+                    if action in ("execute", "assign", "unassign") and (
+                        node.task_type != "HUMAN"
+                    ):
+                        continue
+                    yield (
+                        role,
+                        f"staffing:{flow}:{node.name}:{action}",
+                        [process.pk, task.pk],
+                        _expected_on_task(
+                            role,
+                            people,
+                            action,
+                            task,
+                            visible=visible,
+                            task_for=_staffing_task_for(task, process),
+                        ),
+                    )
+
+
+def _staffing_url_names() -> set[str]:
+    return {
+        name
+        for name in _flow_url_names(prefix="staffing:")
+        if name.startswith(("staffing:staffingplan:", "staffing:staffingproposal:"))
+    }
+
+
+def _walk(client, people, requests) -> tuple[set[str], list[str]]:
+    requested: set[str] = set()
+    mismatches: list[str] = []
+    for role, name, args, expected in requests:
+        requested.add(name)
+        path = reverse(name, args=args)
+        if role is None:
+            client.logout()
+        else:
+            client.force_login(people[role])
+        status = client.get(path).status_code
+        if status != expected:
+            mismatches.append(
+                f"{role or 'anonymous'} GET {path}: {status} != {expected}"
+            )
+    return requested, mismatches
+
+
+def test_every_url_of_the_staffing_flows_as_every_role(client, people, staffing_world):
+    requested, mismatches = _walk(
+        client, people, staffing_matrix_requests(people, staffing_world)
+    )
+    assert mismatches == []
+    # Nothing of either flow was left out.
+    assert _staffing_url_names() - requested == set()
+
+
+def test_nobody_else_can_take_or_complete_a_staffing_task(
+    client, people, staffing_world
+):
+    """POSTs of people a staffing task is not for change nothing (403, or 404
+    outside the scope: another unit's proposal); every task stays where it was."""
+    open_tasks = {
+        key: Task.objects.get(
+            process=process,
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+            flow_task_type="HUMAN",
+        )
+        for key, process in staffing_world.items()
+        if process.finished is None
+    }
+    before = {key: (t.status, t.owner_id) for key, t in open_tasks.items()}
+    for key, task in open_tasks.items():
+        process = staffing_world[key]
+        flow, _department = _staffing_side(process)
+        task_for = _staffing_task_for(task, process)
+        for role in ROLES[1:]:
+            if role in task_for:
+                continue
+            client.force_login(people[role])
+            expected = 403 if _staffing_visible(role, process) else 404
+            for action in ("assign", "execute"):
+                path = reverse(
+                    f"staffing:{flow}:{task.flow_task.name}:{action}",
+                    args=[task.process_id, task.pk],
+                )
+                response = client.post(path, {"_complete": "1", "comment": "x"})
+                assert response.status_code == expected, (role, path)
+    after = {
+        key: Task.objects.filter(pk=t.pk).values_list("status", "owner_id").get()
+        for key, t in open_tasks.items()
+    }
+    assert after == before
 
 
 def test_every_url_of_the_flow_as_every_role(client, people, world):
