@@ -282,7 +282,12 @@ class AdjustForm(forms.Form):
     refused) and the reason."""
 
     expected = forms.IntegerField(widget=forms.HiddenInput)
-    to_number = _number(_("New number"), required=True)
+    to_number = forms.IntegerField(
+        label=_("New number"),
+        min_value=0,
+        max_value=ABSURD_NUMBER,
+        widget=forms.NumberInput(attrs={"aria-label": _("New number")}),
+    )
     reason = forms.CharField(label=_("Reason of the change"), max_length=2000)
 
 

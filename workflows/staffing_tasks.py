@@ -38,14 +38,16 @@ from orgchart.models import Unit
 
 from . import forms, permissions, staffing_forms, staffing_selectors, views
 from .selectors import task_list_for_process
-from .staffing_views import summary_context
+from .staffing_views import proposal_status_label, summary_context
 from .views import TaskView, carries, client_ip, quiet
 
 TEMPLATE_DIR = "workflows/staffing"
 
 
-def _deadline(dossier):
-    if dossier.is_final:
+def _deadline(dossier, plan):
+    """The state of the proposal deadline while it still runs (the collection
+    is open), else nothing."""
+    if plan.collection_closed_at is not None or dossier.due_on is None:
         return None
     return deadline_state(due=dossier.due_on, paused_on=dossier.clock_paused_on)
 
@@ -57,11 +59,12 @@ def proposal_page_context(*, proposal) -> dict:
     return {
         "dossier": proposal,
         "proposal": proposal,
+        "status_label": proposal_status_label(proposal.status),
         "plan": proposal.plan,
         "lines": list(proposal.lines.order_by("post_kind")),
         "revisions": list(project_revisions(project=proposal)),
         "audit": audit,
-        "deadline": _deadline(proposal),
+        "deadline": _deadline(proposal, proposal.plan),
         "summary_url": reverse("staffing:summary", args=[proposal.plan_id]),
     }
 
@@ -80,7 +83,7 @@ def plan_page_context(*, plan) -> dict:
         .order_by("-created_at", "-pk")
         .first(),
         audit=list(project_audit(project=plan)),
-        deadline=_deadline(plan),
+        deadline=_deadline(plan, plan),
         summary_url=reverse("staffing:summary", args=[plan.pk]),
         export_url=reverse("staffing:export", args=[plan.pk]),
     )
@@ -601,9 +604,14 @@ class StaffingPlanDetailView(_ProcessDetailView):
 
     def dossier_context(self, plan) -> dict:
         context = plan_page_context(plan=plan)
-        context["proposal_processes"] = staffing_selectors.proposal_processes_of_plan(
+        processes = staffing_selectors.proposal_processes_of_plan(
             plan=plan, user=self.request.user
         )
+        for process in processes:
+            process.proposal_status_label = proposal_status_label(
+                process.proposal.status
+            )
+        context["proposal_processes"] = processes
         return context
 
 

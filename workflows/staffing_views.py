@@ -17,7 +17,7 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from openpyxl import Workbook
@@ -36,6 +36,21 @@ from workflows.staffing_chart import staffing_chart_svg
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_LABELS = dict(StaffingPlan.Status.choices)
+#: Where a unit's proposal stands, in the words of a staffing cycle (the shared
+#: dossier statuses speak of a dossier's reception and appraiser).
+PROPOSAL_STATUS_LABELS = {
+    StaffingPlan.Status.DRAFT: gettext_lazy("Being prepared by the unit"),
+    StaffingPlan.Status.SUBMITTED: gettext_lazy("Submitted, awaiting review"),
+    StaffingPlan.Status.REVISION_REQUESTED: gettext_lazy("Sent back for revision"),
+    StaffingPlan.Status.RECEIVED: gettext_lazy("Accepted into the summary"),
+}
+
+
+def proposal_status_label(status: str) -> str:
+    """A proposal's status in the words of the cycle."""
+    return str(PROPOSAL_STATUS_LABELS.get(status) or STATUS_LABELS.get(status, status))
+
+
 KIND_LABELS = dict(PostKind.choices)
 
 
@@ -134,7 +149,7 @@ def summary_context(summary: StaffingSummary) -> dict:
             (
                 row,
                 KIND_LABELS.get(row.post_kind, row.post_kind),
-                STATUS_LABELS.get(row.proposal_status, row.proposal_status),
+                proposal_status_label(row.proposal_status),
             )
             for row in summary.rows
         ],

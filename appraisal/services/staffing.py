@@ -612,7 +612,8 @@ def collection_close(
     """Close the collection: when every proposal is in, or after the deadline. A
     unit that did not answer is recorded as "no change" (its proposed numbers stay
     those it was assigned), and its proposal says so in its audit trail; a proposal
-    submitted but not yet accepted is accepted as it stands."""
+    submitted but not yet accepted is accepted as it stands. The deadline is met:
+    the cycle and its proposals no longer carry a due date."""
     _require_home_affairs_lead(actor)
     locked = _lock_plan(plan)
     require_status(locked, Status.COLLECTING)
@@ -665,6 +666,11 @@ def collection_close(
             comment=comment,
             ip=ip,
         )
+    # The proposal deadline was the cycle's and its proposals' due date; it is
+    # met now. No processing time is set for the appraisal of a plan, so the
+    # steps that follow run without a due date (rather than "overdue").
+    StaffingProposal.objects.filter(plan=locked).update(due_on=None)
+    locked.due_on = None
     locked.collection_closed_at = timezone.now()
     locked.received_on = today()
     from_status = locked.status
