@@ -285,3 +285,26 @@ def demo_processes_seed(*, unit: Unit, users: dict) -> list[JobPositionProjectPr
             demo_project_walk(state=state, unit=unit, users=users, title=title)
         )
     return processes
+
+
+def demo_logins_get(*, usernames, unit_code: str) -> tuple[dict, Unit]:
+    """The demo logins of ``seed_demo`` a seeding command needs, by username, and
+    the open unit ``unit_code``; ``CommandError`` naming what is missing."""
+    from django.contrib.auth import get_user_model
+    from django.core.management.base import CommandError
+    from django.utils.translation import gettext as _
+
+    users = {
+        user.username: user
+        for user in get_user_model().objects.filter(username__in=usernames)
+    }
+    missing = sorted(set(usernames) - set(users))
+    if missing:
+        raise CommandError(
+            _("Run seed_demo first; missing demo logins: %(names)s.")
+            % {"names": ", ".join(missing)}
+        )
+    unit = Unit.objects.filter(code=unit_code, valid_to__isnull=True).first()
+    if unit is None:
+        raise CommandError(_("No open unit with code %(code)s.") % {"code": unit_code})
+    return users, unit

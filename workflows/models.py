@@ -15,7 +15,35 @@ from viewflow.workflow.models import Process
 from appraisal.models import JobPositionProject, StaffingPlan, StaffingProposal
 
 
-class JobPositionProjectProcess(Process):
+class RoutesADossier:
+    """A process whose ``artifact`` is a dossier (of ``dossier_model``), also
+    reachable as ``process.dossier`` whatever its kind: the shared steps, task
+    pages and lists read that. ``project`` is the name the job-position pages
+    gave it first."""
+
+    dossier_model: type
+    #: The name under which the process keeps its dossier (cached per request).
+    dossier_attr: str
+
+    def routed_dossier(self):
+        """The dossier this process routes (prefetched ``artifact`` when listed)."""
+        artifact = self.artifact
+        if artifact is None:
+            raise self.dossier_model.DoesNotExist(
+                f"Process {self.pk} has no {self.dossier_model._meta.model_name}."
+            )
+        return artifact
+
+    @property
+    def dossier(self):
+        return getattr(self, self.dossier_attr)
+
+    @property
+    def project(self):
+        return self.dossier
+
+
+class JobPositionProjectProcess(RoutesADossier, Process):
     """The path of one job-position project (đề án vị trí việc làm) from the unit's
     draft through reception, appraisal by the Department of Home Affairs and the
     Provincial People's Committee's decision (Decree 62/2020/NĐ-CP Art. 7; Decree
@@ -25,6 +53,9 @@ class JobPositionProjectProcess(Process):
     primary key, as viewflow requires).
     """
 
+    dossier_model = JobPositionProject
+    dossier_attr = "project"
+
     class Meta:
         proxy = True
         # viewflow adds "manage" when the flow class is imported; declared here so
@@ -33,18 +64,10 @@ class JobPositionProjectProcess(Process):
         verbose_name = _("job-position project process")
         verbose_name_plural = _("job-position project processes")
 
-    @cached_property
-    def project(self) -> JobPositionProject:
-        """The dossier this process routes (prefetched ``artifact`` when listed)."""
-        artifact = self.artifact
-        if artifact is None:
-            raise JobPositionProject.DoesNotExist(
-                f"Process {self.pk} has no job-position project."
-            )
-        return artifact
+    project = cached_property(RoutesADossier.routed_dossier)
 
 
-class StaffingPlanProcess(Process):
+class StaffingPlanProcess(RoutesADossier, Process):
     """The path of a year's staffing plan (kế hoạch biên chế) through the
     Department of Home Affairs: the cycle is opened, the units' proposals are
     collected, the plan is appraised, signed, decided by the Provincial People's
@@ -54,29 +77,19 @@ class StaffingPlanProcess(Process):
     A proxy of viewflow's process table whose ``artifact`` is the plan.
     """
 
+    dossier_model = StaffingPlan
+    dossier_attr = "plan"
+
     class Meta:
         proxy = True
         default_permissions = ("add", "change", "delete", "view", "manage")
         verbose_name = _("staffing plan process")
         verbose_name_plural = _("staffing plan processes")
 
-    @cached_property
-    def plan(self) -> StaffingPlan:
-        """The plan this process routes."""
-        artifact = self.artifact
-        if artifact is None:
-            raise StaffingPlan.DoesNotExist(f"Process {self.pk} has no plan.")
-        return artifact
-
-    @property
-    def dossier(self) -> StaffingPlan:
-        """The dossier of the shared task pages and lists (``project`` there)."""
-        return self.plan
-
-    project = dossier
+    plan = cached_property(RoutesADossier.routed_dossier)
 
 
-class StaffingProposalProcess(Process):
+class StaffingProposalProcess(RoutesADossier, Process):
     """The path of one unit's staffing proposal in a year's cycle: the unit's
     officer drafts the numbers, its head submits them, Home Affairs accepts them or
     asks this unit (and only it) to revise them. Started by the plan's process,
@@ -86,25 +99,13 @@ class StaffingProposalProcess(Process):
     A proxy of viewflow's process table whose ``artifact`` is the proposal.
     """
 
+    dossier_model = StaffingProposal
+    dossier_attr = "proposal"
+
     class Meta:
         proxy = True
         default_permissions = ("add", "change", "delete", "view", "manage")
         verbose_name = _("staffing proposal process")
         verbose_name_plural = _("staffing proposal processes")
 
-    @cached_property
-    def proposal(self) -> StaffingProposal:
-        """The proposal this process routes."""
-        artifact = self.artifact
-        if artifact is None:
-            raise StaffingProposal.DoesNotExist(
-                f"Process {self.pk} has no staffing proposal."
-            )
-        return artifact
-
-    @property
-    def dossier(self) -> StaffingProposal:
-        """The dossier of the shared task pages and lists (``project`` there)."""
-        return self.proposal
-
-    project = dossier
+    proposal = cached_property(RoutesADossier.routed_dossier)

@@ -58,6 +58,7 @@ def proposal_page_context(*, proposal) -> dict:
     audit = list(project_audit(project=proposal))
     return {
         "dossier": proposal,
+        "project": proposal,  # the name the shared task page reads
         "proposal": proposal,
         "status_label": proposal_status_label(proposal.status),
         "plan": proposal.plan,
@@ -76,6 +77,7 @@ def plan_page_context(*, plan) -> dict:
     context = summary_context(staffing_plan_summary(plan=plan))
     context.update(
         dossier=plan,
+        project=plan,  # the name the shared task page reads
         report=AppraisalReport.objects.filter(dossier=plan)
         .select_related("signed_by", "author")
         .first(),

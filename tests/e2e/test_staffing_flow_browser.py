@@ -19,11 +19,11 @@ from playwright.sync_api import expect
 
 from appraisal.models import StaffingPlan, UnitQuota
 from orgchart.permissions import Role
+from tests.e2e.test_project_browser import Walk as ProjectWalk
 from tests.factories import UnitFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "secret-pass-123"
 YEAR = timezone.localdate().year + 1
 
 
@@ -74,30 +74,12 @@ def people(province, make_user):
     }
 
 
-class Walk:
+class Walk(ProjectWalk):
     """One person after another, each starting from their home page."""
 
-    def __init__(self, page, base_url, folder):
-        self.page = page
-        self.base_url = base_url
-        self.folder = folder
-        self.step = 0
-
     def shot(self, name: str):
-        self.step += 1
-        path = self.folder / f"{self.step:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
-
-    def login(self, username: str):
-        page = self.page
-        page.context.clear_cookies()
-        page.goto(self.base_url + "/accounts/login/")
-        page.locator("input[name=username]").fill(username)
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("form.vf-form button[type=submit]").click()
-        page.wait_for_load_state("networkidle")
-        expect(page).to_have_url(re.compile(r"/home/$"))
+        super().shot(name)
+        return self.folder / f"{self.step:02d}-{name}.png"
 
     def open_work(self, step_title: str, dossier: str):
         """Open (or take and open) the task ``step_title`` of ``dossier`` from

@@ -357,55 +357,54 @@ def test_nobody_else_can_take_or_complete_a_staffing_task(
 ):
     """POSTs of people a staffing task is not for change nothing (403, or 404
     outside the scope: another unit's proposal); every task stays where it was."""
-    open_tasks = {
-        key: Task.objects.get(
+    cases = []
+    for process in staffing_world.values():
+        if process.finished is not None:
+            continue
+        task = Task.objects.get(
             process=process,
             status__in=[STATUS.NEW, STATUS.ASSIGNED],
             flow_task_type="HUMAN",
         )
-        for key, process in staffing_world.items()
-        if process.finished is None
-    }
-    before = {key: (t.status, t.owner_id) for key, t in open_tasks.items()}
-    for key, task in open_tasks.items():
-        process = staffing_world[key]
         flow, _department = _staffing_side(process)
-        task_for = _staffing_task_for(task, process)
+        cases.append(
+            (
+                task,
+                f"staffing:{flow}",
+                _staffing_task_for(task, process),
+                lambda role, process=process: _staffing_visible(role, process),
+            )
+        )
+    _post_as_everyone_else(client, people, cases)
+
+
+def _post_as_everyone_else(client, people, cases) -> None:
+    """For each ``(task, url namespace, who it is for, visible(role))``: every
+    other role's POST to take or complete it is refused (403 when they may see
+    the dossier, 404 otherwise), and no task changed."""
+    before = {task.pk: (task.status, task.owner_id) for task, _ns, _for, _vis in cases}
+    for task, namespace, task_for, visible in cases:
         for role in ROLES[1:]:
             if role in task_for:
                 continue
             client.force_login(people[role])
-            expected = 403 if _staffing_visible(role, process) else 404
+            expected = 403 if visible(role) else 404
             for action in ("assign", "execute"):
                 path = reverse(
-                    f"staffing:{flow}:{task.flow_task.name}:{action}",
+                    f"{namespace}:{task.flow_task.name}:{action}",
                     args=[task.process_id, task.pk],
                 )
                 response = client.post(path, {"_complete": "1", "comment": "x"})
                 assert response.status_code == expected, (role, path)
     after = {
-        key: Task.objects.filter(pk=t.pk).values_list("status", "owner_id").get()
-        for key, t in open_tasks.items()
+        pk: Task.objects.filter(pk=pk).values_list("status", "owner_id").get()
+        for pk in before
     }
     assert after == before
 
 
 def test_every_url_of_the_flow_as_every_role(client, people, world):
-    requested: set[str] = set()
-    mismatches: list[str] = []
-    for role, name, args, expected in matrix_requests(people, world):
-        requested.add(name)
-        path = reverse(name, args=args)
-        if role is None:
-            client.logout()
-        else:
-            client.force_login(people[role])
-        status = client.get(path).status_code
-        if status != expected:
-            mismatches.append(
-                f"{role or 'anonymous'} GET {path}: {status} != {expected}"
-            )
-
+    requested, mismatches = _walk(client, people, matrix_requests(people, world))
     assert mismatches == []
     # Nothing of the flow was left out.
     assert _flow_url_names() - requested == set()
@@ -415,33 +414,23 @@ def test_nobody_else_can_take_or_complete_a_task(client, people, world):
     """POSTs of people a task is not for change nothing (403, or 404 outside the
     scope); every task stays where it was."""
     _VISIBLE.clear()
-    open_tasks = {
-        node: Task.objects.get(
-            process=world[node],
-            status__in=[STATUS.NEW, STATUS.ASSIGNED],
-            flow_task_type="HUMAN",
-        )
-        for node in TASK_FOR
-    }
-    before = {node: (t.status, t.owner_id) for node, t in open_tasks.items()}
-    for node, task in open_tasks.items():
-        for role in ROLES[1:]:
-            if role in TASK_FOR[node]:
-                continue
-            client.force_login(people[role])
-            expected = 404 if not _visible(role, world[node]) else 403
-            for action in ("assign", "execute"):
-                path = reverse(
-                    f"jobpositionproject:{node}:{action}",
-                    args=[task.process_id, task.pk],
-                )
-                response = client.post(path, {"_complete": "1", "comment": "x"})
-                assert response.status_code == expected, (role, path)
-    after = {
-        node: Task.objects.filter(pk=t.pk).values_list("status", "owner_id").get()
-        for node, t in open_tasks.items()
-    }
-    assert after == before
+    _post_as_everyone_else(
+        client,
+        people,
+        [
+            (
+                Task.objects.get(
+                    process=world[node],
+                    status__in=[STATUS.NEW, STATUS.ASSIGNED],
+                    flow_task_type="HUMAN",
+                ),
+                "jobpositionproject",
+                TASK_FOR[node],
+                lambda role, process=world[node]: _visible(role, process),
+            )
+            for node in TASK_FOR
+        ],
+    )
 
 
 def test_a_task_url_of_another_process_or_node_is_not_found(client, people, world):

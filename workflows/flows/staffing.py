@@ -32,16 +32,7 @@ from appraisal.selectors.staffing import (
 
 from .. import nodes, permissions, staffing_tasks
 from ..models import StaffingPlanProcess, StaffingProposalProcess
-
-
-def _dossier(activation):
-    return activation.process.dossier
-
-
-def _sole_candidate(activation):
-    # A step only one person may take goes straight to their inbox; with several
-    # candidates (or none) it waits in the queue.
-    return permissions.sole_candidate(activation.flow_task.name, _dossier(activation))
+from . import steps
 
 
 def _unit(process):
@@ -54,7 +45,7 @@ def _draft_owner(activation):
     """The officer who handed the proposal over last time, while they may still
     draft for the unit (a proposal sent back goes back to them); otherwise the
     unit's only officer, or the queue of its officers."""
-    proposal = _dossier(activation)
+    proposal = steps.dossier_of(activation)
     last = (
         activation.process.task_set.filter(
             flow_task=StaffingProposalFlow.draft, owner__isnull=False
@@ -148,14 +139,14 @@ class StaffingProposalFlow(flow.Flow):
             ),
         )
         .Permission(permissions.SIGN_FOR_UNIT, obj=_unit)
-        .Assign(_sole_candidate)
+        .Assign(steps.sole_candidate)
         .Next(this.route_submission)
     )
 
     route_submission = (
         nodes.Switch()
         .Annotation(title=_("Submitted, or sent back to the officer?"))
-        .Case(this.review, lambda activation: _dossier(activation).is_submitted)
+        .Case(this.review, lambda activation: steps.dossier_of(activation).is_submitted)
         .Default(this.draft)
     )
 
@@ -169,14 +160,14 @@ class StaffingProposalFlow(flow.Flow):
                 "it with the reason."
             ),
         )
-        .Assign(_sole_candidate)
+        .Assign(steps.sole_candidate)
         .Next(this.route_review)
     )
 
     route_review = (
         nodes.Switch()
         .Annotation(title=_("Accepted?"))
-        .Case(this.end, lambda activation: _dossier(activation).was_accepted)
+        .Case(this.end, lambda activation: steps.dossier_of(activation).was_accepted)
         .Default(this.draft)
     )
 
@@ -250,7 +241,7 @@ class StaffingPlanFlow(flow.Flow):
                 "keeps its numbers (no change)."
             ),
         )
-        .Assign(_sole_candidate)
+        .Assign(steps.sole_candidate)
         .Next(this.close_open_proposals)
     )
 
@@ -266,7 +257,7 @@ class StaffingPlanFlow(flow.Flow):
             title=_("Assign an appraiser"),
             description=_("The division head chooses who appraises the plan."),
         )
-        .Assign(_sole_candidate)
+        .Assign(steps.sole_candidate)
         .Next(this.appraise)
     )
 
@@ -280,48 +271,14 @@ class StaffingPlanFlow(flow.Flow):
                 "the report."
             ),
         )
-        .Assign(lambda activation: _dossier(activation).assigned_appraiser)
+        .Assign(lambda activation: steps.dossier_of(activation).assigned_appraiser)
         .Next(this.review_report)
     )
 
-    review_report = (
-        nodes.View(staffing_tasks.PlanReviewReportView.as_view())
-        .Annotation(
-            title=_("Review the appraisal report"),
-            description=_(
-                "The head of the organisation and staffing division reviews the "
-                "appraiser's report and passes it to the director, or sends it back."
-            ),
-        )
-        .Assign(_sole_candidate)
-        .Next(this.route_review)
-    )
-
-    route_review = (
-        nodes.Switch()
-        .Annotation(title=_("Reviewed?"))
-        .Case(this.sign_report, lambda activation: _dossier(activation).report_reviewed)
-        .Default(this.appraise)
-    )
-
-    sign_report = (
-        nodes.View(staffing_tasks.PlanSignReportView.as_view())
-        .Annotation(
-            title=_("Sign the appraisal report"),
-            description=_(
-                "The director signs the report and the submission to the committee, "
-                "or sends it back to the appraiser."
-            ),
-        )
-        .Assign(_sole_candidate)
-        .Next(this.route_signature)
-    )
-
-    route_signature = (
-        nodes.Switch()
-        .Annotation(title=_("Signed?"))
-        .Case(this.decide, lambda activation: _dossier(activation).report_signed)
-        .Default(this.appraise)
+    review_report, route_review, sign_report, route_signature = steps.report_steps(
+        review_view=staffing_tasks.PlanReviewReportView.as_view(),
+        sign_view=staffing_tasks.PlanSignReportView.as_view(),
+        then=this.decide,
     )
 
     decide = (
@@ -333,7 +290,7 @@ class StaffingPlanFlow(flow.Flow):
                 "to Home Affairs or rejects it."
             ),
         )
-        .Assign(_sole_candidate)
+        .Assign(steps.sole_candidate)
         .Next(this.route_decision)
     )
 
@@ -342,9 +299,9 @@ class StaffingPlanFlow(flow.Flow):
         .Annotation(title=_("Decision"))
         .Case(
             this.record_resolution,
-            lambda activation: _dossier(activation).is_approved,
+            lambda activation: steps.dossier_of(activation).is_approved,
         )
-        .Case(this.end, lambda activation: _dossier(activation).is_rejected)
+        .Case(this.end, lambda activation: steps.dossier_of(activation).is_rejected)
         .Default(this.appraise)
     )
 
@@ -357,7 +314,7 @@ class StaffingPlanFlow(flow.Flow):
                 "People's Council's resolution on the payroll."
             ),
         )
-        .Assign(_sole_candidate)
+        .Assign(steps.sole_candidate)
         .Next(this.allocate)
     )
 
@@ -370,7 +327,7 @@ class StaffingPlanFlow(flow.Flow):
                 "each kind of post from 1 January."
             ),
         )
-        .Assign(_sole_candidate)
+        .Assign(steps.sole_candidate)
         .Next(this.end)
     )
 
@@ -380,7 +337,7 @@ class StaffingPlanFlow(flow.Flow):
         """One proposal process per participating unit, in tree order, each
         linked to this step (``parent_task``)."""
         proposals = StaffingProposal.objects.filter(
-            plan=_dossier(activation)
+            plan=steps.dossier_of(activation)
         ).select_related("unit", "plan", "created_by", "assigned_appraiser")
         for proposal in proposals.order_by("unit__path"):
             StaffingProposalFlow.start.run(

@@ -4,13 +4,12 @@ agency, public service unit and commune is asked; the demo unit's proposal is
 accepted, one of its divisions' waits for review and the other's was sent back
 for revision. Idempotent."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orgchart.models import Unit
+from workflows.demo import demo_logins_get
 from workflows.staffing_demo import demo_staffing_seed
 
 #: The demo logins of ``orgchart.demo.DEMO_USERS`` the cycle needs.
@@ -46,18 +45,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, year: int, unit: str, **options):
-        users = {
-            user.username: user
-            for user in get_user_model().objects.filter(username__in=USERNAMES)
-        }
-        missing = sorted(set(USERNAMES) - set(users))
-        if missing:
-            raise CommandError(
-                _("Run seed_demo first; missing demo logins: %(names)s.")
-                % {"names": ", ".join(missing)}
-            )
-        if not Unit.objects.filter(code=unit, valid_to__isnull=True).exists():
-            raise CommandError(_("No open unit with code %(code)s.") % {"code": unit})
+        users, _unit = demo_logins_get(usernames=USERNAMES, unit_code=unit)
         try:
             process = demo_staffing_seed(users=users, year=year, unit_code=unit)
         except ValidationError as error:
