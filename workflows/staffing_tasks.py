@@ -23,7 +23,6 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import generic
-from viewflow.workflow import STATUS
 
 from appraisal.models import AppraisalReport, StaffingProposalLine
 from appraisal.selectors.deadlines import deadline_state
@@ -37,7 +36,6 @@ from appraisal.services import staffing as staffing_services
 from orgchart.models import Unit
 
 from . import forms, permissions, staffing_forms, staffing_selectors, views
-from .selectors import task_list_for_process
 from .staffing_views import proposal_status_label, summary_context
 from .views import TaskView, carries, client_ip, quiet
 
@@ -90,33 +88,6 @@ def plan_page_context(*, plan) -> dict:
         export_url=reverse("staffing:export", args=[plan.pk]),
     )
     return context
-
-
-def step_rows(*, process, dossier, user) -> list:
-    """The human steps of ``process`` with what ``user`` may do on each now
-    (open it, or take it), for a dossier page."""
-    tasks = [
-        task
-        for task in task_list_for_process(process=process)
-        if task.flow_task_type in ("HUMAN", "HUMAN_START")
-    ]
-    for task in tasks:
-        may = task.flow_task_type == "HUMAN" and permissions.may_take(
-            user, task.flow_task.name, dossier
-        )
-        task.can_assign_now = may and task.status == STATUS.NEW
-        task.can_execute_now = (
-            may and task.status == STATUS.ASSIGNED and task.owner_id == user.pk
-        )
-        if task.can_execute_now:
-            task.action_url = task.flow_task.reverse(
-                "execute", args=[process.pk, task.pk]
-            )
-        elif task.can_assign_now:
-            task.action_url = task.flow_task.reverse(
-                "assign", args=[process.pk, task.pk]
-            )
-    return tasks
 
 
 # --- the base of the staffing task pages -------------------------------------------
@@ -593,7 +564,7 @@ class _ProcessDetailView(LoginRequiredMixin, generic.TemplateView):
         context.update(self.dossier_context(dossier))
         context.update(
             process=self.process,
-            steps=step_rows(
+            tasks=views.process_tasks(
                 process=self.process, dossier=dossier, user=self.request.user
             ),
         )

@@ -944,6 +944,22 @@ class ProjectDecideView(TaskView):
 # --- the dossier page, files and lists -------------------------------------------
 
 
+def process_tasks(*, process, dossier, user) -> list:
+    """Every task of ``process``, in order, each with what ``user`` may do on it
+    now: take it (``can_assign_now``) or open it (``can_execute_now``), for a
+    dossier's page of any kind."""
+    tasks = list(selectors.task_list_for_process(process=process))
+    for task in tasks:
+        may = task.flow_task_type == "HUMAN" and permissions.may_take(
+            user, task.flow_task.name, dossier
+        )
+        task.can_assign_now = may and task.status == STATUS.NEW
+        task.can_execute_now = (
+            may and task.status == STATUS.ASSIGNED and task.owner_id == user.pk
+        )
+    return tasks
+
+
 class ProjectDetailView(LoginRequiredMixin, generic.TemplateView):
     """The dossier: its lines, documents, revisions with what changed, remarks, the
     checklist, the report, the decision, the tasks with their due dates and the
@@ -966,18 +982,7 @@ class ProjectDetailView(LoginRequiredMixin, generic.TemplateView):
         process = self.process
         project = process.project
         user = self.request.user
-        tasks = list(selectors.task_list_for_process(process=process))
-        for task in tasks:
-            task.can_assign_now = (
-                task.status == STATUS.NEW
-                and task.flow_task_type == "HUMAN"
-                and permissions.may_take(user, task.flow_task.name, project)
-            )
-            task.can_execute_now = (
-                task.status == STATUS.ASSIGNED
-                and task.owner_id == user.pk
-                and permissions.may_take(user, task.flow_task.name, project)
-            )
+        tasks = process_tasks(process=process, dossier=project, user=user)
         context = super().get_context_data(**kwargs)
         context.update(dossier_context(project=project, user=user))
         context.update(process=process, tasks=tasks, flow_class=self.flow_class)

@@ -9,10 +9,9 @@ import re
 
 from django.urls import reverse
 from django.utils import timezone
-from viewflow.workflow import STATUS
-from viewflow.workflow.models import Task
 
 from appraisal.models import StaffingPlan, StaffingProposal, UnitQuota
+from tests.workflows.conftest import FlowDriver
 from workflows.flows import StaffingPlanFlow, StaffingProposalFlow
 from workflows.models import StaffingPlanProcess, StaffingProposalProcess
 
@@ -22,37 +21,12 @@ WHY = "Thêm nhiệm vụ được giao"
 QUOTAS = {"a": 20, "a1": 5, "b": 30}
 
 
-def task_url(task: Task, action: str) -> str:
-    flow = (
-        "staffingplan"
-        if task.flow_task.flow_class is StaffingPlanFlow
-        else ("staffingproposal")
-    )
-    return reverse(
-        f"staffing:{flow}:{task.flow_task.name}:{action}",
-        args=[task.process_id, task.pk],
-    )
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in response.context["messages"]]
-
-
-class StaffingDriver:
+class StaffingDriver(FlowDriver):
     """Moves a cycle through its pages as one person after another: take the
     task when nobody holds it (its assign URL), then post its form."""
 
     def __init__(self, client, people, units):
-        self.client = client
-        self.people = people
-        self.units = units
-
-    def login(self, who):
-        user = self.people[who] if isinstance(who, str) else who
-        self.client.force_login(user)
-        return user
-
-    # --- reading the state -------------------------------------------------------
+        super().__init__(client, people, {}, units)
 
     def plan_process(self, plan) -> StaffingPlanProcess:
         return StaffingPlanProcess.objects.get(
@@ -66,37 +40,6 @@ class StaffingDriver:
         return StaffingProposalProcess.objects.get(
             flow_class=StaffingProposalFlow,
             artifact_object_id=self.proposal(plan, unit).pk,
-        )
-
-    def open_task(self, process, node: str | None = None) -> Task:
-        tasks = Task.objects.filter(
-            process_id=process.pk,
-            status__in=[STATUS.NEW, STATUS.ASSIGNED],
-            flow_task_type="HUMAN",
-        )
-        if node is not None:
-            tasks = tasks.filter(
-                flow_task=getattr(process.flow_class, node),
-            )
-        tasks = list(tasks)
-        assert len(tasks) == 1, tasks
-        return tasks[0]
-
-    # --- acting ---------------------------------------------------------------------
-
-    def take(self, who, task):
-        self.login(who)
-        response = self.client.post(task_url(task, "assign"))
-        assert response.status_code == 302, response
-        task.refresh_from_db()
-
-    def execute(self, who, process, node, data, *, button="_complete", follow=False):
-        user = self.login(who)
-        task = self.open_task(process, node)
-        if task.status == STATUS.NEW:
-            self.take(user, task)
-        return self.client.post(
-            task_url(task, "execute"), {button: "1", **data}, follow=follow
         )
 
     def open_cycle(self, participants=("a", "a1", "b", "b1"), **overrides):

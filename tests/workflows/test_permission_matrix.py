@@ -201,18 +201,20 @@ def matrix_requests(people, world, staffing_world=None):
                     expected,
                 )
             for task in _tasks_to_walk(process, world):
-                node = task.flow_task
-                for action in ("index", "detail", "execute", "assign", "unassign"):
-                    if action in ("execute", "assign", "unassign") and (
-                        node.task_type != "HUMAN"
-                    ):
-                        continue
+                for action in _task_actions(task):
                     yield (
                         role,
-                        f"jobpositionproject:{node.name}:{action}",
+                        f"jobpositionproject:{task.flow_task.name}:{action}",
                         [process.pk, task.pk],
                         _expected_task_page(role, people, action, task, process),
                     )
+
+
+def _task_actions(task) -> list[str]:
+    """The pages of a task: a person's task has its take, release and form too."""
+    if task.flow_task.task_type == "HUMAN":
+        return ["index", "detail", "execute", "assign", "unassign"]
+    return ["index", "detail"]
 
 
 # --- the staffing plan's flows ---------------------------------------------------
@@ -296,15 +298,10 @@ def staffing_matrix_requests(people, staffing_world):
             if process.finished is None:
                 tasks = tasks.filter(status__in=[STATUS.NEW, STATUS.ASSIGNED])
             for task in tasks:
-                node = task.flow_task
-                for action in ("index", "detail", "execute", "assign", "unassign"):
-                    if action in ("execute", "assign", "unassign") and (
-                        node.task_type != "HUMAN"
-                    ):
-                        continue
+                for action in _task_actions(task):
                     yield (
                         role,
-                        f"staffing:{flow}:{node.name}:{action}",
+                        f"staffing:{flow}:{task.flow_task.name}:{action}",
                         [process.pk, task.pk],
                         _expected_on_task(
                             role,

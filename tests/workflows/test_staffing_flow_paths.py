@@ -24,7 +24,8 @@ from appraisal.models import (
     StaffingPlan,
     UnitQuota,
 )
-from tests.workflows.staffing_fixtures import WHY, YEAR, messages_of, task_url
+from tests.workflows.conftest import messages_of, url
+from tests.workflows.staffing_fixtures import WHY, YEAR
 from workflows.selectors import work_list_for_user
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_a_whole_cycle_through_the_pages(staffing, people, units, client):
     page = _page(
         client,
         people["officer"],
-        task_url(staffing.open_task(staffing.proposal_process(plan, "a")), "assign"),
+        url(staffing.open_task(staffing.proposal_process(plan, "a")), "assign"),
     )
     assert "Take the task" in page
     response = staffing.draft("officer", plan, "a", actual=19, proposed=21)
@@ -98,7 +99,7 @@ def test_a_whole_cycle_through_the_pages(staffing, people, units, client):
     assert response.status_code == 302
     back = staffing.open_task(staffing.proposal_process(plan, "a"))
     assert (back.flow_task.name, back.owner) == ("draft", people["officer"])
-    page = _page(client, people["officer"], task_url(back, "execute"))
+    page = _page(client, people["officer"], url(back, "execute"))
     assert "Ghi rõ căn cứ" in page
     assert (
         staffing.draft("officer", plan, "a", actual=19, proposed=21).status_code == 302
@@ -119,7 +120,7 @@ def test_a_whole_cycle_through_the_pages(staffing, people, units, client):
     # Back to the officer who drafted it, with the reason on the page; the other
     # units' proposals are not touched.
     assert (revise.flow_task.name, revise.owner) == ("draft", people["officer"])
-    page = _page(client, people["officer"], task_url(revise, "execute"))
+    page = _page(client, people["officer"], url(revise, "execute"))
     assert "Giải trình số đề nghị tăng" in page
     assert staffing.proposal(plan, "a1").status == Status.DRAFT
     assert (
@@ -181,21 +182,21 @@ def test_a_whole_cycle_through_the_pages(staffing, people, units, client):
     assert response.status_code == 302
     appraise = staffing.open_task(cycle, "appraise")
     assert (appraise.status, appraise.owner) == (STATUS.ASSIGNED, people["appraiser"])
-    page = _page(client, people["appraiser"], task_url(appraise, "execute"))
+    page = _page(client, people["appraiser"], url(appraise, "execute"))
     assert "No answer (no change)" in page
     line_b = silent.lines.get()
     # An adjustment without a reason is refused; one with a stale number too.
-    url = task_url(appraise, "execute")
+    appraise_url = url(appraise, "execute")
     client.force_login(people["appraiser"])
     prefix = f"adjust-{line_b.pk}"
     response = client.post(
-        url,
+        appraise_url,
         {"_adjust": line_b.pk, f"{prefix}-expected": 30, f"{prefix}-to_number": 28},
     )
     assert response.status_code == 200
     assert "This field is required." in response.content.decode()
     response = client.post(
-        url,
+        appraise_url,
         {
             "_adjust": line_b.pk,
             f"{prefix}-expected": 31,
@@ -209,7 +210,7 @@ def test_a_whole_cycle_through_the_pages(staffing, people, units, client):
     assert "Giảm theo lộ trình" in response.content.decode()
     assert not StaffingAdjustment.objects.exists()
     response = client.post(
-        url,
+        appraise_url,
         {
             "_adjust": line_b.pk,
             f"{prefix}-expected": 30,
@@ -268,7 +269,7 @@ def test_a_whole_cycle_through_the_pages(staffing, people, units, client):
     assert plan.status == Status.UNDER_APPRAISAL
     appraise = staffing.open_task(cycle, "appraise")
     assert appraise.owner == people["appraiser"]
-    page = _page(client, people["appraiser"], task_url(appraise, "execute"))
+    page = _page(client, people["appraiser"], url(appraise, "execute"))
     assert "Rà soát lại số hợp đồng" in page
     assert complete_report("Đã rà soát lại").status_code == 302
     staffing.step("division_head", plan, "review_report", {"action": "sign"})

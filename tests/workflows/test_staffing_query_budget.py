@@ -16,7 +16,8 @@ from viewflow.workflow.models import Task
 
 from appraisal.models import PostKind
 from tests.factories import UnitFactory
-from tests.workflows.staffing_fixtures import YEAR, task_url
+from tests.workflows.conftest import url
+from tests.workflows.staffing_fixtures import YEAR
 from workflows.flows import StaffingPlanFlow
 from workflows.staffing_demo import CyclePeople, cycle_open, plan_walk
 
@@ -70,9 +71,9 @@ def test_the_appraisal_page_does_not_grow_with_the_units(client, people, units):
         )
         # A unit's three kinds of post each have their change form (and the
         # first request fills the caches of the process, not of the page).
-        response = client.get(task_url(task, "execute"))
+        response = client.get(url(task, "execute"))
         assert response.content.decode().count('name="_adjust"') == count * 3
-        page = _queries(client, task_url(task, "execute"))
+        page = _queries(client, url(task, "execute"))
         detail = _queries(
             client,
             StaffingPlanFlow.instance.reverse("process_detail", args=[process.pk]),

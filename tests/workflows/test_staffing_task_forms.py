@@ -9,7 +9,8 @@ from django.urls import reverse
 from viewflow.workflow import STATUS
 
 from appraisal.models import AuditEntry, StaffingPlan
-from tests.workflows.staffing_fixtures import YEAR, messages_of, task_url
+from tests.workflows.conftest import messages_of, url
+from tests.workflows.staffing_fixtures import YEAR
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +83,7 @@ def test_a_stale_proposal_page_is_refused_with_a_message(staffing, people, clien
     assert response.status_code == 302
     # … then posts the page as it was before that save.
     task = staffing.open_task(process)
-    response = client.post(task_url(task, "execute"), {"_complete": "1", **stale})
+    response = client.post(url(task, "execute"), {"_complete": "1", **stale})
     assert response.status_code == 200
     assert "changed by someone else" in response.content.decode()
     assert staffing.open_task(process).flow_task.name == "draft"
@@ -99,7 +100,7 @@ def test_a_double_click_on_a_review_changes_nothing_the_second_time(
     audit = AuditEntry.objects.filter(dossier=staffing.proposal(plan, "a")).count()
     client.force_login(people["appraiser"])
     response = client.post(
-        task_url(review, "execute"),
+        url(review, "execute"),
         {"_complete": "1", "action": "accept"},
         follow=True,
     )
