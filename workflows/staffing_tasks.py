@@ -132,14 +132,23 @@ class StaffingPlanStartView(LoginRequiredMixin, generic.FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         activation = self.request.activation
-        province = Unit.objects.filter(
-            kind=Unit.Kind.PROVINCIAL_PC, valid_to__isnull=True
-        ).order_by("path")
+        # The provincial People's Committee the units asked belong to.
+        first = min(data["units"], key=lambda unit: unit.path)
+        province = next(
+            (
+                unit
+                for unit in Unit.objects.filter(
+                    kind=Unit.Kind.PROVINCIAL_PC, valid_to__isnull=True
+                ).order_by("path")
+                if first.path.startswith(unit.path)
+            ),
+            first,
+        )
         try:
             with transaction.atomic():
                 plan = staffing_services.staffing_plan_open(
                     actor=self.request.user,
-                    province=province.first() or data["units"][0],
+                    province=province,
                     year=data["year"],
                     base_year=data["base_year"],
                     proposal_deadline=data["proposal_deadline"],

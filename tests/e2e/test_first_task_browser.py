@@ -101,6 +101,12 @@ def test_every_role_lands_on_my_work_and_reaches_its_first_task_by_clicking(
                 expect(
                     page.get_by_role("link", name="Lập đề án vị trí việc làm")
                 ).to_be_visible()
+            elif role == "divisionhead":
+                # The division head opens the year's staffing cycle.
+                expect(page.locator(".pf-start")).to_have_count(1)
+                expect(
+                    page.get_by_role("link", name="Mở kỳ kế hoạch biên chế")
+                ).to_be_visible()
             else:
                 expect(page.locator(".pf-start")).to_have_count(0)
             page.screenshot(path=str(folder / f"{role}-{width}.png"), full_page=True)
