@@ -15,7 +15,19 @@ from viewflow.workflow.models import Process
 from appraisal.models import JobPositionProject
 
 
-class JobPositionProjectProcess(Process):
+class DossierProcess:
+    """What every dossier's process proxy has: ``dossier``, the dossier it routes
+    (its ``artifact``, as its own kind; set by the scoped selectors when listed)."""
+
+    @cached_property
+    def dossier(self):
+        artifact = self.artifact
+        if artifact is None:
+            raise LookupError(f"Process {self.pk} has no dossier.")
+        return artifact
+
+
+class JobPositionProjectProcess(DossierProcess, Process):
     """The path of one job-position project (đề án vị trí việc làm) from the unit's
     draft through reception, appraisal by the Department of Home Affairs and the
     Provincial People's Committee's decision (Decree 62/2020/NĐ-CP Art. 7; Decree
@@ -33,12 +45,11 @@ class JobPositionProjectProcess(Process):
         verbose_name = _("job-position project process")
         verbose_name_plural = _("job-position project processes")
 
-    @cached_property
+    @property
     def project(self) -> JobPositionProject:
         """The dossier this process routes (prefetched ``artifact`` when listed)."""
-        artifact = self.artifact
-        if artifact is None:
+        if self.artifact_object_id is None:
             raise JobPositionProject.DoesNotExist(
                 f"Process {self.pk} has no job-position project."
             )
-        return artifact
+        return self.dossier

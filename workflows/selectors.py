@@ -78,7 +78,7 @@ def process_project_get(*, user, process: Process) -> JobPositionProject:
     )
     if project is None:
         raise JobPositionProject.DoesNotExist
-    process.__dict__["project"] = project
+    process.__dict__["dossier"] = project
     return project
 
 

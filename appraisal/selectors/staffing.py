@@ -13,7 +13,13 @@ from django.db.models import Count, Q, QuerySet
 from orgchart.permissions import Role
 from orgchart.selectors import unit_paths_granted, user_group_names
 
-from ..models import StaffingCeiling, StaffingPlan, StaffingProposalLine
+from ..models import (
+    DossierKind,
+    StaffingCeiling,
+    StaffingPlan,
+    StaffingProposal,
+    StaffingProposalLine,
+)
 
 __all__ = [
     "STAFFING_WIDE_ROLES",
@@ -23,6 +29,7 @@ __all__ = [
     "staffing_plan_list_for_user",
     "staffing_plan_summary",
     "staffing_plan_summary_for_user",
+    "staffing_scope",
 ]
 
 #: Home Affairs, the committee and observers see every plan and the whole summary
@@ -152,6 +159,23 @@ def _unit_scope(user, prefix: str) -> Q:
 
 def _sees_province(user) -> bool:
     return bool(user_group_names(user=user) & STAFFING_WIDE_ROLES)
+
+
+def staffing_scope(user) -> Q:
+    """The staffing plans and the units' proposals ``user`` may see, as a condition
+    on ``Dossier`` (for the lists of every kind together): everything for Home
+    Affairs, the committee and observers; for a unit's people their own units'
+    proposals and the plans those take part in; nothing for anybody else."""
+    if not user.is_authenticated or not user.is_active:
+        return Q(pk__in=[])
+    if _sees_province(user):
+        return Q(
+            dossier_kind__in=[DossierKind.STAFFING_PLAN, DossierKind.STAFFING_PROPOSAL]
+        )
+    if not unit_paths_granted(user=user, perm=SCOPE_PERMISSION):
+        return Q(pk__in=[])
+    own = StaffingProposal.objects.filter(_unit_scope(user, "unit__")).order_by()
+    return Q(pk__in=own.values("pk")) | Q(pk__in=own.values("plan_id"))
 
 
 def staffing_plan_list_for_user(*, user) -> QuerySet[StaffingPlan]:

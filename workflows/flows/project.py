@@ -118,7 +118,7 @@ class JobPositionProjectFlow(flow.Flow):
     )
 
     receive = (
-        nodes.View(views.ProjectReceiveView.as_view())
+        nodes.View(views.ReceiveView.as_view())
         .Annotation(
             title=_("Receive the dossier"),
             description=_(
@@ -142,7 +142,7 @@ class JobPositionProjectFlow(flow.Flow):
     )
 
     assign_appraiser = (
-        nodes.View(views.ProjectAssignAppraiserView.as_view())
+        nodes.View(views.AssignAppraiserView.as_view())
         .Annotation(
             title=_("Assign an appraiser"),
             description=_("The division head chooses who appraises the dossier."),
@@ -187,7 +187,7 @@ class JobPositionProjectFlow(flow.Flow):
     )
 
     review_report = (
-        nodes.View(views.ProjectReviewReportView.as_view())
+        nodes.View(views.ReviewReportView.as_view())
         .Annotation(
             title=_("Review the appraisal report"),
             description=_(
@@ -207,7 +207,7 @@ class JobPositionProjectFlow(flow.Flow):
     )
 
     sign_report = (
-        nodes.View(views.ProjectSignReportView.as_view())
+        nodes.View(views.SignReportView.as_view())
         .Annotation(
             title=_("Sign the appraisal report"),
             description=_(
@@ -227,7 +227,7 @@ class JobPositionProjectFlow(flow.Flow):
     )
 
     decide = (
-        nodes.View(views.ProjectDecideView.as_view())
+        nodes.View(views.DecideView.as_view())
         .Annotation(
             title=_("Decide"),
             description=_(
