@@ -46,8 +46,12 @@ class OrgChartApplication(Application):
     menu_template_name = "orgchart/menu.html"
 
     index_path = path("", orgchart_views.UnitChartView.as_view(), name="index")
+    # The org chart's unit page with the unit's payroll (quota, establishment,
+    # reported staff), which only this side of the dependency rule may read.
     unit_detail_path = path(
-        "units/<int:pk>/", orgchart_views.UnitDetailView.as_view(), name="unit_detail"
+        "units/<int:pk>/",
+        staffing_views.UnitStaffingDetailView.as_view(),
+        name="unit_detail",
     )
     unit_export_path = path(
         "units/<int:pk>/establishment.xlsx",
