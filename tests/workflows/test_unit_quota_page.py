@@ -14,8 +14,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from appraisal.models import JobPositionProject, StaffingPlan, UnitQuota
+from appraisal.models import JobPositionProject, UnitQuota
 from appraisal.selectors.staffing import unit_staffing_get
+from appraisal.services import dossiers
 from appraisal.services import projects as project_svc
 from appraisal.services import staffing as svc
 from appraisal.services.checklist import checklist_compute
@@ -118,19 +119,26 @@ def establishment(units, positions, professional_title):
     JobPositionFactory(unit=units["b"], headcount=13)
 
 
-def _approved(plan) -> None:
-    # The report, the signatures and the committee's approval of a plan come with
-    # its flow (not built yet for this kind): set the state they end in, as the
-    # staffing services' own tests do.
-    StaffingPlan.objects.filter(pk=plan.pk).update(status=StaffingPlan.Status.APPROVED)
-    plan.refresh_from_db()
+def _approved(plan, people) -> None:
+    """The plan's report and the committee's approval, through the steps every
+    dossier shares."""
+    dossiers.report_complete(
+        dossier=plan,
+        actor=people["appraiser"],
+        recommendation="approve",
+        text="Kế hoạch trong trần biên chế được giao.",
+    )
+    dossiers.report_review(dossier=plan, actor=people["division_head"])
+    dossiers.report_sign(dossier=plan, actor=people["director"])
+    dossiers.dossier_decide(dossier=plan, actor=people["committee"], outcome="approved")
 
 
 @pytest.fixture
 def allocation(people, units, establishment):
-    """The YEAR cycle for departments A and B and division A1, every unit
-    answering, closed, approved, the People's Council resolution recorded and the
-    allocation applied. This year A held 20 civil servants, B 36."""
+    """The YEAR cycle for departments A and B and division A1 through the
+    services: every unit answering, the collection closed, the report signed, the
+    committee's approval, the People's Council resolution and the allocation.
+    This year A held 20 civil servants, B 36."""
     UnitQuota.objects.create(unit=units["a"], year=THIS_YEAR, headcount=20)
     UnitQuota.objects.create(unit=units["b"], year=THIS_YEAR, headcount=36)
     plan = svc.staffing_plan_open(
@@ -162,7 +170,7 @@ def allocation(people, units, establishment):
         )
         svc.proposal_submit(proposal=proposal, actor=people[head])
     svc.collection_close(plan=plan, actor=people["division_head"])
-    _approved(plan)
+    _approved(plan, people)
     svc.resolution_record(
         plan=plan,
         actor=people["division_head"],
