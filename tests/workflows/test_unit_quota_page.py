@@ -21,6 +21,9 @@ from appraisal.services import projects as project_svc
 from appraisal.services import staffing as svc
 from appraisal.services.checklist import checklist_compute
 from orgchart.models import Rank
+from tests.appraisal.test_staffing_services import (
+    _to_the_committee as to_the_committee,
+)
 from tests.factories import JobPositionFactory, RankFactory, SalaryGroupFactory
 from tests.vietnamese_text import english_words, visible_text
 from tests.workflows.test_vietnamese_pages import _fixture_words
@@ -119,20 +122,6 @@ def establishment(units, positions, professional_title):
     JobPositionFactory(unit=units["b"], headcount=13)
 
 
-def _approved(plan, people) -> None:
-    """The plan's report and the committee's approval, through the steps every
-    dossier shares."""
-    dossiers.report_complete(
-        dossier=plan,
-        actor=people["appraiser"],
-        recommendation="approve",
-        text="Kế hoạch trong trần biên chế được giao.",
-    )
-    dossiers.report_review(dossier=plan, actor=people["division_head"])
-    dossiers.report_sign(dossier=plan, actor=people["director"])
-    dossiers.dossier_decide(dossier=plan, actor=people["committee"], outcome="approved")
-
-
 @pytest.fixture
 def allocation(people, units, establishment):
     """The YEAR cycle for departments A and B and division A1 through the
@@ -170,7 +159,9 @@ def allocation(people, units, establishment):
         )
         svc.proposal_submit(proposal=proposal, actor=people[head])
     svc.collection_close(plan=plan, actor=people["division_head"])
-    _approved(plan, people)
+    # The report and the committee's approval, through the shared dossier steps.
+    to_the_committee(plan, people)
+    dossiers.dossier_decide(dossier=plan, actor=people["committee"], outcome="approved")
     svc.resolution_record(
         plan=plan,
         actor=people["division_head"],
