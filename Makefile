@@ -25,6 +25,7 @@ demo: install
 	$(BIN)/python manage.py import_admin_units --province 40
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py seed_demo_projects
+	$(BIN)/python manage.py seed_demo_staffing
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Chromium from Debian for the browser tests (Playwright drives it; no download).

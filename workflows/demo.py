@@ -56,11 +56,11 @@ DEMO_TITLES = {
 }
 
 _PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-_DEMO_IP = "127.0.0.1"
+DEMO_IP = "127.0.0.1"
 
 
 @dataclass
-class _Request:
+class DemoRequest:
     """What an activation reads of a request: the person acting."""
 
     user: object
@@ -70,7 +70,7 @@ def _start(*, officer, unit: Unit, title: str) -> JobPositionProjectProcess:
     node = JobPositionProjectFlow.start
     with transaction.atomic():
         activation = node.activation_class.create(node, None, None)
-        activation.start(_Request(officer))
+        activation.start(DemoRequest(officer))
         project = project_services.project_create(
             unit=unit,
             kind=JobPositionProject.Kind.ADJUSTMENT,
@@ -78,25 +78,26 @@ def _start(*, officer, unit: Unit, title: str) -> JobPositionProjectProcess:
             legal_basis="Nghị định 62/2020/NĐ-CP; Nghị định 106/2020/NĐ-CP",
             justification="Điều chỉnh theo chức năng, nhiệm vụ mới",
             actor=officer,
-            ip=_DEMO_IP,
+            ip=DEMO_IP,
         )
         activation.process.artifact = project
         activation.execute()
     return JobPositionProjectProcess.objects.get(pk=activation.process.pk)
 
 
-def _act(process, node_name: str, user, perform) -> None:
-    """Take (if nobody holds it) and complete the open task ``node_name`` as
-    ``user``, after ``perform(project)`` called its service."""
+def task_act(process, node_name: str, user, perform) -> None:
+    """Take (if nobody holds it) and complete the open task ``node_name`` of the
+    process (of any flow) as ``user``, after ``perform(dossier)`` called its
+    service."""
     task = Task.objects.get(
         process_id=process.pk,
-        flow_task=getattr(JobPositionProjectFlow, node_name),
+        flow_task=getattr(process.flow_class, node_name),
         status__in=[STATUS.NEW, STATUS.ASSIGNED],
     )
     with task.activation() as activation:
         if activation.task.status == STATUS.NEW:
             activation.assign(user)
-        activation.start(_Request(user))
+        activation.start(DemoRequest(user))
         perform(activation.process.project)
         activation.execute()
 
@@ -137,19 +138,19 @@ def _draft(process, officer) -> None:
                 actor=officer,
                 kind=kind,
                 file=ContentFile(_PDF, name=name),
-                ip=_DEMO_IP,
+                ip=DEMO_IP,
             )
         project_services.project_lines_save(
-            project=project, actor=officer, lines=_lines(project.unit), ip=_DEMO_IP
+            project=project, actor=officer, lines=_lines(project.unit), ip=DEMO_IP
         )
         project_services.project_handover(
             project=project,
             actor=officer,
             comment="Kính trình Giám đốc Sở ký",
-            ip=_DEMO_IP,
+            ip=DEMO_IP,
         )
 
-    _act(process, "draft", officer, perform)
+    task_act(process, "draft", officer, perform)
 
 
 def _report(project, appraiser) -> None:
@@ -164,10 +165,10 @@ def _report(project, appraiser) -> None:
                 "code", flat=True
             )
         },
-        ip=_DEMO_IP,
+        ip=DEMO_IP,
     )
     project_services.report_complete(
-        dossier=project, actor=appraiser, comment="Hoàn thành thẩm định", ip=_DEMO_IP
+        dossier=project, actor=appraiser, comment="Hoàn thành thẩm định", ip=DEMO_IP
     )
 
 
@@ -179,7 +180,7 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
     process = _start(officer=users["officer"], unit=unit, title=title)
     steps = [
         lambda: _draft(process, users["officer"]),
-        lambda: _act(
+        lambda: task_act(
             process,
             "submit",
             users["unithead"],
@@ -187,7 +188,7 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
                 dossier=p, actor=users["unithead"], comment="Đề nghị thẩm định"
             ),
         ),
-        lambda: _act(
+        lambda: task_act(
             process,
             "receive",
             users["reception"],
@@ -195,7 +196,7 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
                 dossier=p, actor=users["reception"], comment="Hồ sơ đầy đủ"
             ),
         ),
-        lambda: _act(
+        lambda: task_act(
             process,
             "assign_appraiser",
             users["divisionhead"],
@@ -203,7 +204,7 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
                 dossier=p, actor=users["divisionhead"], appraiser=users["appraiser"]
             ),
         ),
-        lambda: _act(
+        lambda: task_act(
             process,
             "appraise",
             users["appraiser"],
@@ -229,7 +230,7 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
         step()
     if stop <= DEMO_STATES.index("revise"):
         return process
-    _act(
+    task_act(
         process,
         "appraise",
         users["appraiser"],
@@ -237,7 +238,7 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
     )
     if state == "review_report":
         return process
-    _act(
+    task_act(
         process,
         "review_report",
         users["divisionhead"],
@@ -247,7 +248,7 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
     )
     if state == "sign_report":
         return process
-    _act(
+    task_act(
         process,
         "sign_report",
         users["director"],
@@ -256,7 +257,7 @@ def demo_project_walk(*, state: str, unit: Unit, users: dict, title: str):
     if state == "decide":
         return process
     effective = timezone.localdate() + datetime.timedelta(days=30)
-    _act(
+    task_act(
         process,
         "decide",
         users["committee"],
@@ -284,3 +285,26 @@ def demo_processes_seed(*, unit: Unit, users: dict) -> list[JobPositionProjectPr
             demo_project_walk(state=state, unit=unit, users=users, title=title)
         )
     return processes
+
+
+def demo_logins_get(*, usernames, unit_code: str) -> tuple[dict, Unit]:
+    """The demo logins of ``seed_demo`` a seeding command needs, by username, and
+    the open unit ``unit_code``; ``CommandError`` naming what is missing."""
+    from django.contrib.auth import get_user_model
+    from django.core.management.base import CommandError
+    from django.utils.translation import gettext as _
+
+    users = {
+        user.username: user
+        for user in get_user_model().objects.filter(username__in=usernames)
+    }
+    missing = sorted(set(usernames) - set(users))
+    if missing:
+        raise CommandError(
+            _("Run seed_demo first; missing demo logins: %(names)s.")
+            % {"names": ", ".join(missing)}
+        )
+    unit = Unit.objects.filter(code=unit_code, valid_to__isnull=True).first()
+    if unit is None:
+        raise CommandError(_("No open unit with code %(code)s.") % {"code": unit_code})
+    return users, unit

@@ -7,11 +7,12 @@ themselves are plain Django views in ``orgchart.views``.
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from viewflow.contrib.auth import AuthViewset
-from viewflow.urls import Application, Site
+from viewflow.urls import Application, Site, route
 
 from orgchart import views as orgchart_views
 from workflows import dossier_views, staffing_views
 from workflows.listing import HomeView
+from workflows.staffing_viewsets import StaffingPlanViewset, StaffingProposalViewset
 from workflows.viewsets import JobPositionProjectViewset
 
 
@@ -72,8 +73,9 @@ class OrgChartApplication(Application):
 
 class StaffingApplication(Application):
     """The annual staffing plans (Kế hoạch biên chế): the list and each plan's
-    provincial summary with its Excel annex. Read-only pages; every person sees
-    only their scope (the selectors filter per person)."""
+    provincial summary with its Excel annex, and the two flows of a cycle (the
+    cycle itself under ``cycle/``, each unit's proposal under ``proposal/``).
+    Every person sees only their scope (the selectors filter per person)."""
 
     app_name = "staffing"
     title = _("Staffing plans")
@@ -89,6 +91,8 @@ class StaffingApplication(Application):
         staffing_views.StaffingPlanExportView.as_view(),
         name="export",
     )
+    cycle_path = route("cycle/", StaffingPlanViewset())
+    proposal_path = route("proposal/", StaffingProposalViewset())
 
     def has_view_permission(self, user, obj=None):
         # Anonymous visitors still reach the views, which send them to log in.

@@ -12,22 +12,38 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
-from appraisal.models import JobPositionProject
+from appraisal.models import JobPositionProject, StaffingPlan, StaffingProposal
 
 
-class DossierProcess:
-    """What every dossier's process proxy has: ``dossier``, the dossier it routes
-    (its ``artifact``, as its own kind; set by the scoped selectors when listed)."""
+class RoutesADossier:
+    """A process whose ``artifact`` is a dossier (of ``dossier_model``), also
+    reachable as ``process.dossier`` whatever its kind: the shared steps, task
+    pages and lists read that. ``project`` is the name the job-position pages
+    gave it first."""
 
-    @cached_property
-    def dossier(self):
+    dossier_model: type
+    #: The name under which the process keeps its dossier (cached per request).
+    dossier_attr: str
+
+    def routed_dossier(self):
+        """The dossier this process routes (prefetched ``artifact`` when listed)."""
         artifact = self.artifact
         if artifact is None:
-            raise LookupError(f"Process {self.pk} has no dossier.")
+            raise self.dossier_model.DoesNotExist(
+                f"Process {self.pk} has no {self.dossier_model._meta.model_name}."
+            )
         return artifact
 
+    @property
+    def dossier(self):
+        return getattr(self, self.dossier_attr)
 
-class JobPositionProjectProcess(DossierProcess, Process):
+    @property
+    def project(self):
+        return self.dossier
+
+
+class JobPositionProjectProcess(RoutesADossier, Process):
     """The path of one job-position project (đề án vị trí việc làm) from the unit's
     draft through reception, appraisal by the Department of Home Affairs and the
     Provincial People's Committee's decision (Decree 62/2020/NĐ-CP Art. 7; Decree
@@ -37,6 +53,9 @@ class JobPositionProjectProcess(DossierProcess, Process):
     primary key, as viewflow requires).
     """
 
+    dossier_model = JobPositionProject
+    dossier_attr = "project"
+
     class Meta:
         proxy = True
         # viewflow adds "manage" when the flow class is imported; declared here so
@@ -45,11 +64,48 @@ class JobPositionProjectProcess(DossierProcess, Process):
         verbose_name = _("job-position project process")
         verbose_name_plural = _("job-position project processes")
 
-    @property
-    def project(self) -> JobPositionProject:
-        """The dossier this process routes (prefetched ``artifact`` when listed)."""
-        if self.artifact_object_id is None:
-            raise JobPositionProject.DoesNotExist(
-                f"Process {self.pk} has no job-position project."
-            )
-        return self.dossier
+    project = cached_property(RoutesADossier.routed_dossier)
+
+
+class StaffingPlanProcess(RoutesADossier, Process):
+    """The path of a year's staffing plan (kế hoạch biên chế) through the
+    Department of Home Affairs: the cycle is opened, the units' proposals are
+    collected, the plan is appraised, signed, decided by the Provincial People's
+    Committee, the People's Council's resolution is recorded and the allocation
+    applied (Decree 62/2020/NĐ-CP Art. 10; MoHA Dispatch 4966/BNV-TCBC of 2023).
+
+    A proxy of viewflow's process table whose ``artifact`` is the plan.
+    """
+
+    dossier_model = StaffingPlan
+    dossier_attr = "plan"
+
+    class Meta:
+        proxy = True
+        default_permissions = ("add", "change", "delete", "view", "manage")
+        verbose_name = _("staffing plan process")
+        verbose_name_plural = _("staffing plan processes")
+
+    plan = cached_property(RoutesADossier.routed_dossier)
+
+
+class StaffingProposalProcess(RoutesADossier, Process):
+    """The path of one unit's staffing proposal in a year's cycle: the unit's
+    officer drafts the numbers, its head submits them, Home Affairs accepts them or
+    asks this unit (and only it) to revise them. Started by the plan's process,
+    one per participating unit (``parent_task`` is the plan's step that started
+    it).
+
+    A proxy of viewflow's process table whose ``artifact`` is the proposal.
+    """
+
+    dossier_model = StaffingProposal
+    dossier_attr = "proposal"
+
+    class Meta:
+        proxy = True
+        default_permissions = ("add", "change", "delete", "view", "manage")
+        verbose_name = _("staffing proposal process")
+        verbose_name_plural = _("staffing proposal processes")
+
+    proposal = cached_property(RoutesADossier.routed_dossier)

@@ -228,6 +228,10 @@ class Start(ScopedNodeMixin, flow.Start):
         return path(f"{self.name}/", view, name="execute")
 
 
+class StartHandle(ScopedNodeMixin, flow.StartHandle):
+    """A process started by code (another flow's step), not by a person."""
+
+
 class Switch(ScopedNodeMixin, flow.Switch):
     """A gateway: routes on a property of the project."""
 

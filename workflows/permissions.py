@@ -36,13 +36,21 @@ UNIT_TASKS: dict[str, str] = {
     "submit": SIGN_FOR_UNIT,
 }
 
-#: Tasks of the Department of Home Affairs and the committee, by role.
+#: Tasks of the Department of Home Affairs and the committee, by role. A node
+#: name means the same step in every flow (``decide`` is the committee's).
 ROLE_TASKS: dict[str, str] = {
     "receive": Role.RECEPTION,
     "assign_appraiser": Role.DIVISION_HEAD,
     "review_report": Role.DIVISION_HEAD,
     "sign_report": Role.DIRECTOR,
     "decide": Role.COMMITTEE,
+    # The staffing plan (workflows.flows.staffing): the division head closes the
+    # collection and records the People's Council resolution, any appraiser of
+    # the division reviews a unit's proposal, the committee allocates.
+    "close_collection": Role.DIVISION_HEAD,
+    "record_resolution": Role.DIVISION_HEAD,
+    "review": Role.APPRAISER,
+    "allocate": Role.COMMITTEE,
 }
 
 #: Tasks only the appraiser assigned to the dossier performs.
@@ -104,6 +112,12 @@ def party_user_ids(unit: Unit) -> set[int]:
 def may_start(user) -> bool:
     """A unit officer (act_for_unit somewhere) may open a new draft."""
     return bool(granted_unit_paths(user, ACT_FOR_UNIT))
+
+
+def may_open_staffing_plan(user) -> bool:
+    """The head of the organisation and staffing division opens a year's
+    staffing cycle (Dispatch 4966/BNV-TCBC: Home Affairs asks the units)."""
+    return Role.DIVISION_HEAD in group_names(user)
 
 
 def may_take(user, node_name: str, project) -> bool:

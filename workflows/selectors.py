@@ -25,6 +25,7 @@ from appraisal.selectors.projects import project_list_filter, project_list_for_u
 
 from . import permissions
 from .models import JobPositionProjectProcess
+from .staffing_selectors import WORK_SOURCES as STAFFING_WORK_SOURCES
 
 
 def _flow():
@@ -78,7 +79,7 @@ def process_project_get(*, user, process: Process) -> JobPositionProject:
     )
     if project is None:
         raise JobPositionProject.DoesNotExist
-    process.__dict__["dossier"] = project
+    process.__dict__["project"] = project
     return project
 
 
@@ -205,8 +206,11 @@ def process_list_filter(
 
 
 #: Where a person's work comes from, one entry per flow: its inbox, its queue and
-#: its filter. The staffing-plan and consolidation flows add theirs here.
-WORK_SOURCES = [(task_list_inbox, task_list_queue, task_list_filter)]
+#: its filter. The consolidation flow adds its own here.
+WORK_SOURCES = [
+    (task_list_inbox, task_list_queue, task_list_filter),
+    *STAFFING_WORK_SOURCES,
+]
 
 _URGENCY = {
     DeadlineState.OVERDUE: 0,

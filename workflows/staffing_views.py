@@ -15,9 +15,10 @@ from io import BytesIO
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.http import content_disposition_header
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.views import View
 from django.views.generic import TemplateView
 from openpyxl import Workbook
@@ -39,6 +40,21 @@ from workflows.staffing_chart import staffing_chart_svg
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_LABELS = dict(StaffingPlan.Status.choices)
+#: Where a unit's proposal stands, in the words of a staffing cycle (the shared
+#: dossier statuses speak of a dossier's reception and appraiser).
+PROPOSAL_STATUS_LABELS = {
+    StaffingPlan.Status.DRAFT: gettext_lazy("Being prepared by the unit"),
+    StaffingPlan.Status.SUBMITTED: gettext_lazy("Submitted, awaiting review"),
+    StaffingPlan.Status.REVISION_REQUESTED: gettext_lazy("Sent back for revision"),
+    StaffingPlan.Status.RECEIVED: gettext_lazy("Accepted into the summary"),
+}
+
+
+def proposal_status_label(status: str) -> str:
+    """A proposal's status in the words of the cycle."""
+    return str(PROPOSAL_STATUS_LABELS.get(status) or STATUS_LABELS.get(status, status))
+
+
 KIND_LABELS = dict(PostKind.choices)
 
 
@@ -108,9 +124,86 @@ class StaffingPlanListView(LoginRequiredMixin, TemplateView):
     template_name = "workflows/staffing/plan_list.html"
 
     def get_context_data(self, **kwargs):
+        from .staffing_selectors import plan_processes_for_user
+        from .work import start_actions
+
         context = super().get_context_data(**kwargs)
-        context["plans"] = staffing_plan_list_for_user(user=self.request.user)
+        plans = list(staffing_plan_list_for_user(user=self.request.user))
+        cycles, own = plan_processes_for_user(plans=plans, user=self.request.user)
+        for plan in plans:
+            cycle = cycles.get(plan.pk)
+            plan.cycle_url = (
+                reverse("staffing:staffingplan:process_detail", args=[cycle.pk])
+                if cycle
+                else ""
+            )
+            plan.own_proposals = [
+                (
+                    process.proposal.unit.name,
+                    reverse(
+                        "staffing:staffingproposal:process_detail", args=[process.pk]
+                    ),
+                )
+                for process in own.get(plan.pk, [])
+            ]
+        context["plans"] = plans
+        context["start_actions"] = [
+            action
+            for action in start_actions(user=self.request.user)
+            if "/staffing/" in action.url
+        ]
         return context
+
+
+def summary_context(summary: StaffingSummary) -> dict:
+    """What a page shows of a plan's summary: the table per unit with the labels
+    of its kinds and states, the province's totals against the ceilings and the
+    computed checks (for readers who see the whole province), and a chart per
+    kind of post. A fixed number of queries whatever the number of units."""
+    kinds = _kinds(summary)
+    charts = []
+    for kind in kinds:
+        rows = [row for row in summary.rows if row.post_kind == kind]
+        if not rows:
+            continue
+        title = gettext("%(kind)s: assigned last year and current number") % {
+            "kind": KIND_LABELS[kind]
+        }
+        charts.append(
+            {
+                "kind": kind,
+                "label": KIND_LABELS[kind],
+                "svg": staffing_chart_svg(title=title, rows=rows),
+            }
+        )
+    return {
+        "plan": summary.plan,
+        "summary": summary,
+        "rows": [
+            (
+                row,
+                KIND_LABELS.get(row.post_kind, row.post_kind),
+                proposal_status_label(row.proposal_status),
+            )
+            for row in summary.rows
+        ],
+        "totals": [
+            KindTotals(
+                kind=kind,
+                label=KIND_LABELS[kind],
+                ceiling=summary.ceilings.get(kind),
+                figures=summary.totals.get(kind, {}),
+            )
+            for kind in kinds
+        ]
+        if summary.province_wide
+        else [],
+        "checks": staffing_plan_checks(plan=summary.plan)
+        if summary.province_wide
+        else [],
+        "charts": charts,
+        "status_label": STATUS_LABELS.get(summary.plan.status, summary.plan.status),
+    }
 
 
 class StaffingPlanSummaryView(LoginRequiredMixin, TemplateView):
@@ -121,51 +214,7 @@ class StaffingPlanSummaryView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        summary = _summary_or_404(self.request, kwargs["pk"])
-        kinds = _kinds(summary)
-        charts = []
-        for kind in kinds:
-            rows = [row for row in summary.rows if row.post_kind == kind]
-            if not rows:
-                continue
-            title = gettext("%(kind)s: assigned last year and current number") % {
-                "kind": KIND_LABELS[kind]
-            }
-            charts.append(
-                {
-                    "kind": kind,
-                    "label": KIND_LABELS[kind],
-                    "svg": staffing_chart_svg(title=title, rows=rows),
-                }
-            )
-        context.update(
-            plan=summary.plan,
-            summary=summary,
-            rows=[
-                (
-                    row,
-                    KIND_LABELS.get(row.post_kind, row.post_kind),
-                    STATUS_LABELS.get(row.proposal_status, row.proposal_status),
-                )
-                for row in summary.rows
-            ],
-            totals=[
-                KindTotals(
-                    kind=kind,
-                    label=KIND_LABELS[kind],
-                    ceiling=summary.ceilings.get(kind),
-                    figures=summary.totals.get(kind, {}),
-                )
-                for kind in kinds
-            ]
-            if summary.province_wide
-            else [],
-            checks=staffing_plan_checks(plan=summary.plan)
-            if summary.province_wide
-            else [],
-            charts=charts,
-            status_label=STATUS_LABELS.get(summary.plan.status, summary.plan.status),
-        )
+        context.update(summary_context(_summary_or_404(self.request, kwargs["pk"])))
         return context
 
 

@@ -11,7 +11,6 @@ scope.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from urllib.parse import quote
 
 from django.contrib import messages
@@ -103,14 +102,6 @@ def dossier_context(*, dossier: JobPositionProject, user) -> dict:
         if project.is_final
         else deadline_state(due=project.due_on, paused_on=project.clock_paused_on),
     }
-
-
-#: What the task pages show of a dossier, per kind of dossier (its model): a
-#: function ``(dossier=, user=) -> dict`` that returns at least ``audit`` (the
-#: audit trail, for the reason of a return). Each kind's views register theirs.
-DOSSIER_CONTEXTS: dict[type, Callable[..., dict]] = {
-    JobPositionProject: dossier_context
-}
 
 
 # --- start ----------------------------------------------------------------------
@@ -299,11 +290,7 @@ class TaskView(generic.FormView):
             if name not in kwargs:
                 kwargs[name] = quiet(part) if part.is_bound else part
         context = super().get_context_data(**kwargs)
-        context.update(
-            DOSSIER_CONTEXTS[type(self.dossier)](
-                dossier=self.dossier, user=self.request.user
-            )
-        )
+        context.update(self.dossier_context())
         context.update(
             process=self.activation.process,
             task=self.activation.task,
@@ -315,6 +302,11 @@ class TaskView(generic.FormView):
             ),
         )
         return context
+
+    def dossier_context(self) -> dict:
+        """What the page shows of its dossier (its kind's records; ``audit``, the
+        history oldest first, always)."""
+        return dossier_context(dossier=self.dossier, user=self.request.user)
 
     @property
     def dossier_url(self) -> str:
@@ -963,6 +955,22 @@ class DecideView(TaskView):
 # --- the dossier page, files and lists -------------------------------------------
 
 
+def process_tasks(*, process, dossier, user) -> list:
+    """Every task of ``process``, in order, each with what ``user`` may do on it
+    now: take it (``can_assign_now``) or open it (``can_execute_now``), for a
+    dossier's page of any kind."""
+    tasks = list(selectors.task_list_for_process(process=process))
+    for task in tasks:
+        may = task.flow_task_type == "HUMAN" and permissions.may_take(
+            user, task.flow_task.name, dossier
+        )
+        task.can_assign_now = may and task.status == STATUS.NEW
+        task.can_execute_now = (
+            may and task.status == STATUS.ASSIGNED and task.owner_id == user.pk
+        )
+    return tasks
+
+
 class ProjectDetailView(LoginRequiredMixin, generic.TemplateView):
     """The dossier: its lines, documents, revisions with what changed, remarks, the
     checklist, the report, the decision, the tasks with their due dates and the
@@ -985,18 +993,7 @@ class ProjectDetailView(LoginRequiredMixin, generic.TemplateView):
         process = self.process
         project = process.project
         user = self.request.user
-        tasks = list(selectors.task_list_for_process(process=process))
-        for task in tasks:
-            task.can_assign_now = (
-                task.status == STATUS.NEW
-                and task.flow_task_type == "HUMAN"
-                and permissions.may_take(user, task.flow_task.name, project)
-            )
-            task.can_execute_now = (
-                task.status == STATUS.ASSIGNED
-                and task.owner_id == user.pk
-                and permissions.may_take(user, task.flow_task.name, project)
-            )
+        tasks = process_tasks(process=process, dossier=project, user=user)
         context = super().get_context_data(**kwargs)
         context.update(dossier_context(dossier=project, user=user))
         context.update(process=process, tasks=tasks, flow_class=self.flow_class)

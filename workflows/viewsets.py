@@ -38,13 +38,15 @@ class ProjectChartView(flow_views.FlowChartView):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if "process_pk" in kwargs:
-            try:
-                self.process = selectors.process_get(
-                    user=request.user, pk=kwargs["process_pk"]
-                )
-            except selectors.JobPositionProjectProcess.DoesNotExist as exc:
-                raise Http404(_("No such dossier.")) from exc
+            self.process = self.get_process(request.user, kwargs["process_pk"])
         return super().dispatch(request, *args, **kwargs)
+
+    def get_process(self, user, pk: int):
+        """The process ``pk`` if ``user`` may see its dossier; 404 otherwise."""
+        try:
+            return selectors.process_get(user=user, pk=pk)
+        except selectors.JobPositionProjectProcess.DoesNotExist as exc:
+            raise Http404(_("No such dossier.")) from exc
 
     def get(self, request, *args, **kwargs):
         if request.GET.get("format") in ("svg", "bpmn"):
@@ -61,7 +63,24 @@ class ProjectChartView(flow_views.FlowChartView):
         )
 
 
-class JobPositionProjectViewset(FlowAppViewset):
+class TakeThenOpenMixin:
+    """After taking a task, straight to its form; otherwise viewflow's way."""
+
+    def get_success_url(self, request):
+        activation = getattr(request, "activation", None)
+        if (
+            activation is not None
+            and activation.task.status == STATUS.ASSIGNED
+            and activation.task.owner_id == request.user.pk
+        ):
+            task = activation.task
+            return activation.flow_task.reverse(
+                "execute", args=[task.process_id, task.pk]
+            )
+        return super().get_success_url(request)
+
+
+class JobPositionProjectViewset(TakeThenOpenMixin, FlowAppViewset):
     """Job-position projects in the site menu: dossiers, inbox, queue, archive."""
 
     icon = "work_outline"
@@ -97,20 +116,6 @@ class JobPositionProjectViewset(FlowAppViewset):
             views.LinesTemplateDownloadView.as_view(),
             name="lines_template",
         )
-
-    def get_success_url(self, request):
-        """After taking a task, straight to its form; otherwise viewflow's way."""
-        activation = getattr(request, "activation", None)
-        if (
-            activation is not None
-            and activation.task.status == STATUS.ASSIGNED
-            and activation.task.owner_id == request.user.pk
-        ):
-            task = activation.task
-            return activation.flow_task.reverse(
-                "execute", args=[task.process_id, task.pk]
-            )
-        return super().get_success_url(request)
 
     def has_view_permission(self, user, obj=None):
         # Anonymous visitors still reach the views, which send them to log in;

@@ -54,6 +54,15 @@ STARTABLE: list[Startable] = [
         may_start=permissions.may_start,
         may_start_for_unit=_may_start_project_for,
     ),
+    Startable(
+        label=_("Open a staffing cycle"),
+        unit_label=_("Open a staffing cycle"),
+        url_name="staffing:staffingplan:start:execute",
+        may_start=permissions.may_open_staffing_plan,
+        # A cycle asks many units at once: it is opened from the lists, not
+        # from one unit's page.
+        may_start_for_unit=lambda user, unit: False,
+    ),
 ]
 
 

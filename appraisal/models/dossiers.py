@@ -224,7 +224,8 @@ class Dossier(models.Model):
     def clock_stopped(self) -> bool:
         return self.clock_paused_on is not None
 
-    # Routing flags for the flow's gateways (they read properties, never rules).
+    # Routing flags for the flows' gateways (they read properties, never rules),
+    # the same for every kind of dossier.
     @property
     def was_accepted(self) -> bool:
         return self.status == self.Status.RECEIVED
@@ -236,6 +237,10 @@ class Dossier(models.Model):
     @property
     def needs_supplement(self) -> bool:
         return self.status == self.Status.SUPPLEMENT_REQUESTED
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == self.Status.SUBMITTED
 
     @property
     def needs_revision(self) -> bool:

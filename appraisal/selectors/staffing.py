@@ -22,6 +22,7 @@ from ..models import (
     PAYROLL_POST_KINDS,
     DossierKind,
     PostKind,
+    StaffingAdjustment,
     StaffingCeiling,
     StaffingPlan,
     StaffingProposal,
@@ -37,8 +38,11 @@ __all__ = [
     "UnitKindFigures",
     "UnitStaffing",
     "UnitYearFigures",
+    "staffing_adjustment_list",
     "staffing_plan_get",
     "staffing_plan_list_for_user",
+    "staffing_plan_list_province_wide",
+    "staffing_proposal_list_for_user",
     "staffing_plan_summary",
     "staffing_plan_summary_for_user",
     "staffing_scope",
@@ -58,6 +62,8 @@ STAFFING_WIDE_ROLES = frozenset(
     }
 )
 SCOPE_PERMISSION = "orgchart.act_for_unit"
+#: Unit people who draft or sign for a unit see its proposal.
+UNIT_PERMISSIONS = ("orgchart.act_for_unit", "orgchart.sign_for_unit")
 
 FIGURES = ("assigned", "actual", "proposed", "appraised", "approved")
 
@@ -78,6 +84,8 @@ class SummaryRow:
     proposed: int
     appraised: int | None
     approved: int | None
+    #: The proposal line the row shows (the appraiser's adjustments name it).
+    line_id: int | None = None
 
     @property
     def current(self) -> int:
@@ -140,6 +148,7 @@ def _summary(plan: StaffingPlan, lines: QuerySet) -> StaffingSummary:
                 proposed=line.proposed,
                 appraised=line.appraised,
                 approved=line.approved,
+                line_id=line.pk,
             )
         )
         total = totals.setdefault(
@@ -430,3 +439,46 @@ def unit_staffing_get(*, unit: Unit, year: int) -> UnitStaffing:
         previous=[f for f in previous if f.has_quota or f.reported],
         years=sorted(with_data | {year, timezone.localdate().year}, reverse=True),
     )
+
+
+def staffing_plan_list_province_wide(*, user) -> QuerySet[StaffingPlan]:
+    """The plans whose whole cycle ``user`` follows (its steps, the province's
+    totals): Home Affairs, the committee and observers; nothing for anybody else
+    (unit people follow their own proposals). One query."""
+    if not user.is_authenticated or not user.is_active or not _sees_province(user):
+        return StaffingPlan.objects.none()
+    return StaffingPlan.objects.select_related(
+        "unit", "assigned_appraiser", "created_by"
+    )
+
+
+def staffing_proposal_list_for_user(*, user) -> QuerySet[StaffingProposal]:
+    """The unit proposals ``user`` may see: every one for Home Affairs, the
+    committee and observers (the summary shows them all while they arrive); those
+    of the units (and sub-units) a unit officer or head drafts or signs for;
+    nothing for anybody else. One query once the person's scope is known."""
+    if not user.is_authenticated or not user.is_active:
+        return StaffingProposal.objects.none()
+    proposals = StaffingProposal.objects.select_related(
+        "unit", "plan", "assigned_appraiser", "created_by"
+    )
+    if _sees_province(user):
+        return proposals
+    scope = Q(pk__in=[])
+    for perm in UNIT_PERMISSIONS:
+        for path in unit_paths_granted(user=user, perm=perm):
+            scope |= Q(unit__path__startswith=path)
+    return proposals.filter(scope)
+
+
+def staffing_adjustment_list(*, plan: StaffingPlan) -> dict[int, list]:
+    """The appraisers' changes of the plan's numbers, oldest first, by proposal
+    line (one query): the appraisal page shows each reason beside its number."""
+    result: dict[int, list] = {}
+    for adjustment in (
+        StaffingAdjustment.objects.filter(line__proposal__plan=plan)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    ):
+        result.setdefault(adjustment.line_id, []).append(adjustment)
+    return result

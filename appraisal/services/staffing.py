@@ -68,6 +68,7 @@ __all__ = [
     "proposal_accept",
     "proposal_request_revision",
     "proposal_save",
+    "proposal_send_back_to_officer",
     "proposal_submit",
     "resolution_record",
     "staffing_plan_checks",
@@ -148,6 +149,24 @@ def _participants(units: Iterable[Unit], first_day: datetime.date) -> list[Unit]
     return result
 
 
+def _reduction(target: ReductionTarget | None, figures: dict) -> dict:
+    """The reduction target a ceiling carries: the one in force on 1 January,
+    with its legal basis, unless Home Affairs set another percentage when opening
+    the cycle (then with the basis it gives, if any: e.g. the last period's
+    target carried forward)."""
+    in_force = getattr(target, "percent", Decimal(0))
+    percent = figures.get("reduction_percent")
+    if percent is None or Decimal(percent) == in_force:
+        return {
+            "reduction_percent": in_force,
+            "reduction_basis": getattr(target, "legal_basis", ""),
+        }
+    return {
+        "reduction_percent": Decimal(percent),
+        "reduction_basis": figures.get("reduction_basis", ""),
+    }
+
+
 @transaction.atomic
 def staffing_plan_open(
     *,
@@ -165,10 +184,12 @@ def staffing_plan_open(
 ) -> StaffingPlan:
     """Home Affairs opens the year's cycle: the province's ceiling, reserve and
     base-year count for each kind of post (``ceilings[post_kind] = {"ceiling": …,
-    "reserve": …, "base_year_count": …}``), the participating units, the deadline
-    and the appraiser. Every unit gets its own proposal dossier at once, its lines
-    pre-filled with the quota it holds this year. The reduction target in force on
-    1 January is copied with its legal basis."""
+    "reserve": …, "base_year_count": …}``, optionally ``"reduction_percent"``
+    and ``"reduction_basis"``),
+    the participating units, the deadline and the appraiser. Every unit gets its
+    own proposal dossier at once, its lines pre-filled with the quota it holds
+    this year. The reduction target in force on 1 January is copied with its
+    legal basis, unless another percentage is given."""
     _require_home_affairs_lead(actor)
     if Role.APPRAISER not in set(appraiser.groups.values_list("name", flat=True)):
         raise ValidationError(
@@ -207,6 +228,12 @@ def staffing_plan_open(
                     code="ceiling_number",
                     params={"figure": key, "most": ABSURD_NUMBER},
                 )
+        percent = figures.get("reduction_percent")
+        if percent is not None and not (0 <= Decimal(percent) <= 100):
+            errors["ceilings"] = ValidationError(
+                _("A reduction target is a percentage from 0 to 100."),
+                code="reduction_percent",
+            )
         if figures.get("reserve", 0) > figures.get("ceiling", 0):
             errors["ceilings"] = ValidationError(
                 _("The reserve cannot exceed the ceiling."), code="reserve_above"
@@ -252,8 +279,7 @@ def staffing_plan_open(
                 ceiling=figures.get("ceiling", 0),
                 reserve=figures.get("reserve", 0),
                 base_year_count=figures.get("base_year_count", 0),
-                reduction_percent=getattr(targets.get(kind), "percent", 0),
-                reduction_basis=getattr(targets.get(kind), "legal_basis", ""),
+                **_reduction(targets.get(kind), figures),
             )
             for kind, figures in ceilings.items()
         ]
@@ -262,7 +288,13 @@ def staffing_plan_open(
         dossier=plan,
         number=1,
         snapshot={
-            "ceilings": ceilings,
+            "ceilings": {
+                kind: {
+                    key: value if isinstance(value, int) else str(value)
+                    for key, value in figures.items()
+                }
+                for kind, figures in ceilings.items()
+            },
             "units": [unit.code for unit in participants],
             "proposal_deadline": proposal_deadline.isoformat(),
         },
@@ -445,17 +477,9 @@ def proposal_save(
     return proposal
 
 
-@transaction.atomic
-def proposal_submit(
-    *,
-    proposal: StaffingProposal,
-    actor: User,
-    comment: str = "",
-    ip: str | None = None,
-) -> StaffingProposal:
-    """The unit head signs and sends the proposal (a numbered revision is frozen,
-    as for every dossier); refused once the collection is closed."""
-    locked = _lock_proposal(proposal)
+def _require_unit_head_while_open(actor, locked: StaffingProposal) -> None:
+    """The unit's head acts on its proposal while it is with the unit and the
+    collection is open."""
     if not user_acts_for_unit(actor, locked.unit, SIGN_FOR_UNIT):
         raise ValidationError(
             _("Only the head of %(unit)s may sign and submit its proposal."),
@@ -467,6 +491,20 @@ def proposal_submit(
         raise ValidationError(
             _("The collection of proposals is closed."), code="collection_closed"
         )
+
+
+@transaction.atomic
+def proposal_submit(
+    *,
+    proposal: StaffingProposal,
+    actor: User,
+    comment: str = "",
+    ip: str | None = None,
+) -> StaffingProposal:
+    """The unit head signs and sends the proposal (a numbered revision is frozen,
+    as for every dossier); refused once the collection is closed."""
+    locked = _lock_proposal(proposal)
+    _require_unit_head_while_open(actor, locked)
     _freeze(locked, actor)
     from_status = locked.status
     locked.status = Status.SUBMITTED
@@ -478,6 +516,35 @@ def proposal_submit(
         action=Action.SUBMITTED,
         from_status=from_status,
         comment=comment,
+        ip=ip,
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_send_back_to_officer(
+    *, proposal: StaffingProposal, actor: User, reason: str, ip: str | None = None
+) -> StaffingProposal:
+    """The unit head does not sign and sends the proposal back to the unit's
+    officer with what to correct; the status does not change (the proposal stays
+    with the unit) and the officer's task shows the reason."""
+    if not (reason or "").strip():
+        raise ValidationError(
+            {
+                "reason": ValidationError(
+                    _("Say what the officer must correct."), code="reason_required"
+                )
+            }
+        )
+    locked = _lock_proposal(proposal)
+    _require_unit_head_while_open(actor, locked)
+    dossier_transition(
+        locked,
+        proposal,
+        actor=actor,
+        action=Action.SENT_BACK_TO_OFFICER,
+        from_status=locked.status,
+        comment=reason.strip(),
         ip=ip,
     )
     return proposal
@@ -545,7 +612,8 @@ def collection_close(
     """Close the collection: when every proposal is in, or after the deadline. A
     unit that did not answer is recorded as "no change" (its proposed numbers stay
     those it was assigned), and its proposal says so in its audit trail; a proposal
-    submitted but not yet accepted is accepted as it stands."""
+    submitted but not yet accepted is accepted as it stands. The deadline is met:
+    the cycle and its proposals no longer carry a due date."""
     _require_home_affairs_lead(actor)
     locked = _lock_plan(plan)
     require_status(locked, Status.COLLECTING)
@@ -598,6 +666,11 @@ def collection_close(
             comment=comment,
             ip=ip,
         )
+    # The proposal deadline was the cycle's and its proposals' due date; it is
+    # met now. No processing time is set for the appraisal of a plan, so the
+    # steps that follow run without a due date (rather than "overdue").
+    StaffingProposal.objects.filter(plan=locked).update(due_on=None)
+    locked.due_on = None
     locked.collection_closed_at = timezone.now()
     locked.received_on = today()
     from_status = locked.status

@@ -18,7 +18,6 @@ from tests.factories import (
     docx_upload,
     pdf_upload,
 )
-from workflows.flows import JobPositionProjectFlow
 from workflows.models import JobPositionProjectProcess
 
 
@@ -86,9 +85,18 @@ def people(make_user, units):
     }
 
 
+#: Where each flow's pages are mounted.
+FLOW_NAMESPACES = {
+    "JobPositionProjectFlow": "jobpositionproject",
+    "StaffingPlanFlow": "staffing:staffingplan",
+    "StaffingProposalFlow": "staffing:staffingproposal",
+}
+
+
 def url(task: Task, action: str) -> str:
+    namespace = FLOW_NAMESPACES[task.flow_task.flow_class.__name__]
     return reverse(
-        f"jobpositionproject:{task.flow_task.name}:{action}",
+        f"{namespace}:{task.flow_task.name}:{action}",
         args=[task.process_id, task.pk],
     )
 
@@ -128,7 +136,7 @@ class FlowDriver:
             flow_task_type="HUMAN",
         )
         if node is not None:
-            tasks = tasks.filter(flow_task=getattr(JobPositionProjectFlow, node))
+            tasks = tasks.filter(flow_task=getattr(process.flow_class, node))
         tasks = list(tasks)
         assert len(tasks) == 1, tasks
         return tasks[0]
@@ -150,12 +158,14 @@ class FlowDriver:
         task.refresh_from_db()
         return response
 
-    def execute(self, who, process, node, data, *, take=True, follow=False):
+    def execute(
+        self, who, process, node, data, *, take=True, follow=False, button="_complete"
+    ):
         user = self.login(who)
         task = self.open_task(process, node)
         if take and task.status == STATUS.NEW:
             self.take(user, task)
-        payload = {"_complete": "1", **data}
+        payload = {button: "1", **data}
         return self.client.post(url(task, "execute"), payload, follow=follow)
 
     def start(self, who="officer", *, unit=None, title="Đề án vị trí việc làm Sở A"):
@@ -363,3 +373,22 @@ def world(driver, people, make_user, units):
     at["other_unit"] = other
     driver.client.logout()
     return at
+
+
+@pytest.fixture
+def staffing(client, people, units):
+    """Drives a staffing cycle through its pages (``staffing_fixtures``)."""
+    from tests.workflows.staffing_fixtures import StaffingDriver
+
+    return StaffingDriver(client, people, units)
+
+
+@pytest.fixture
+def staffing_world(people, units, make_user):
+    """Staffing dossiers waiting at every step of both flows
+    (``staffing_fixtures.staffing_world_build``)."""
+    from tests.workflows.staffing_fixtures import staffing_world_build
+
+    if "administrator" not in people:
+        people["administrator"] = make_user("administrator", username="admin_user")
+    return staffing_world_build(people, units)

@@ -67,3 +67,53 @@ def test_every_role_finds_work_in_its_inbox_or_queue(units, demo_users):
 def test_the_command_needs_the_demo_logins(units):
     with pytest.raises(CommandError):
         call_command("seed_demo_projects", unit="SA")
+
+
+def test_the_demo_staffing_cycle_leaves_work_for_each_role(units, demo_users):
+    from appraisal.models import StaffingPlan, StaffingProposal
+    from tests.factories import UnitFactory
+    from tests.workflows.staffing_fixtures import YEAR
+    from workflows.selectors import work_list_for_user
+    from workflows.staffing_demo import demo_staffing_seed
+
+    UnitFactory(code="SA-P2", parent=units["a"], kind="division", name="Phòng A2")
+    commune = UnitFactory(
+        code="X1", parent=units["province"], kind="commune_pc", name="Xã Một"
+    )
+    process = demo_staffing_seed(users=demo_users, year=YEAR, unit_code="SA")
+    plan = process.plan
+    asked = set(plan.proposals.values_list("unit__code", flat=True))
+    # Every agency and commune, and the demo unit's two divisions.
+    assert asked == {"SA", "SB", "SA-P1", "SA-P2", commune.code}
+    states = dict(
+        StaffingProposal.objects.filter(plan=plan).values_list("unit__code", "status")
+    )
+    assert states["SA"] == StaffingPlan.Status.RECEIVED
+    assert states["SA-P1"] == StaffingPlan.Status.SUBMITTED
+    assert states["SA-P2"] == StaffingPlan.Status.REVISION_REQUESTED
+    assert states["SB"] == StaffingPlan.Status.DRAFT
+
+    def steps(who):
+        return {
+            task.flow_task.name
+            for task in work_list_for_user(user=demo_users[who])
+            if task.process.flow_class.__name__.startswith("Staffing")
+        }
+
+    assert "close_collection" in steps("divisionhead")
+    assert "review" in steps("appraiser")
+    assert "draft" in steps("officer")
+    # Last year's quotas were filled in, so the units' numbers are not empty.
+    assert (
+        plan.proposals.get(unit__code="SB")
+        .lines.get(post_kind="civil_servant")
+        .assigned
+        > 0
+    )
+    # Running it again adds nothing.
+    assert demo_staffing_seed(users=demo_users, year=YEAR, unit_code="SA") is None
+
+
+def test_the_staffing_command_needs_the_demo_logins(units):
+    with pytest.raises(CommandError):
+        call_command("seed_demo_staffing", unit="SA")

@@ -1,10 +1,11 @@
 """Every page of every role reads in Vietnamese.
 
 The pages are those of the permission matrix (every list, dossier and task page a
-role may open), every page of the site reachable without arguments (the org chart,
-ranks, salary groups, the login page, and whatever page is added later), and each
-unit's page. Each is rendered as each role, in the default language, and its visible
-text (text nodes, placeholders, titles, labels, button values) may hold no English
+role may open, of the job-position projects and of the staffing plan's flows),
+every page of the site reachable without arguments (the org chart, ranks, salary
+groups, the login page, and whatever page is added later), and each unit's page.
+Each is rendered as each role, in the default language, and its visible text
+(text nodes, placeholders, titles, labels, button values) may hold no English
 word outside the allowed ones.
 """
 
@@ -104,11 +105,11 @@ def test_the_checker_flags_english_and_not_vietnamese():
     assert english_words(visible_text(html)) == {"Done", "Search", "Save"}
 
 
-def test_no_page_of_any_role_shows_english(client, people, world):
+def test_no_page_of_any_role_shows_english(client, people, world, staffing_world):
     reference_data_load()  # the real reference data, as the demo shows it
     pages = [
         (role, reverse(name, args=args))
-        for role, name, args, expected in matrix_requests(people, world)
+        for role, name, args, expected in matrix_requests(people, world, staffing_world)
         if expected == 200
     ]
     for role in ROLES:

@@ -6,5 +6,6 @@ viewflow stores each flow's dotted path in its processes and tasks: moving a flo
 to another module needs a data migration (``workflows/migrations/0002``)."""
 
 from .project import JobPositionProjectFlow
+from .staffing import StaffingPlanFlow, StaffingProposalFlow
 
-__all__ = ["JobPositionProjectFlow"]
+__all__ = ["JobPositionProjectFlow", "StaffingPlanFlow", "StaffingProposalFlow"]

@@ -13,6 +13,7 @@ from appraisal.services.projects import decision_apply
 
 from .. import nodes, permissions, views
 from ..models import JobPositionProjectProcess
+from . import steps
 
 
 def _project(activation):
@@ -21,12 +22,6 @@ def _project(activation):
 
 def _accepted(activation) -> bool:
     return _project(activation).was_accepted
-
-
-def _sole_candidate(activation):
-    # A task that only one person may take goes straight to their inbox; with
-    # several candidates (or none) it waits in the queue (``None`` leaves it there).
-    return permissions.sole_candidate(activation.flow_task.name, _project(activation))
 
 
 def _revise_owner(activation):
@@ -100,7 +95,7 @@ class JobPositionProjectFlow(flow.Flow):
             ),
         )
         .Permission(permissions.SIGN_FOR_UNIT, obj=_project_unit)
-        .Assign(_sole_candidate)
+        .Assign(steps.sole_candidate)
         .Next(this.route_submission)
     )
 
@@ -126,7 +121,7 @@ class JobPositionProjectFlow(flow.Flow):
                 "for a supplement or refuse it."
             ),
         )
-        .Assign(_sole_candidate)
+        .Assign(steps.sole_candidate)
         .Next(this.route_reception)
     )
 
@@ -147,7 +142,7 @@ class JobPositionProjectFlow(flow.Flow):
             title=_("Assign an appraiser"),
             description=_("The division head chooses who appraises the dossier."),
         )
-        .Assign(_sole_candidate)
+        .Assign(steps.sole_candidate)
         .Next(this.appraise)
     )
 
@@ -186,44 +181,10 @@ class JobPositionProjectFlow(flow.Flow):
         .Next(this.submit)
     )
 
-    review_report = (
-        nodes.View(views.ReviewReportView.as_view())
-        .Annotation(
-            title=_("Review the appraisal report"),
-            description=_(
-                "The head of the organisation and staffing division reviews the "
-                "appraiser's report and passes it to the director, or sends it back."
-            ),
-        )
-        .Assign(_sole_candidate)
-        .Next(this.route_review)
-    )
-
-    route_review = (
-        nodes.Switch()
-        .Annotation(title=_("Reviewed?"))
-        .Case(this.sign_report, lambda activation: _project(activation).report_reviewed)
-        .Default(this.appraise)
-    )
-
-    sign_report = (
-        nodes.View(views.SignReportView.as_view())
-        .Annotation(
-            title=_("Sign the appraisal report"),
-            description=_(
-                "The director signs the report and the submission to the committee, "
-                "or sends it back to the appraiser."
-            ),
-        )
-        .Assign(_sole_candidate)
-        .Next(this.route_signature)
-    )
-
-    route_signature = (
-        nodes.Switch()
-        .Annotation(title=_("Signed?"))
-        .Case(this.decide, lambda activation: _project(activation).report_signed)
-        .Default(this.appraise)
+    review_report, route_review, sign_report, route_signature = steps.report_steps(
+        review_view=views.ReviewReportView.as_view(),
+        sign_view=views.SignReportView.as_view(),
+        then=this.decide,
     )
 
     decide = (
@@ -235,7 +196,7 @@ class JobPositionProjectFlow(flow.Flow):
                 "rejects it."
             ),
         )
-        .Assign(_sole_candidate)
+        .Assign(steps.sole_candidate)
         .Next(this.route_decision)
     )
 
