@@ -6,7 +6,7 @@ three-step approval measured in the same run.
     python bench/staffing.py --units 800 --repeat 30 --minimal 200
 
 For each province a whole cycle runs through ``appraisal.services.staffing``, the
-functions the pages and (soon) the flow's tasks call, without HTTP:
+functions the flow's task pages call, without HTTP:
 
 - Nghệ An as ``make demo`` builds it (``load_reference_data``, ``import_admin_units
   --province 40``, ``seed_demo``): every specialised agency, public service unit and
@@ -33,9 +33,9 @@ a grant on the unit itself).
 
 Between the collection and the allocation the plan goes through the steps every
 dossier shares (``appraisal.services.dossiers``: the report completed, reviewed and
-signed, the committee's approval), each timed too. The staffing plan's viewflow
-flow, which will call these services from its tasks, is being built separately:
-``flow_steps`` is the hook that will time its tasks once it is in the code base.
+signed, the committee's approval), each timed too. Right after the opening, the
+flow's own share is timed (``flow_steps``): the staffing plan flow's "ask every unit"
+step starts one proposal process (with its task) per unit.
 
 Uses ``DATABASE_URL`` (PostgreSQL only; default
 ``postgres://postgres@127.0.0.1:5432/positionflow_bench_staffing``), drops and
@@ -341,20 +341,36 @@ def report_and_decision(plan, people) -> list[Measure]:
 
 
 def flow_steps(plan, people) -> list[Measure]:
-    """HOOK for the staffing plan's viewflow flow (being added separately under
-    ``workflows/flows/``). Today the cycle's steps are timed as the services
-    alone. Once ``workflows.flows`` exports the flow (``staffing_flow`` finds it),
-    drive its tasks here as well (its start with the per-unit proposal tasks, the
-    report's tasks, the committee's, the allocation), each through the flow's
-    task API as ``bench/lifecycle.py`` drives the project's, and return one
-    ``Measure`` per task: the table prints whatever this returns, beside the
-    services' rows, in the same units (× the minimal approval)."""
-    if staffing_flow() is not None:
-        print(
-            "  note: a staffing flow exists in workflows.flows; bench/staffing.py "
-            "does not time its tasks yet (see flow_steps)."
-        )
-    return []
+    """The flow's share of opening the cycle: ``StaffingPlanFlow``'s "ask every
+    unit" step starts one ``StaffingProposalFlow`` process per participating unit
+    (its own task, lock and audit), which is what the units find on their home
+    page. Timed here as the flow's step runs it, for every proposal of ``plan``
+    (opened by the services just before), with the tasks it created counted."""
+    from viewflow.workflow.models import Task
+
+    from appraisal.models import StaffingProposal
+
+    flows = staffing_flow()
+    if flows is None:
+        return []
+    from workflows.flows import StaffingProposalFlow
+
+    proposals = list(
+        StaffingProposal.objects.filter(plan=plan)
+        .select_related("unit", "plan", "created_by", "assigned_appraiser")
+        .order_by("unit__path")
+    )
+    before = Task.objects.count()
+
+    def ask_every_unit():
+        for proposal in proposals:
+            StaffingProposalFlow.start.run(proposal=proposal)
+
+    _done, measure = timed("the flow asks every unit (process + task)", ask_every_unit)
+    created = Task.objects.count() - before
+    if created < len(proposals):
+        raise RuntimeError(f"{created} tasks for {len(proposals)} proposals")
+    return [measure]
 
 
 def run_cycle(province: Province, year: int, repeat: int) -> list[Measure]:
@@ -388,6 +404,7 @@ def run_cycle(province: Province, year: int, repeat: int) -> list[Measure]:
         ),
     )
     measures.append(measure)
+    measures.extend(flow_steps(plan, people))
 
     proposals = list(
         StaffingProposal.objects.filter(plan=plan)
@@ -453,7 +470,6 @@ def run_cycle(province: Province, year: int, repeat: int) -> list[Measure]:
     )
 
     measures.extend(report_and_decision(plan, people))
-    measures.extend(flow_steps(plan, people))
     svc.resolution_record(
         plan=plan,
         actor=people["division_head"],
