@@ -187,6 +187,9 @@ class CloseCollectionView(StaffingTaskView):
     template_name = "close_collection.html"
 
     def perform(self, form):
+        # The proposals' processes first, their dossiers second (the order of
+        # every proposal step): see StaffingPlanFlow.open_proposals.
+        self.activation.flow_class.instance.open_proposals(self.activation.process)
         plan = staffing_services.collection_close(**self.staffing_kwargs())
         summary = staffing_plan_summary(plan=plan)
         self.success_text = _(

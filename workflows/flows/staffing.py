@@ -344,17 +344,33 @@ class StaffingPlanFlow(flow.Flow):
                 proposal=proposal, _parent_task=activation.task
             )
 
+    def open_proposals(self, cycle) -> list[StaffingProposalProcess]:
+        """The proposal processes ``cycle`` started that are still open, locked
+        for the rest of the transaction.
+
+        Taken by the closing step before the collection's service locks the
+        proposals themselves: every step of a proposal locks its process first
+        and its dossier second, so the closing waits for a unit head who is
+        submitting at that moment instead of meeting them in a deadlock. Holding
+        the rows also lets ``Flow.cancel`` take its own lock on them inside this
+        transaction (viewflow's NOWAIT lock cannot recover from a refusal once
+        nested: the transaction would be lost)."""
+        return list(
+            StaffingProposalProcess.objects.select_for_update(of=("self",))
+            .filter(
+                flow_class=StaffingProposalFlow,
+                parent_task__process=cycle,
+                status=PROCESS.NEW,
+            )
+            .order_by("pk")
+        )
+
     def cancel_open_proposals(self, activation):
         """The proposals still open when the collection closed (a unit that did
         not answer, or one submitted and accepted as it stood) are closed by the
         collection itself (``collection_close`` recorded why on each): their
         processes are cancelled, so their tasks leave everybody's lists."""
-        still_open = StaffingProposalProcess.objects.filter(
-            flow_class=StaffingProposalFlow,
-            parent_task__process=activation.process,
-            status=PROCESS.NEW,
-        ).order_by("pk")
-        for process in still_open:
+        for process in self.open_proposals(activation.process):
             StaffingProposalFlow.instance.cancel(process)
 
     def has_view_permission(self, user, obj=None):
