@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint browser bench messages clean prod-smoke
+.PHONY: install demo test lint browser bench bench-staffing messages clean prod-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ prod-smoke: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+# The staffing plan's cycle through its services, for the demo province and a
+# generated one of 400 units (PostgreSQL; exits 1 if the provincial summary's
+# query count grows with the units). See bench/README.md.
+bench-staffing: install
+	$(BIN)/python bench/staffing.py
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l vi --no-obsolete \

@@ -48,12 +48,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def prepare_database() -> str:
-    """Point ``DATABASE_URL`` at a fresh PostgreSQL database."""
-    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+def prepare_database(
+    default_url: str = DEFAULT_URL, script: str = "bench/lifecycle.py"
+) -> str:
+    """Point ``DATABASE_URL`` (else ``default_url``) at a fresh PostgreSQL
+    database: dropped and created again."""
+    url = os.environ.get("DATABASE_URL") or default_url
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql", "psql"}:
-        sys.exit("bench/lifecycle.py needs PostgreSQL: set DATABASE_URL=postgres://…")
+        sys.exit(f"{script} needs PostgreSQL: set DATABASE_URL=postgres://…")
     os.environ["DATABASE_URL"] = url
     name = parts.path.lstrip("/")
 
@@ -80,6 +83,26 @@ def setup_django(media_root: str) -> None:
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["testserver"]
     call_command("migrate", verbosity=0)
+
+
+def mount_minimal_flow() -> None:
+    """Serve the project's URLs plus the yardstick flow
+    (``workflows.bench_flows.MinimalApprovalFlow``), for this run only."""
+    from django.conf import settings
+    from django.urls import clear_url_caches, include, path
+    from viewflow.workflow.flow.viewset import FlowViewset
+
+    from config import urls as project_urls
+    from workflows.bench_flows import MinimalApprovalFlow
+
+    patterns, app_name, namespace = FlowViewset(MinimalApprovalFlow).urls
+    urlconf = types.ModuleType("bench_minimal_urls")
+    urlconf.urlpatterns = [
+        path("bench/minimal/", include((patterns, app_name), namespace=namespace)),
+        *project_urls.urlpatterns,
+    ]
+    settings.ROOT_URLCONF = urlconf
+    clear_url_caches()
 
 
 class QueryCounter:
@@ -357,26 +380,13 @@ def main(argv: list[str] | None = None) -> None:
     name = prepare_database()
     with tempfile.TemporaryDirectory() as media_root:
         setup_django(media_root)
-        from django.conf import settings
         from django.db import connection
         from django.test import Client
-        from django.urls import clear_url_caches, include, path
         from django.utils import timezone
-        from viewflow.workflow.flow.viewset import FlowViewset
 
         from appraisal.models import ChecklistCriterion
-        from config import urls as project_urls
-        from workflows.bench_flows import MinimalApprovalFlow
 
-        # The project's URLs plus the yardstick flow, mounted for this run only.
-        patterns, app_name, namespace = FlowViewset(MinimalApprovalFlow).urls
-        urlconf = types.ModuleType("bench_lifecycle_urls")
-        urlconf.urlpatterns = [
-            path("bench/minimal/", include((patterns, app_name), namespace=namespace)),
-            *project_urls.urlpatterns,
-        ]
-        settings.ROOT_URLCONF = urlconf
-        clear_url_caches()
+        mount_minimal_flow()
 
         world = build_world()
         world["criteria"] = list(

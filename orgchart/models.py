@@ -46,12 +46,16 @@ def _in_language(name: str, name_en: str) -> str:
     return name
 
 
+def active_on_condition(date: datetime.date) -> Q:
+    """The condition of a row in force on ``date`` (``valid_to`` is the last day,
+    inclusive), for filters and for aggregates over several dates in one query."""
+    return Q(valid_from__lte=date) & (Q(valid_to__isnull=True) | Q(valid_to__gte=date))
+
+
 class ValidityQuerySet(models.QuerySet):
     def active_on(self, date: datetime.date):
         """Rows in force on ``date`` (``valid_to`` is the last day, inclusive)."""
-        return self.filter(
-            Q(valid_from__lte=date) & (Q(valid_to__isnull=True) | Q(valid_to__gte=date))
-        )
+        return self.filter(active_on_condition(date))
 
 
 def _validity_errors(valid_from, valid_to) -> dict[str, ValidationError]:

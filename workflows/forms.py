@@ -1,4 +1,5 @@
-"""Forms of the job-position project's task pages.
+"""Forms of the job-position project's task pages, and the year picker of the
+payroll card on a unit's page.
 
 They only shape and validate what a person typed; every rule about the dossier is
 checked again by the service the page calls (``appraisal.services.projects``).
@@ -511,3 +512,37 @@ class DecideForm(CommentForm):
                 ),
             )
         return cleaned
+
+
+class UnitPayrollYearForm(forms.Form):
+    """The year of the payroll card (biên chế) on a unit's page; this year when the
+    query string has none. A year that is not one (a word, 0, 99999) is reported
+    above the card, which then shows this year: never an error page."""
+
+    FIRST_YEAR = 1990
+    LAST_YEAR = 2100
+
+    year = forms.IntegerField(
+        label=_("Year"),
+        required=False,
+        min_value=FIRST_YEAR,
+        max_value=LAST_YEAR,
+        error_messages={
+            key: _("Enter a year such as 2027; this year is shown instead.")
+            for key in ("invalid", "min_value", "max_value")
+        },
+    )
+
+    def __init__(self, data=None, **kwargs):
+        # Bound only when the query string carries a year, so that the unit page
+        # opened without one shows this year without an error.
+        if data is not None and "year" not in data:
+            data = None
+        super().__init__(data, **kwargs)
+
+    @property
+    def chosen_year(self) -> int:
+        """The year asked for, or this year when none or a bad one was given."""
+        if self.is_bound and self.is_valid() and self.cleaned_data.get("year"):
+            return self.cleaned_data["year"]
+        return timezone.localdate().year

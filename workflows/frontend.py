@@ -10,7 +10,7 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site, route
 
 from orgchart import views as orgchart_views
-from workflows import staffing_views
+from workflows import dossier_views, staffing_views
 from workflows.listing import HomeView
 from workflows.staffing_viewsets import StaffingPlanViewset, StaffingProposalViewset
 from workflows.viewsets import JobPositionProjectViewset
@@ -47,8 +47,12 @@ class OrgChartApplication(Application):
     menu_template_name = "orgchart/menu.html"
 
     index_path = path("", orgchart_views.UnitChartView.as_view(), name="index")
+    # The org chart's unit page with the unit's payroll (quota, establishment,
+    # reported staff), which only this side of the dependency rule may read.
     unit_detail_path = path(
-        "units/<int:pk>/", orgchart_views.UnitDetailView.as_view(), name="unit_detail"
+        "units/<int:pk>/",
+        staffing_views.UnitStaffingDetailView.as_view(),
+        name="unit_detail",
     )
     unit_export_path = path(
         "units/<int:pk>/establishment.xlsx",
@@ -95,12 +99,33 @@ class StaffingApplication(Application):
         return True
 
 
+class DossierApplication(Application):
+    """Every dossier of every kind together (Hồ sơ): the list with kind, status
+    and due date, what the person completed, and the audit trail; each person
+    sees exactly their scope (the selectors filter per person). The tasks waiting
+    for a person, of every kind, are "My work"."""
+
+    app_name = "dossiers"
+    title = _("Dossiers")
+    icon = "folder_open"
+    menu_template_name = "workflows/dossiers/menu.html"
+
+    index_path = path("", dossier_views.DossierListView.as_view(), name="index")
+    archive_path = path("done/", dossier_views.ArchiveView.as_view(), name="archive")
+    audit_path = path("audit/", dossier_views.AuditListView.as_view(), name="audit")
+
+    def has_view_permission(self, user, obj=None):
+        # Anonymous visitors still reach the views, which send them to log in.
+        return True
+
+
 site = Site(
     title=_("PositionFlow"),
     # The first application is the home page after login ("/" redirects to it):
     # keep "My work" first, then the org chart and the flows.
     viewsets=[
         HomeApplication(),
+        DossierApplication(),
         OrgChartApplication(),
         JobPositionProjectViewset(),
         StaffingApplication(),

@@ -376,7 +376,7 @@ class PlanAppraiseView(StaffingTaskView):
         self.success_text = _("The report is with the division head for review.")
 
 
-class PlanAssignAppraiserView(StaffingTaskView, views.ProjectAssignAppraiserView):
+class PlanAssignAppraiserView(StaffingTaskView, views.AssignAppraiserView):
     """The division head confirms the appraiser who led the cycle since it was
     opened, or gives the appraisal to another one."""
 
@@ -393,11 +393,11 @@ class PlanAssignAppraiserView(StaffingTaskView, views.ProjectAssignAppraiserView
         super().perform(form)
 
 
-class PlanReviewReportView(StaffingTaskView, views.ProjectReviewReportView):
+class PlanReviewReportView(StaffingTaskView, views.ReviewReportView):
     template_name = "plan_step.html"
 
 
-class PlanSignReportView(StaffingTaskView, views.ProjectSignReportView):
+class PlanSignReportView(StaffingTaskView, views.SignReportView):
     template_name = "plan_step.html"
 
 

@@ -1,6 +1,7 @@
 """Pages of the annual staffing plan (kế hoạch biên chế): the list of plans, a
-plan's live provincial summary with its chart and checks, and the summary as an
-Excel workbook in the layout of a People's Council annex.
+plan's live provincial summary with its chart and checks, the summary as an
+Excel workbook in the layout of a People's Council annex, and the unit page with
+the unit's payroll for a year.
 
 Plain Django views, read-only: each asks one selector, which applies the person's
 scope (``appraisal.selectors.staffing``); a plan outside it answers 404, like a plan
@@ -30,8 +31,11 @@ from appraisal.selectors.staffing import (
     SummaryRow,
     staffing_plan_list_for_user,
     staffing_plan_summary_for_user,
+    unit_staffing_get,
 )
 from appraisal.services.staffing import staffing_plan_checks
+from orgchart import views as orgchart_views
+from workflows.forms import UnitPayrollYearForm
 from workflows.staffing_chart import staffing_chart_svg
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -81,6 +85,36 @@ def _kinds(summary: StaffingSummary) -> list[str]:
     """The kinds of post of the plan, in the order of ``PostKind``."""
     present = set(summary.ceilings) | {row.post_kind for row in summary.rows}
     return [kind for kind in PostKind.values if kind in present]
+
+
+class UnitStaffingDetailView(orgchart_views.UnitDetailView):
+    """The unit page of the org chart with a "Biên chế" card: for the year chosen
+    (``?year=``, default this year) the unit's quota per kind of post with the
+    allocation decision, its approved establishment on 1 January and the staff it
+    reported actually employed, side by side, and the years before (issue 7 §5).
+
+    Why a subclass mounted in ``workflows.frontend`` rather than a block computed
+    in the org chart: quotas and proposals live in ``appraisal``, which the org
+    chart may not import (orgchart ← appraisal ← workflows). The org chart's view
+    keeps its job (the scope check: a unit outside the person's scope is a 404
+    before anything of the payroll is read) and its template offers an empty
+    ``unit_cards`` block; this view adds one selector call
+    (``appraisal.selectors.staffing.unit_staffing_get``, four queries, only this
+    unit's rows) and fills the block. A template tag could have done the reading
+    too, but it would hide queries in the template and leave the year's
+    validation to it; here the form validates the year and a bad one falls back
+    to this year with a message."""
+
+    template_name = "workflows/staffing/unit_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = UnitPayrollYearForm(self.request.GET)
+        context.update(
+            payroll_form=form,
+            payroll=unit_staffing_get(unit=context["unit"], year=form.chosen_year),
+        )
+        return context
 
 
 class StaffingPlanListView(LoginRequiredMixin, TemplateView):

@@ -41,6 +41,7 @@ from appraisal.models import (
     AppraisalReport,
     Attachment,
     ChecklistCriterion,
+    Dossier,
     JobPositionProject,
     Remark,
 )
@@ -68,9 +69,10 @@ def _errors(exc: ValidationError) -> list[str]:
     return [str(message) for message in exc.messages]
 
 
-def dossier_context(*, project: JobPositionProject, user) -> dict:
+def dossier_context(*, dossier: JobPositionProject, user) -> dict:
     """What the dossier page and the task pages show of a project: a fixed number
     of queries whatever the number of lines, remarks, revisions or audit rows."""
+    project = dossier
     revisions = list(project_selectors.project_revisions(project=project))
     diff = None
     if len(revisions) >= 2:
@@ -236,11 +238,20 @@ class TaskView(generic.FormView):
         return self.request.activation
 
     @cached_property
+    def dossier(self) -> Dossier:
+        """The dossier the task's process routes, as its own kind."""
+        return self.activation.process.dossier
+
+    @property
     def project(self) -> JobPositionProject:
-        return self.activation.process.project
+        """The dossier, in the job-position project's own task views."""
+        return self.dossier
 
     def get_template_names(self):
-        return [f"{TEMPLATE_DIR}/{self.activation.flow_task.name}.html"]
+        """The kind's own page of the task, else the page every kind shares."""
+        name = self.activation.flow_task.name
+        kind = type(self.dossier)._meta.model_name
+        return [f"workflows/{kind}/{name}.html", f"workflows/dossier/{name}.html"]
 
     # --- what the page holds -----------------------------------------------------
 
@@ -295,7 +306,7 @@ class TaskView(generic.FormView):
     def dossier_context(self) -> dict:
         """What the page shows of its dossier (its kind's records; ``audit``, the
         history oldest first, always)."""
-        return dossier_context(project=self.project, user=self.request.user)
+        return dossier_context(dossier=self.dossier, user=self.request.user)
 
     @property
     def dossier_url(self) -> str:
@@ -412,7 +423,7 @@ class TaskView(generic.FormView):
 
     def service_kwargs(self, form) -> dict:
         return {
-            "dossier": self.project,
+            "dossier": self.dossier,
             "actor": self.request.user,
             "comment": form.cleaned_data.get("comment", ""),
             "ip": client_ip(self.request),
@@ -607,7 +618,7 @@ class ProjectSubmitView(AttachMixin, TaskView):
         dossier_services.dossier_submit(**kwargs)
 
 
-class ProjectReceiveView(TaskView):
+class ReceiveView(TaskView):
     """The one-stop desk: accept (receipt number, due date), ask for a supplement
     (the clock stops) or refuse with the reason."""
 
@@ -632,12 +643,12 @@ class ProjectReceiveView(TaskView):
             self.success_text = _("The dossier is refused.")
 
 
-class ProjectAssignAppraiserView(TaskView):
+class AssignAppraiserView(TaskView):
     form_class = forms.AssignAppraiserForm
     success_text = gettext_lazy("The appraiser is assigned.")
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "project": self.project}
+        return {**super().get_form_kwargs(), "project": self.dossier}
 
     def perform(self, form):
         dossier_services.dossier_assign_appraiser(
@@ -896,7 +907,7 @@ class ProjectAppraiseView(TaskView):
         return self.refuse(exc, forms_)
 
 
-class ProjectReviewReportView(TaskView):
+class ReviewReportView(TaskView):
     """The division head passes the report to the director or sends it back."""
 
     form_class = forms.ReviewReportForm
@@ -911,7 +922,7 @@ class ProjectReviewReportView(TaskView):
             self.success_text = _("The report is back with the appraiser.")
 
 
-class ProjectSignReportView(TaskView):
+class SignReportView(TaskView):
     form_class = forms.SignReportForm
 
     def perform(self, form):
@@ -924,7 +935,7 @@ class ProjectSignReportView(TaskView):
             self.success_text = _("The report is back with the appraiser.")
 
 
-class ProjectDecideView(TaskView):
+class DecideView(TaskView):
     form_class = forms.DecideForm
 
     def perform(self, form):
@@ -984,7 +995,7 @@ class ProjectDetailView(LoginRequiredMixin, generic.TemplateView):
         user = self.request.user
         tasks = process_tasks(process=process, dossier=project, user=user)
         context = super().get_context_data(**kwargs)
-        context.update(dossier_context(project=project, user=user))
+        context.update(dossier_context(dossier=project, user=user))
         context.update(process=process, tasks=tasks, flow_class=self.flow_class)
         if project.current_revision and not permissions.acts_for_unit(
             user, project.unit

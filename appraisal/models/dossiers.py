@@ -30,6 +30,7 @@ from .calendar import DossierKind
 
 __all__ = [
     "JOB_POSITION_KINDS",
+    "PAYROLL_POST_KINDS",
     "AppraisalReport",
     "Attachment",
     "AuditEntry",
@@ -694,6 +695,13 @@ class PostKind(models.TextChoices):
     CIVIL_SERVANT = "civil_servant", _("Civil-servant payroll")
     PUBLIC_EMPLOYEE = "public_employee", _("Public employees paid by the state budget")
     CONTRACT = "contract", _("Contract workers (Decree 111/2022/NĐ-CP)")
+
+
+#: The kinds of post that hold the job positions of the establishment, and so the
+#: payroll a unit's approved headcount is compared with: civil servants and
+#: budget-paid public employees. Contract workers under Decree 111/2022/NĐ-CP do
+#: support and service work under a contract and hold no job position.
+PAYROLL_POST_KINDS = (PostKind.CIVIL_SERVANT, PostKind.PUBLIC_EMPLOYEE)
 
 
 class UnitQuota(models.Model):

@@ -59,6 +59,7 @@ __all__ = [
     "project_list_for_user",
     "project_remarks",
     "project_revisions",
+    "project_scope",
     "user_acts_for_unit",
     "user_is_party_to_unit",
     "user_roles",
@@ -110,7 +111,9 @@ def user_is_party_to_unit(user: AnyUser, unit: Unit) -> bool:
     return user_acts_for_unit(user, unit, [ACT_FOR_UNIT, SIGN_FOR_UNIT])
 
 
-def _scope(user: AnyUser) -> Q:
+def project_scope(user: AnyUser) -> Q:
+    """The dossiers of the job-position kinds ``user`` may see, as a condition on
+    the dossier's own columns (see the module docstring)."""
     roles = user_group_names(user=user)
     if not roles and not (user.is_authenticated and user.is_active):
         return Q(pk__in=[])
@@ -135,7 +138,7 @@ def project_list_for_user(*, user: AnyUser) -> QuerySet[JobPositionProject]:
     whatever the number of rows)."""
     if not user.is_authenticated or not user.is_active:
         return JobPositionProject.objects.none()
-    return JobPositionProject.objects.filter(_scope(user)).select_related(
+    return JobPositionProject.objects.filter(project_scope(user)).select_related(
         "unit", "assigned_appraiser", "created_by"
     )
 
@@ -411,44 +414,15 @@ def project_list_filter(
     unit: Unit | int | None = None,
     due_state: str = "",
 ) -> QuerySet[JobPositionProject]:
-    """``queryset`` narrowed to what a person asked for on a list page: words of
-    the title, the receipt number or the unit's name (every word must match one of
-    them), the kind of dossier, its status, its unit, and the state of its
-    deadline (overdue, due soon, on time, clock stopped; closed dossiers have no
-    running deadline). Never widens the person's scope: it only filters."""
-    from .deadlines import DeadlineState, deadline_due_soon_until
+    """``queryset`` narrowed as every list of dossiers narrows
+    (:func:`appraisal.selectors.dossiers.dossier_list_filter`: words, status, unit,
+    deadline state) and by the project's kind (first approval or adjustment).
+    Never widens the person's scope: it only filters."""
+    from .dossiers import dossier_list_filter
 
-    for word in search.split():
-        queryset = queryset.filter(
-            Q(title__icontains=word)
-            | Q(receipt_number__icontains=word)
-            | Q(unit__name__icontains=word)
-        )
+    queryset = dossier_list_filter(
+        queryset=queryset, search=search, status=status, unit=unit, due_state=due_state
+    )
     if kind:
         queryset = queryset.filter(kind=kind)
-    if status:
-        queryset = queryset.filter(status=status)
-    if unit:
-        queryset = queryset.filter(unit=unit)
-    if due_state == DeadlineState.STOPPED:
-        queryset = queryset.filter(clock_paused_on__isnull=False)
-    elif due_state in (
-        DeadlineState.OVERDUE,
-        DeadlineState.DUE_SOON,
-        DeadlineState.ON_TIME,
-    ):
-        from django.utils import timezone
-
-        today = timezone.localdate()
-        running = queryset.filter(
-            clock_paused_on__isnull=True, due_on__isnull=False
-        ).exclude(status__in=JobPositionProject.FINAL_STATUSES)
-        if due_state == DeadlineState.OVERDUE:
-            queryset = running.filter(due_on__lt=today)
-        else:
-            until = deadline_due_soon_until(on=today)
-            if due_state == DeadlineState.DUE_SOON:
-                queryset = running.filter(due_on__gte=today, due_on__lte=until)
-            else:
-                queryset = running.filter(due_on__gt=until)
     return queryset

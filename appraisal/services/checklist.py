@@ -22,11 +22,11 @@ from django.utils.translation import gettext_lazy as _
 from orgchart.models import JobPosition, PositionCategory
 
 from ..models import (
+    PAYROLL_POST_KINDS,
     Attachment,
     JobPositionProject,
     LeadershipLimit,
     LineAction,
-    PostKind,
     ProjectLine,
     UnitQuota,
 )
@@ -262,9 +262,7 @@ def _check_headcount(
     # hold no job position of the establishment).
     quota = (
         UnitQuota.objects.filter(
-            unit=project.unit,
-            year=on.year,
-            post_kind__in=[PostKind.CIVIL_SERVANT, PostKind.PUBLIC_EMPLOYEE],
+            unit=project.unit, year=on.year, post_kind__in=PAYROLL_POST_KINDS
         )
         .values("unit")
         .annotate(headcount=Sum("headcount"))

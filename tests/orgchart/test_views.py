@@ -26,7 +26,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Queries a page may run whatever the number of units or positions: session,
 #: user, the person's permissions and scope, then the page's own reads.
 CHART_BUDGET = 11
-UNIT_PAGE_BUDGET = 19
+#: The unit page as mounted: the org chart's reads and the four of the payroll card
+#: (``appraisal.selectors.staffing.unit_staffing_get``).
+UNIT_PAGE_BUDGET = 19 + 4
 REFERENCE_BUDGET = 4
 
 

@@ -181,6 +181,9 @@ def matrix_requests(people, world, staffing_world=None):
             "chart",
         ):
             yield role, f"jobpositionproject:{name}", [], 302 if role is None else 200
+        # Every kind of dossier together: each signed-in person, their own scope.
+        for name in ("dossiers:index", "dossiers:archive", "dossiers:audit"):
+            yield role, name, [], 302 if role is None else 200
         yield (
             role,
             "jobpositionproject:start:execute",

@@ -113,7 +113,7 @@ class JobPositionProjectFlow(flow.Flow):
     )
 
     receive = (
-        nodes.View(views.ProjectReceiveView.as_view())
+        nodes.View(views.ReceiveView.as_view())
         .Annotation(
             title=_("Receive the dossier"),
             description=_(
@@ -137,7 +137,7 @@ class JobPositionProjectFlow(flow.Flow):
     )
 
     assign_appraiser = (
-        nodes.View(views.ProjectAssignAppraiserView.as_view())
+        nodes.View(views.AssignAppraiserView.as_view())
         .Annotation(
             title=_("Assign an appraiser"),
             description=_("The division head chooses who appraises the dossier."),
@@ -182,13 +182,13 @@ class JobPositionProjectFlow(flow.Flow):
     )
 
     review_report, route_review, sign_report, route_signature = steps.report_steps(
-        review_view=views.ProjectReviewReportView.as_view(),
-        sign_view=views.ProjectSignReportView.as_view(),
+        review_view=views.ReviewReportView.as_view(),
+        sign_view=views.SignReportView.as_view(),
         then=this.decide,
     )
 
     decide = (
-        nodes.View(views.ProjectDecideView.as_view())
+        nodes.View(views.DecideView.as_view())
         .Annotation(
             title=_("Decide"),
             description=_(
