@@ -35,9 +35,11 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core; }
 
-# Installs everything and runs every test (SQLite unless DATABASE_URL is set).
+# Installs everything and runs every test (SQLite unless DATABASE_URL is set), on
+# one pytest worker per core (TEST_WORKERS=0 runs them in this process).
+TEST_WORKERS ?= auto
 test: install browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

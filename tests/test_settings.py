@@ -27,7 +27,7 @@ def _manage(*args, env):
         env={**clean, **env},
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
     )
 
 

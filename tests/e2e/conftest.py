@@ -37,6 +37,8 @@ def chromium():
 
 @pytest.fixture
 def browser_page(chromium):
+    from playwright.sync_api import expect
+
     context = chromium.new_context(
         locale="vi-VN",
         timezone_id="Asia/Ho_Chi_Minh",
@@ -44,6 +46,9 @@ def browser_page(chromium):
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Assertions wait as long as actions: the suite runs on parallel workers and a
+    # loaded machine answers a login in more than Playwright's default 5 s.
+    expect.set_options(timeout=15_000)
     yield page
     context.close()
 
