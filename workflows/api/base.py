@@ -52,12 +52,17 @@ def etag(dossier) -> str:
     return f'"{dossier.pk}-{dossier.version}"'
 
 
-def if_match_version(request, dossier) -> int:
-    """The version the client last read, from ``If-Match`` (428 without it, 412
-    when it is not the dossier's current one)."""
+def if_match_required(request) -> str:
+    """The ``If-Match`` header (428 without it)."""
     header = request.headers.get("If-Match", "").strip()
     if not header:
         raise PreconditionRequired()
+    return header
+
+
+def if_match_version(header: str, dossier) -> int:
+    """The version the client last read, from the ``If-Match`` header: 412 when
+    it is not ``dossier``'s current one (read under the flow's lock)."""
     if header == "*":
         return dossier.version
     for candidate in header.split(","):

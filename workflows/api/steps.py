@@ -49,8 +49,14 @@ def open_task(*, flow_class, dossier, nodes: tuple[str, ...]) -> Task | None:
 
 
 def _refuse(user, task) -> None:
+    """As the task page answers a person it is not for (403), or one it is for
+    while someone else holds it (409)."""
     node = task.flow_task
-    if task.owner_id and task.owner_id != user.pk:
+    if (
+        permissions.may_take(user, node.name, task.process.coerced.dossier)
+        and task.owner_id
+        and task.owner_id != user.pk
+    ):
         raise NoTask(
             _("%(person)s has already taken the task “%(task)s”. Nothing was changed.")
             % {

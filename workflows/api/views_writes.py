@@ -23,8 +23,7 @@ from orgchart.selectors import unit_get
 
 from ..flows import JobPositionProjectFlow, StaffingProposalFlow
 from . import serializers
-from .base import ApiView, if_match_version
-from .errors import PreconditionFailed
+from .base import ApiView, if_match_required, if_match_version
 from .steps import process_start, step_take
 from .views_dossiers import detail_response, dossier_detail
 
@@ -56,15 +55,15 @@ class DossierWriteView(ApiView):
         raise NotImplementedError
 
     def step(self, pk, *, nodes, perform, complete=True, status_code=200):
-        """``perform(dossier, version)`` inside the open task of ``nodes``, the
-        ``If-Match`` version checked again under the flow's lock."""
+        """``perform(dossier, version)`` inside the open task of ``nodes``, once
+        the person's right to the step is established; the ``If-Match`` version
+        is compared under the flow's lock."""
+        header = if_match_required(self.request)
         dossier = self.dossier(pk)
-        version = if_match_version(self.request, dossier)
 
         def run(routed):
-            if _current_version(routed) != version:
-                raise PreconditionFailed()
-            return perform(routed, version)
+            routed.version = _current_version(routed)
+            return perform(routed, if_match_version(header, routed))
 
         step_take(
             request=self.request,
