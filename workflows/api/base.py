@@ -38,11 +38,16 @@ class ApiView(APIView):
                 {name: [_("Enter a date as YYYY-MM-DD.")]}
             ) from None
 
+    def query_text(self, name: str) -> str:
+        """A free-text parameter (a search), at most 100 characters; a NUL
+        character, which no text holds, is dropped."""
+        return self.request.query_params.get(name, "").replace("\x00", "")[:100]
+
     def query_int(self, name: str) -> int | None:
         value = self.request.query_params.get(name, "")
         if value == "":
             return None
-        if not value.isdigit() or len(value) > 12:
+        if not value.isascii() or not value.isdigit() or len(value) > 12:
             raise exceptions.ValidationError({name: [_("Enter a whole number.")]})
         return int(value)
 

@@ -34,10 +34,8 @@ from orgchart.models import (
 
 class UnitSerializer(serializers.ModelSerializer):
     parent = serializers.PrimaryKeyRelatedField(read_only=True)
-    headcount = serializers.IntegerField(
-        read_only=True,
-        required=False,
-        help_text=_("The unit's own approved posts on the date asked."),
+    headcount = serializers.SerializerMethodField(
+        help_text=_("The unit's own approved posts on the date asked (in lists).")
     )
 
     class Meta:
@@ -57,6 +55,10 @@ class UnitSerializer(serializers.ModelSerializer):
             "status",
             "headcount",
         ]
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_headcount(self, unit):
+        return getattr(unit, "headcount", None)
 
 
 class SalaryGroupSerializer(serializers.ModelSerializer):

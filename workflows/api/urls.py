@@ -3,7 +3,7 @@ person's API keys."""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from . import key_views, views_dossiers, views_orgchart, views_writes
@@ -21,13 +21,28 @@ class DocsView(SpectacularSwaggerView):
     permission_classes = []
 
 
+class IdConverter:
+    """A record's id: at most 18 digits, so an absurd number is a 404, not a
+    database overflow."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
 v1 = [
     path("schema/", SchemaView.as_view(), name="api_schema"),
     path("docs/", DocsView.as_view(url_name="api_schema"), name="api_docs"),
     path("units/", views_orgchart.UnitListView.as_view(), name="api_units"),
-    path("units/<int:pk>/", views_orgchart.UnitDetailView.as_view(), name="api_unit"),
+    path("units/<id:pk>/", views_orgchart.UnitDetailView.as_view(), name="api_unit"),
     path(
-        "units/<int:pk>/establishment/",
+        "units/<id:pk>/establishment/",
         views_orgchart.EstablishmentView.as_view(),
         name="api_unit_establishment",
     ),
@@ -45,42 +60,42 @@ v1 = [
     ),
     path("dossiers/", views_dossiers.DossierListView.as_view(), name="api_dossiers"),
     path(
-        "dossiers/<int:pk>/",
+        "dossiers/<id:pk>/",
         views_dossiers.DossierDetailView.as_view(),
         name="api_dossier",
     ),
     path("decisions/", views_dossiers.DecisionListView.as_view(), name="api_decisions"),
     path(
-        "decisions/<int:pk>/",
+        "decisions/<id:pk>/",
         views_dossiers.DecisionDetailView.as_view(),
         name="api_decision",
     ),
     path("projects/", views_writes.ProjectCreateView.as_view(), name="api_projects"),
     path(
-        "projects/<int:pk>/", views_writes.ProjectEditView.as_view(), name="api_project"
+        "projects/<id:pk>/", views_writes.ProjectEditView.as_view(), name="api_project"
     ),
     path(
-        "projects/<int:pk>/attachments/",
+        "projects/<id:pk>/attachments/",
         views_writes.ProjectAttachView.as_view(),
         name="api_project_attach",
     ),
     path(
-        "projects/<int:pk>/hand-over/",
+        "projects/<id:pk>/hand-over/",
         views_writes.ProjectHandOverView.as_view(),
         name="api_project_hand_over",
     ),
     path(
-        "projects/<int:pk>/submit/",
+        "projects/<id:pk>/submit/",
         views_writes.ProjectSubmitView.as_view(),
         name="api_project_submit",
     ),
     path(
-        "staffing-proposals/<int:pk>/",
+        "staffing-proposals/<id:pk>/",
         views_writes.ProposalSaveView.as_view(),
         name="api_proposal",
     ),
     path(
-        "staffing-proposals/<int:pk>/submit/",
+        "staffing-proposals/<id:pk>/submit/",
         views_writes.ProposalSubmitView.as_view(),
         name="api_proposal_submit",
     ),
@@ -89,6 +104,6 @@ v1 = [
 keys = [
     path("", key_views.ApiKeysView.as_view(), name="api_keys"),
     path(
-        "<int:pk>/revoke/", key_views.ApiKeyRevokeView.as_view(), name="api_key_revoke"
+        "<id:pk>/revoke/", key_views.ApiKeyRevokeView.as_view(), name="api_key_revoke"
     ),
 ]

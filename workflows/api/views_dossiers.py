@@ -71,7 +71,7 @@ class DossierListView(ListView):
         status = params.get("status", "")
         return dossier_selectors.dossier_list_filter(
             queryset=dossier_selectors.dossier_list_for_user(user=self.request.user),
-            search=params.get("search", "")[:100],
+            search=self.query_text("search"),
             dossier_kind=kind if kind in DossierKind.values else "",
             status=status if status in Dossier.Status.values else "",
             unit=self.query_int("unit"),

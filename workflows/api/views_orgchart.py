@@ -59,7 +59,7 @@ class UnitListView(ListView):
             user=self.request.user,
             as_of=self.query_date(),
             root=root,
-            search=self.request.query_params.get("search", "")[:100],
+            search=self.query_text("search"),
         )
 
 
@@ -159,6 +159,4 @@ class CatalogueListView(ListView):
         return super().get(request)
 
     def rows(self):
-        return selectors.catalogue_list(
-            search=self.request.query_params.get("search", "")[:100]
-        )
+        return selectors.catalogue_list(search=self.query_text("search"))
