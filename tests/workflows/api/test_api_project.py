@@ -6,12 +6,14 @@ complete, each write in the audit trail "via API", stale writes refused with
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from appraisal.models import Attachment, AuditEntry, JobPositionProject
 from tests.factories import docx_upload, pdf_upload
 from workflows.flows import JobPositionProjectFlow
+from workflows.models import JobPositionProjectProcess
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +47,9 @@ def _attach_all(client, pk, etag):
     return etag
 
 
-def test_a_project_drafted_and_submitted_through_the_api(api, units, ref, positions):
+def test_a_project_drafted_and_submitted_through_the_api(
+    api, units, ref, positions, client, people
+):
     officer, head = api("officer"), api("head")
     response = officer.post(
         "/api/v1/projects/",
@@ -111,6 +115,11 @@ def test_a_project_drafted_and_submitted_through_the_api(api, units, ref, positi
     assert [entry.action for entry in audit][-2:] == ["handed_over", "submitted"]
     shown = head.get(f"/api/v1/dossiers/{pk}/").json()["audit"]
     assert shown[-1]["channel"] == "api"
+    # The dossier's page says so too.
+    process = JobPositionProjectProcess.objects.get(artifact_object_id=pk)
+    client.force_login(people["head"])
+    page = client.get(reverse("jobpositionproject:process_detail", args=[process.pk]))
+    assert page.content.decode().count('data-channel="api"') == audit.count()
 
 
 def test_another_units_officer_gets_404_and_changes_nothing(api, world):
