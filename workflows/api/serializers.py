@@ -20,6 +20,7 @@ from appraisal.models import (
     Revision,
     StaffingProposalLine,
 )
+from appraisal.services.projects import LINE_FIELDS
 from orgchart.models import (
     CatalogueEntry,
     JobPosition,
@@ -98,11 +99,16 @@ class CatalogueEntrySerializer(serializers.ModelSerializer):
         ]
 
 
-class JobPositionSerializer(serializers.ModelSerializer):
+class ReferencesByCode(serializers.ModelSerializer):
+    """A position or a line shows its category, rank and catalogue entry by
+    their codes."""
+
     category = serializers.SlugRelatedField(slug_field="code", read_only=True)
     rank = serializers.SlugRelatedField(slug_field="code", read_only=True)
     catalogue_entry = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
+
+class JobPositionSerializer(ReferencesByCode):
     class Meta:
         model = JobPosition
         fields = [
@@ -182,28 +188,12 @@ class DossierSerializer(serializers.ModelSerializer):
         ]
 
 
-class ProjectLineSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    rank = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    catalogue_entry = serializers.SlugRelatedField(slug_field="code", read_only=True)
+class ProjectLineSerializer(ReferencesByCode):
     position = serializers.PrimaryKeyRelatedField(read_only=True)
 
     class Meta:
         model = ProjectLine
-        fields = [
-            "id",
-            "key",
-            "order",
-            "action",
-            "position",
-            "catalogue_entry",
-            "name",
-            "category",
-            "rank",
-            "headcount",
-            "job_description",
-            "competency_framework",
-        ]
+        fields = ["id", "key", *LINE_FIELDS]
 
 
 class ProposalLineSerializer(serializers.ModelSerializer):
@@ -281,11 +271,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class DecisionLineSerializer(serializers.ModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    rank = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    catalogue_entry = serializers.SlugRelatedField(slug_field="code", read_only=True)
-
+class DecisionLineSerializer(ReferencesByCode):
     class Meta:
         model = DecisionLine
         fields = [

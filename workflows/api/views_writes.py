@@ -77,6 +77,26 @@ class DossierWriteView(ApiView):
             dossier_detail(user=self.request.user, pk=pk), status=status_code
         )
 
+    #: A step whose body is only a comment: its nodes and its service call.
+    comment_nodes: tuple[str, ...] = ()
+
+    def comment_step(self, dossier, *, actor, comment: str, version: int, ip):
+        raise NotImplementedError
+
+    def post_comment_step(self, request, pk: int):
+        data = self.body(serializers.CommentSerializer)
+
+        def perform(dossier, version):
+            self.comment_step(
+                dossier,
+                actor=request.user,
+                comment=data.get("comment", ""),
+                version=version,
+                ip=self.ip(),
+            )
+
+        return self.step(pk, nodes=self.comment_nodes, perform=perform)
+
     def body(self, serializer_class):
         serializer = serializer_class(data=self.request.data)
         serializer.is_valid(raise_exception=True)
@@ -194,55 +214,55 @@ class ProjectAttachView(ProjectWriteView):
         )
 
 
+COMMENT_STEP = {
+    "parameters": [IF_MATCH],
+    "request": serializers.CommentSerializer,
+    "responses": DETAIL,
+}
+
+
 class ProjectHandOverView(ProjectWriteView):
+    comment_nodes = UNIT_EDIT_NODES
+
     @extend_schema(
         summary=_("Hand the draft to the unit head"),
         description=_(
             "As “Chuyển thủ trưởng ký” on the drafting or revision page (also the "
             "unit's answer to a supplement or revision request)."
         ),
-        parameters=[IF_MATCH],
-        request=serializers.CommentSerializer,
-        responses=DETAIL,
+        **COMMENT_STEP,
     )
     def post(self, request, pk: int):
-        data = self.body(serializers.CommentSerializer)
+        return self.post_comment_step(request, pk)
 
-        def perform(project, version):
-            project_services.project_handover(
-                project=project,
-                actor=request.user,
-                comment=data.get("comment", ""),
-                expected_version=version,
-                ip=self.ip(),
-            )
-
-        return self.step(pk, nodes=UNIT_EDIT_NODES, perform=perform)
+    def comment_step(self, dossier, *, actor, comment, version, ip):
+        project_services.project_handover(
+            project=dossier,
+            actor=actor,
+            comment=comment,
+            expected_version=version,
+            ip=ip,
+        )
 
 
 class ProjectSubmitView(ProjectWriteView):
+    comment_nodes = ("submit",)
+
     @extend_schema(
         summary=_("Sign and submit (the unit head)"),
         description=_(
             "As “Ký và gửi” on the unit head's page: the first submission, or the "
             "answer to a supplement or revision request."
         ),
-        parameters=[IF_MATCH],
-        request=serializers.CommentSerializer,
-        responses=DETAIL,
+        **COMMENT_STEP,
     )
     def post(self, request, pk: int):
-        data = self.body(serializers.CommentSerializer)
+        return self.post_comment_step(request, pk)
 
-        def perform(project, version):
-            dossier_services.dossier_submit(
-                dossier=project,
-                actor=request.user,
-                comment=data.get("comment", ""),
-                ip=self.ip(),
-            )
-
-        return self.step(pk, nodes=("submit",), perform=perform)
+    def comment_step(self, dossier, *, actor, comment, version, ip):
+        dossier_services.dossier_submit(
+            dossier=dossier, actor=actor, comment=comment, ip=ip
+        )
 
 
 class ProposalWriteView(DossierWriteView):
@@ -288,21 +308,16 @@ class ProposalSaveView(ProposalWriteView):
 
 
 class ProposalSubmitView(ProposalWriteView):
+    comment_nodes = ("submit",)
+
     @extend_schema(
         summary=_("Submit a unit's staffing proposal (the unit head)"),
-        parameters=[IF_MATCH],
-        request=serializers.CommentSerializer,
-        responses=DETAIL,
+        **COMMENT_STEP,
     )
     def post(self, request, pk: int):
-        data = self.body(serializers.CommentSerializer)
+        return self.post_comment_step(request, pk)
 
-        def perform(proposal, version):
-            staffing_services.proposal_submit(
-                proposal=proposal,
-                actor=request.user,
-                comment=data.get("comment", ""),
-                ip=self.ip(),
-            )
-
-        return self.step(pk, nodes=("submit",), perform=perform)
+    def comment_step(self, dossier, *, actor, comment, version, ip):
+        staffing_services.proposal_submit(
+            proposal=dossier, actor=actor, comment=comment, ip=ip
+        )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
 
 from workflows.api.tokens import token_create
 
@@ -52,3 +54,17 @@ def api(people):
         return cache[who]
 
     return make
+
+
+def open_task(process) -> Task | None:
+    """The open human task of ``process``, if any."""
+    return (
+        Task.objects.filter(
+            process_id=process.pk,
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+            flow_task_type="HUMAN",
+        )
+        .select_related("owner")
+        .order_by("-pk")
+        .first()
+    )

@@ -26,6 +26,7 @@ from appraisal.models import Decision, JobPositionProject
 from tests.factories import pdf_upload
 
 from ..test_permission_matrix import PROVINCE_WIDE, ROLES, TASK_FOR, UNIT_A_PEOPLE
+from .conftest import open_task
 
 pytestmark = pytest.mark.django_db
 
@@ -88,21 +89,6 @@ def _write_expected(role, people, project, nodes, open_task) -> int:
     if open_task.owner_id and open_task.owner_id != people[role].pk:
         return 409  # someone else holds it
     return 412
-
-
-def _open_task(driver, process):
-    from viewflow.workflow import STATUS
-    from viewflow.workflow.models import Task
-
-    return (
-        Task.objects.filter(
-            process_id=process.pk,
-            status__in=[STATUS.NEW, STATUS.ASSIGNED],
-            flow_task_type="HUMAN",
-        )
-        .order_by("-pk")
-        .first()
-    )
 
 
 def test_every_api_route_is_in_the_matrix():
@@ -193,7 +179,7 @@ def test_reads_as_every_role(api, world, units, people):
 def test_writes_as_every_role(api, world, driver, units, people):
     for name, process in world.items():
         project = JobPositionProject.objects.get(pk=process.project.pk)
-        task = _open_task(driver, process)
+        task = open_task(process)
         stale = f'"{project.pk}-{project.version - 1}"'
         for route, nodes in PROJECT_WRITES.items():
             method, template = route.split(" ")

@@ -5,12 +5,11 @@ and every role's answer on every proposal endpoint."""
 from __future__ import annotations
 
 import pytest
-from viewflow.workflow import STATUS
-from viewflow.workflow.models import Task
 
 from appraisal.models import AuditEntry, StaffingProposal
 
 from ..test_permission_matrix import ROLES
+from .conftest import open_task
 
 pytestmark = pytest.mark.django_db
 
@@ -38,18 +37,6 @@ ENDPOINTS = {
 }
 
 
-def _open_task(process):
-    return (
-        Task.objects.filter(
-            process_id=process.pk,
-            status__in=[STATUS.NEW, STATUS.ASSIGNED],
-            flow_task_type="HUMAN",
-        )
-        .select_related("owner")
-        .first()
-    )
-
-
 def _lines():
     return [
         {
@@ -72,11 +59,11 @@ def test_a_proposal_saved_handed_over_and_submitted_through_the_api(
     )
     assert response.status_code == 200, response.content
     assert response.json()["proposal_lines"][0]["actual"] == 50
-    assert _open_task(staffing_world["proposal:a:open"]).flow_task.name == "submit"
+    assert open_task(staffing_world["proposal:a:open"]).flow_task.name == "submit"
     response = api("head").post(f"{path}submit/", {}, etag=response["ETag"])
     assert response.status_code == 200, response.content
     assert StaffingProposal.objects.get(pk=proposal.pk).status == "submitted"
-    assert _open_task(staffing_world["proposal:a:open"]).flow_task.name == "review"
+    assert open_task(staffing_world["proposal:a:open"]).flow_task.name == "review"
     rows = AuditEntry.objects.filter(dossier_id=proposal.pk, channel="api")
     assert list(rows.values_list("action", flat=True)) == [
         "proposal_saved",
@@ -90,7 +77,7 @@ def test_every_role_on_every_proposal_endpoint(api, staffing_world, people):
             continue
         unit = key.split(":")[1][0]  # a, a1 -> a; b, b1 -> b
         proposal = StaffingProposal.objects.get(pk=process.proposal.pk)
-        task = _open_task(process)
+        task = open_task(process)
         stale = f'"{proposal.pk}-{proposal.version - 1}"'
         for template, node in ENDPOINTS.items():
             path = template.format(pk=proposal.pk)
