@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint browser bench bench-staffing messages clean prod-smoke
+.PHONY: install demo test lint browser bench bench-staffing bench-api messages clean prod-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,11 @@ bench: install
 # query count grows with the units). See bench/README.md.
 bench-staffing: install
 	$(BIN)/python bench/staffing.py
+
+# The REST API's requests per second at national size (PostgreSQL), as ratios to
+# a primary-key lookup through the same stack. See bench/README.md.
+bench-api: install
+	$(BIN)/python bench/api.py
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l vi --no-obsolete \

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from workflows.api.urls import keys as api_keys
+from workflows.api.urls import v1 as api_v1
 from workflows.frontend import auth_urls, site
 
 admin.site.site_header = _("PositionFlow administration")
@@ -12,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", auth_urls),
+    path("api/v1/", include(api_v1)),
+    path("api-keys/", include(api_keys)),
     path("", site.urls),
 ]
 

@@ -26,7 +26,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from guardian.shortcuts import get_objects_for_user
 
-from .models import JobPosition, Rank, SalaryGroup, Unit
+from .models import (
+    CatalogueEntry,
+    JobPosition,
+    PositionCategory,
+    Rank,
+    SalaryGroup,
+    Unit,
+)
 
 SCOPE_PERMISSIONS = ["orgchart.act_for_unit", "orgchart.sign_for_unit"]
 
@@ -393,3 +400,17 @@ def rank_list() -> QuerySet[Rank]:
     """Civil-servant ranks and professional titles with their salary group, by kind
     and code."""
     return Rank.objects.select_related("salary_group").order_by("kind", "code")
+
+
+def category_list() -> QuerySet[PositionCategory]:
+    """The categories of job positions (Decree 62/2020/NĐ-CP Art. 5), in order."""
+    return PositionCategory.objects.order_by("order", "code")
+
+
+def catalogue_list(*, search: str = "") -> QuerySet[CatalogueEntry]:
+    """The framework list of job positions with their category, by code;
+    ``search`` matches words of the code or the name."""
+    qs = CatalogueEntry.objects.select_related("category").order_by("code")
+    for word in search.split():
+        qs = qs.filter(Q(code__icontains=word) | Q(name__icontains=word))
+    return qs

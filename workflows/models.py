@@ -8,6 +8,9 @@ viewflow's ``artifact`` reference, and its JSON ``data`` holds routing flags onl
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
@@ -109,3 +112,39 @@ class StaffingProposalProcess(RoutesADossier, Process):
         verbose_name_plural = _("staffing proposal processes")
 
     proposal = cached_property(RoutesADossier.routed_dossier)
+
+
+class ApiToken(models.Model):
+    """A person's key to the API (``Authorization: Token <key>``): the key is
+    shown once when made and only its SHA-256 digest is kept; it stops working
+    at its expiry or when its holder revokes it. Whoever uses it acts as its
+    holder, with exactly the holder's rights and scope."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        verbose_name=_("holder"),
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What the key is for.")
+    )
+    #: The key's first characters, shown in the list to tell keys apart.
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.revoked_at is None and self.expires_at > at

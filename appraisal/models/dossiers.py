@@ -1014,6 +1014,10 @@ class AuditEntry(models.Model):
         )
         QUOTAS_APPLIED = "quotas_applied", _("Applied the allocated quotas")
 
+    class Channel(models.TextChoices):
+        WEB = "web", _("on the pages")
+        API = "api", _("via API")
+
     dossier = models.ForeignKey(
         Dossier,
         on_delete=models.PROTECT,
@@ -1039,6 +1043,13 @@ class AuditEntry(models.Model):
     revision_number = models.PositiveIntegerField(_("revision"), default=0)
     comment = models.TextField(_("comment"), blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    channel = models.CharField(
+        _("channel"),
+        max_length=8,
+        choices=Channel.choices,
+        default=Channel.WEB,
+        help_text=_("Whether the person acted on the pages or through the API."),
+    )
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
 
     objects = AuditQuerySet.as_manager()

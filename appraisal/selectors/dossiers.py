@@ -15,12 +15,12 @@ Anything outside the scope is answered as missing, as everywhere.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from orgchart.models import Unit
 
-from ..models import AuditEntry, Dossier, DossierKind
+from ..models import AuditEntry, Decision, DecisionLine, Dossier, DossierKind
 from ..models.dossiers import JOB_POSITION_KINDS
 from .deadlines import DeadlineState, deadline_due_soon_until
 from .projects import project_scope
@@ -29,6 +29,9 @@ from .staffing import staffing_scope
 __all__ = [
     "audit_list_filter",
     "audit_list_for_user",
+    "decision_get",
+    "decision_list_for_user",
+    "dossier_get",
     "dossier_list_filter",
     "dossier_list_for_user",
 ]
@@ -54,6 +57,35 @@ def dossier_list_for_user(*, user) -> QuerySet[Dossier]:
     )
 
 
+def dossier_get(*, user, pk: int) -> Dossier:
+    """The dossier ``pk`` of any kind if ``user`` may see it, as its own kind
+    (``Dossier.DoesNotExist`` otherwise, as for a missing one)."""
+    return dossier_list_for_user(user=user).get(pk=pk).specific
+
+
+def decision_list_for_user(*, user) -> QuerySet[Decision]:
+    """The committee's decisions on the dossiers ``user`` may see, newest first,
+    each with its lines and dossier (three queries whatever the rows)."""
+    visible = dossier_list_for_user(user=user).order_by().values("pk")
+    return (
+        Decision.objects.filter(dossier__in=visible)
+        .select_related("dossier", "signer")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=DecisionLine.objects.select_related(
+                    "category", "rank", "catalogue_entry"
+                ).order_by("order", "pk"),
+            )
+        )
+        .order_by("-date", "-pk")
+    )
+
+
+def decision_get(*, user, pk: int) -> Decision:
+    return decision_list_for_user(user=user).get(pk=pk)
+
+
 def dossier_list_filter(
     *,
     queryset: QuerySet,
@@ -62,12 +94,16 @@ def dossier_list_filter(
     status: str = "",
     unit: Unit | int | None = None,
     due_state: str = "",
+    date_from=None,
+    date_to=None,
 ) -> QuerySet:
     """``queryset`` (dossiers of any kind, or of one) narrowed to what a person
     asked for on a list page: words of the title, the receipt number or the unit's
     name (every word must match one of them), the kind of dossier, its status, its
-    unit, and the state of its deadline (overdue, due soon, on time, clock stopped;
-    closed dossiers have no running deadline). Never widens the person's scope."""
+    unit, the state of its deadline (overdue, due soon, on time, clock stopped;
+    closed dossiers have no running deadline) and the dates it was opened
+    between (inclusive, in the province's time zone). Never widens the person's
+    scope."""
     for word in search.split():
         queryset = queryset.filter(
             Q(title__icontains=word)
@@ -80,6 +116,10 @@ def dossier_list_filter(
         queryset = queryset.filter(status=status)
     if unit:
         queryset = queryset.filter(unit=unit)
+    if date_from:
+        queryset = queryset.filter(created_at__date__gte=date_from)
+    if date_to:
+        queryset = queryset.filter(created_at__date__lte=date_to)
     if due_state == DeadlineState.STOPPED:
         queryset = queryset.filter(clock_paused_on__isnull=False)
     elif due_state in (

@@ -17,9 +17,11 @@ appraised, signed, decided" here, once; "what is special about a staffing plan" 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -202,6 +204,29 @@ def dossier_save(dossier: Dossier) -> None:
     dossier.save()
 
 
+#: Through which door the person is acting (the pages unless an API request says
+#: otherwise); every audit row records it.
+_CHANNEL: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "audit_channel", default=AuditEntry.Channel.WEB
+)
+
+
+@contextlib.contextmanager
+def audit_channel(channel: str) -> Iterator[None]:
+    """Record every audit row written inside the block as made through
+    ``channel`` (``AuditEntry.Channel``): the API wraps each request in it, so
+    the services write "via API" without a parameter of their own."""
+    token = _CHANNEL.set(channel)
+    try:
+        yield
+    finally:
+        _CHANNEL.reset(token)
+
+
+def audit_channel_current() -> str:
+    return _CHANNEL.get()
+
+
 def audit_record(
     dossier: Dossier,
     *,
@@ -221,6 +246,7 @@ def audit_record(
         revision_number=dossier.current_revision,
         comment=comment or "",
         ip=clean_ip(ip),
+        channel=_CHANNEL.get(),
     )
 
 

@@ -49,6 +49,7 @@ from ..selectors.projects import ACT_FOR_UNIT, SIGN_FOR_UNIT, user_acts_for_unit
 from .checklist import CheckResult
 from .dossiers import (
     KindRules,
+    audit_channel_current,
     audit_record,
     dossier_transition,
     kind_rules_register,
@@ -342,6 +343,7 @@ def staffing_plan_open(
                 from_status=Status.DRAFT,
                 to_status=Status.DRAFT,
                 ip=ip,
+                channel=audit_channel_current(),
             )
             for proposal in proposals
         ]

@@ -36,8 +36,11 @@ ALLOWED = {
 }
 
 #: Routes that are not pages to read (downloads, the admin, language switch,
-#: logging out).
-NOT_PAGES = re.compile(r"^(admin|i18n|set_language)|logout|export|template|download")
+#: logging out, the API's JSON and its developers' documentation; the page of a
+#: person's API keys is one).
+NOT_PAGES = re.compile(
+    r"^(admin|i18n|set_language|api_(?!keys$))|logout|export|template|download"
+)
 
 
 @pytest.fixture(autouse=True)
