@@ -210,7 +210,8 @@ class OperationSource(models.Model):
 
 class OperationSuccessor(models.Model):
     """What an operation leads to: an existing unit (``unit``), or a new one
-    described by its name, code, kind, level, parent and official code until the
+    described by its name, code, kind, level, parent (an existing unit, or a new
+    unit of the same operation: ``parent_successor``) and official code until the
     effective date opens it (``created_unit``)."""
 
     operation = models.ForeignKey(
@@ -243,6 +244,18 @@ class OperationSuccessor(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("parent unit"),
+    )
+    parent_successor = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sub_successors",
+        verbose_name=_("parent among the new units"),
+        help_text=_(
+            "A sub-unit of a new unit of the same operation (e.g. a division of a "
+            "new commune): it opens under that unit."
+        ),
     )
     admin_code = models.CharField(
         _("official administrative code"), max_length=16, blank=True
