@@ -57,7 +57,8 @@ def consolidation_scope(user) -> Q:
     submitted = Q(current_revision__gte=1)
     scope = Q(assigned_appraiser=user)
     if roles & HOME_AFFAIRS_ROLES:
-        scope |= Q(consolidation__proposed_by_home_affairs=True) | submitted
+        own = Consolidation.objects.filter(proposed_by_home_affairs=True).order_by()
+        scope |= Q(pk__in=own.values("pk")) | submitted
     elif roles & PROVINCE_WIDE_ROLES:
         scope |= submitted
     paths = sorted(
