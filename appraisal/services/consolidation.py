@@ -299,12 +299,15 @@ def _require_free(units: list[Unit], consolidation: Consolidation) -> None:
         )
 
 
-def _require_within(unit: Unit, consolidation: Consolidation) -> None:
-    """A unit's own proposal reorganises only the units below it."""
+def _require_within(
+    unit: Unit, consolidation: Consolidation, *, or_itself: bool = False
+) -> None:
+    """A unit's own proposal reorganises only the units below it (a new unit
+    may be placed directly under the proposing unit itself: ``or_itself``)."""
     if consolidation.proposed_by_home_affairs:
         return
     root = consolidation.unit
-    if unit.pk == root.pk or not unit.path.startswith(root.path):
+    if (unit.pk == root.pk and not or_itself) or not unit.path.startswith(root.path):
         raise ValidationError(
             _(
                 "%(unit)s is not a sub-unit of %(root)s; only Home Affairs may "
@@ -578,7 +581,7 @@ def operation_add(
         _require_within(unit, locked)
     for item in items:
         if item.get("parent") is not None:
-            _require_within(item["parent"], locked)
+            _require_within(item["parent"], locked, or_itself=True)
             _require_open([item["parent"]], effective_date)
     in_this = OperationSource.objects.filter(
         operation__consolidation=locked, unit__in=sources
