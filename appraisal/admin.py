@@ -12,7 +12,10 @@ from . import admin_numbering  # noqa: F401  (registers the numbering admin)
 from .models import (
     AuditEntry,
     ChecklistCriterion,
+    Consolidation,
+    ConsolidationOperation,
     Decision,
+    ExternalDecision,
     JobPositionProject,
     LeadershipLimit,
     ReductionTarget,
@@ -49,6 +52,40 @@ class JobPositionProjectAdmin(ReadOnlyAdmin):
     search_fields = ["title", "receipt_number", "unit__name", "unit__code"]
     list_select_related = ["unit", "assigned_appraiser"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Consolidation)
+class ConsolidationAdmin(ReadOnlyAdmin):
+    list_display = [
+        "pk",
+        "title",
+        "unit",
+        "scope",
+        "status",
+        "receipt_number",
+        "due_on",
+        "assigned_appraiser",
+    ]
+    list_filter = ["status", "scope"]
+    search_fields = ["title", "receipt_number", "unit__name", "unit__code"]
+    list_select_related = ["unit", "assigned_appraiser"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ConsolidationOperation)
+class ConsolidationOperationAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "consolidation", "kind", "effective_date", "applied_at"]
+    list_filter = ["kind"]
+    search_fields = ["consolidation__title", "sources__unit__name"]
+    list_select_related = ["consolidation"]
+
+
+@admin.register(ExternalDecision)
+class ExternalDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["number", "body", "date", "consolidation", "recorded_by"]
+    list_filter = ["body"]
+    search_fields = ["number", "consolidation__title"]
+    list_select_related = ["consolidation", "recorded_by"]
 
 
 @admin.register(Decision)

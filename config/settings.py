@@ -10,6 +10,7 @@ evaluation on one machine. Production sets ``DATABASE_URL`` (PostgreSQL), ``REDI
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -127,6 +128,14 @@ CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://"
 )
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+# Unit consolidations take effect on their date: every night shortly after
+# midnight (the same job as ``manage.py apply_due_consolidations``).
+CELERY_BEAT_SCHEDULE = {
+    "apply-due-consolidations": {
+        "task": "workflows.apply_due_consolidations",
+        "schedule": crontab(hour=0, minute=5),
+    },
+}
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -255,6 +255,8 @@ class Unit(models.Model):
         ACTIVE = "active", _("Active")
         MERGED = "merged", _("Merged")
         DISSOLVED = "dissolved", _("Dissolved")
+        SPLIT = "split", _("Split")
+        RENAMED = "renamed", _("Renamed")
 
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=255)
@@ -276,6 +278,20 @@ class Unit(models.Model):
         max_length=16,
         blank=True,
         help_text=_("The statistics code of an administrative unit, where it has one."),
+    )
+    population = models.PositiveIntegerField(
+        _("population"),
+        null=True,
+        blank=True,
+        help_text=_("Administrative units: the population the standards count."),
+    )
+    area_km2 = models.DecimalField(
+        _("natural area, km²"),
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Administrative units: the natural area in square kilometres."),
     )
     valid_from = models.DateField(_("valid from"))
     valid_to = models.DateField(_("valid to"), null=True, blank=True)

@@ -259,3 +259,129 @@ def position_close(
         update_fields=["valid_to", "ended_by_decision_number", "ended_by_decision_date"]
     )
     return position
+
+
+@transaction.atomic
+def unit_close(
+    *,
+    units: list[Unit],
+    last_day: datetime.date,
+    status: str,
+) -> list[Unit]:
+    """Close ``units`` and every sub-unit of theirs still open on ``last_day`` (a
+    unit cannot outlive its parent): ``last_day`` is their last day in force, the
+    day before a reorganisation takes effect (Decree 158/2018/NĐ-CP; Res.
+    76/2025/UBTVQH15 for communes), ``status`` says how they ended (the caller
+    links what they became once the successors exist). Units are closed, never deleted
+    or moved, so the chart as of any earlier date stays as it was.
+
+    Refused, with nothing written, for a unit already closed or one that would end
+    before it started. Returns every unit closed, the sub-units included. The
+    caller holds the units' rows locked."""
+    from django.core.exceptions import ValidationError
+    from django.db.models import Q
+    from django.utils.translation import gettext_lazy as _
+
+    if not units:
+        return []
+    condition = Q(pk__in=[])
+    for unit in units:
+        condition |= Q(path__startswith=unit.path)
+    closing = list(
+        Unit.objects.filter(condition)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=last_day))
+        .order_by("path")
+    )
+    given = {unit.pk for unit in units}
+    for unit in closing:
+        if unit.pk in given and unit.valid_to is not None:
+            raise ValidationError(
+                _("%(unit)s already closed on %(date)s."),
+                code="unit_already_closed",
+                params={
+                    "unit": unit,
+                    "date": date_format(unit.valid_to, "SHORT_DATE_FORMAT"),
+                },
+            )
+        if last_day < unit.valid_from:
+            raise ValidationError(
+                _("%(unit)s cannot close before it opened (%(date)s)."),
+                code="unit_close_before_start",
+                params={
+                    "unit": unit,
+                    "date": date_format(unit.valid_from, "SHORT_DATE_FORMAT"),
+                },
+            )
+        unit.valid_to = last_day
+        unit.status = status
+    missing = given - {unit.pk for unit in closing}
+    if missing:
+        closed = Unit.objects.filter(pk__in=missing).first()
+        raise ValidationError(
+            _("%(unit)s already closed on %(date)s."),
+            code="unit_already_closed",
+            params={
+                "unit": closed,
+                "date": date_format(closed.valid_to, "SHORT_DATE_FORMAT"),
+            },
+        )
+    Unit.objects.bulk_update(closing, ["valid_to", "status"], batch_size=500)
+    return closing
+
+
+@transaction.atomic
+def position_bulk_close(
+    *,
+    positions: list[JobPosition],
+    last_day: datetime.date,
+    decision_number: str = "",
+    decision_date: datetime.date | None = None,
+) -> int:
+    """End many positions at once, as :func:`position_close` ends one (the last day
+    in force and the decision that ended them); in one statement. Refused, with
+    nothing written, for a position already ended or one that would end before
+    it started."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext_lazy as _
+
+    ids = [position.pk for position in positions]
+    if not ids:
+        return 0
+    rows = JobPosition.objects.filter(pk__in=ids)
+    bad = (
+        rows.exclude(valid_to__isnull=True).first()
+        or rows.filter(valid_from__gt=last_day).first()
+    )
+    if bad is not None:
+        raise ValidationError(
+            _("Position %(name)s of %(unit)s cannot end on %(date)s."),
+            code="position_cannot_close",
+            params={
+                "name": bad.name,
+                "unit": bad.unit,
+                "date": date_format(last_day, "SHORT_DATE_FORMAT"),
+            },
+        )
+    return rows.update(
+        valid_to=last_day,
+        ended_by_decision_number=decision_number,
+        ended_by_decision_date=decision_date,
+    )
+
+
+@transaction.atomic
+def position_bulk_create(*, positions: list[JobPosition]) -> list[JobPosition]:
+    """Record many positions at once (a reorganisation opens thousands): each
+    passes the checks of :func:`position_create` (its fields and ``clean()``,
+    with its unit in hand), then all are inserted together."""
+    for position in positions:
+        entry = position.catalogue_entry if position.catalogue_entry_id else None
+        if entry is not None:
+            position.name = position.name or entry.name
+            position.category_id = position.category_id or entry.category_id
+        position.full_clean(
+            exclude=["unit", "category", "rank", "catalogue_entry"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    return JobPosition.objects.bulk_create(positions, batch_size=1000)

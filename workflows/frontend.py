@@ -10,7 +10,11 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site, route
 
 from orgchart import views as orgchart_views
-from workflows import dossier_views, staffing_views
+from workflows import consolidation_pages, dossier_views, staffing_views
+from workflows.consolidation_viewsets import (
+    ConsolidationProcessListView,
+    ConsolidationViewset,
+)
 from workflows.listing import HomeView
 from workflows.staffing_viewsets import StaffingPlanViewset, StaffingProposalViewset
 from workflows.viewsets import JobPositionProjectViewset
@@ -99,6 +103,40 @@ class StaffingApplication(Application):
         return True
 
 
+class ConsolidationApplication(Application):
+    """Unit consolidations (Sắp xếp tổ chức, đơn vị hành chính): the list, the
+    flow's pages (``flow/``), and each dossier's position-mapping editor, its
+    Excel template and its impact statement. Every person sees only their scope
+    (the selectors filter per person)."""
+
+    app_name = "consolidations"
+    title = _("Unit consolidations")
+    icon = "call_merge"
+    menu_template_name = "workflows/consolidation/menu.html"
+
+    index_path = path("", ConsolidationProcessListView.as_view(), name="index")
+    mapping_path = path(
+        "<int:process_pk>/mapping/",
+        consolidation_pages.MappingView.as_view(),
+        name="mapping",
+    )
+    mapping_template_path = path(
+        "<int:process_pk>/mapping.xlsx",
+        consolidation_pages.MappingTemplateView.as_view(),
+        name="mapping_template",
+    )
+    impact_path = path(
+        "<int:process_pk>/impact/",
+        consolidation_pages.ImpactView.as_view(),
+        name="impact",
+    )
+    flow_path = route("flow/", ConsolidationViewset())
+
+    def has_view_permission(self, user, obj=None):
+        # Anonymous visitors still reach the views, which send them to log in.
+        return True
+
+
 class DossierApplication(Application):
     """Every dossier of every kind together (Hồ sơ): the list with kind, status
     and due date, what the person completed, and the audit trail; each person
@@ -129,6 +167,7 @@ site = Site(
         OrgChartApplication(),
         JobPositionProjectViewset(),
         StaffingApplication(),
+        ConsolidationApplication(),
     ],
 )
 

@@ -15,7 +15,12 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow.models import Process
 
-from appraisal.models import JobPositionProject, StaffingPlan, StaffingProposal
+from appraisal.models import (
+    Consolidation,
+    JobPositionProject,
+    StaffingPlan,
+    StaffingProposal,
+)
 
 
 class RoutesADossier:
@@ -148,3 +153,23 @@ class ApiToken(models.Model):
     def is_usable(self, at=None) -> bool:
         at = at or timezone.now()
         return self.revoked_at is None and self.expires_at > at
+class ConsolidationProcess(RoutesADossier, Process):
+    """The path of a unit consolidation (sắp xếp, tổ chức lại) from its proposal
+    through appraisal by the Department of Home Affairs, the Provincial People's
+    Committee's decision and the external resolutions the law requires, to the
+    org chart changed on the effective date (Decree 158/2018/NĐ-CP; Res.
+    35/2023/UBTVQH15 Art. 8).
+
+    A proxy of viewflow's process table whose ``artifact`` is the consolidation.
+    """
+
+    dossier_model = Consolidation
+    dossier_attr = "consolidation"
+
+    class Meta:
+        proxy = True
+        default_permissions = ("add", "change", "delete", "view", "manage")
+        verbose_name = _("unit consolidation process")
+        verbose_name_plural = _("unit consolidation processes")
+
+    consolidation = cached_property(RoutesADossier.routed_dossier)

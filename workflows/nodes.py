@@ -236,6 +236,11 @@ class Switch(ScopedNodeMixin, flow.Switch):
     """A gateway: routes on a property of the project."""
 
 
+class Handle(ScopedNodeMixin, flow.Handle):
+    """A step completed by code outside the flow (a scheduled job), not by a
+    person."""
+
+
 class Function(ScopedNodeMixin, flow.Function):
     """A service call made by the flow itself."""
 

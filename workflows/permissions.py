@@ -51,6 +51,21 @@ ROLE_TASKS: dict[str, str] = {
     "record_resolution": Role.DIVISION_HEAD,
     "review": Role.APPRAISER,
     "allocate": Role.COMMITTEE,
+    # A unit consolidation (workflows.flows.consolidation): the division head
+    # records the external decisions (People's Council, NA Standing Committee).
+    "record_external_decisions": Role.DIVISION_HEAD,
+}
+
+#: The Home Affairs roles that propose a consolidation of their own motion.
+HOME_AFFAIRS_PROPOSERS = frozenset({Role.DIVISION_HEAD, Role.APPRAISER})
+
+#: Tasks of the proposing side of a dossier a unit or Home Affairs may propose
+#: (a unit consolidation), by node: the unit permission they need when a unit
+#: proposed it, the Home Affairs roles when Home Affairs did (its director signs
+#: the Department's own submission).
+PROPOSER_TASKS: dict[str, tuple[str, frozenset]] = {
+    "propose": (ACT_FOR_UNIT, HOME_AFFAIRS_PROPOSERS),
+    "submit_proposal": (SIGN_FOR_UNIT, frozenset({Role.DIRECTOR})),
 }
 
 #: Tasks only the appraiser assigned to the dossier performs.
@@ -120,6 +135,12 @@ def may_open_staffing_plan(user) -> bool:
     return Role.DIVISION_HEAD in group_names(user)
 
 
+def may_propose_consolidation(user) -> bool:
+    """A unit officer (for the unit's own sub-units) or Home Affairs proposes a
+    consolidation (Decree 158/2018/NĐ-CP Art. 6; Res. 35/2023/UBTVQH15 Art. 8)."""
+    return may_start(user) or bool(HOME_AFFAIRS_PROPOSERS & group_names(user))
+
+
 def may_take(user, node_name: str, project) -> bool:
     """May ``user`` take (assign to themselves) and perform the task ``node_name``
     of ``project``?"""
@@ -135,7 +156,19 @@ def may_take(user, node_name: str, project) -> bool:
         return project.assigned_appraiser_id == user.pk and not acts_for_unit(
             user, project.unit
         )
+    if node_name in PROPOSER_TASKS:
+        return may_propose_for(user, project, node_name)
     return False
+
+
+def may_propose_for(user, dossier, node_name: str = "propose") -> bool:
+    """May ``user`` take the proposing side's task ``node_name`` of ``dossier``:
+    the unit's people when the unit proposed it, Home Affairs (never someone who
+    acts for the unit) when Home Affairs did."""
+    perm, roles = PROPOSER_TASKS[node_name]
+    if getattr(dossier, "proposed_by_home_affairs", False):
+        return bool(roles & group_names(user)) and not acts_for_unit(user, dossier.unit)
+    return holds_unit_permission(user, perm, dossier.unit)
 
 
 #: Who performs the tasks of the proposing unit and the appraiser's, in words.
@@ -144,6 +177,11 @@ _PERFORMERS = {
     "revise": _("the unit officers of the dossier's unit"),
     "submit": _("the head of the dossier's unit"),
     "appraise": _("the appraiser assigned to the dossier"),
+    "propose": _("the proposer of the dossier"),
+    "submit_proposal": _(
+        "the head of the dossier's unit, or the director of Home Affairs for its "
+        "own proposal"
+    ),
 }
 
 
@@ -168,12 +206,22 @@ def candidate_ids(node_name: str, project) -> set[int]:
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     people = get_user_model().objects.filter(is_active=True)
-    if node_name in UNIT_TASKS:
+    unit_perm = UNIT_TASKS.get(node_name)
+    roles: frozenset = (
+        frozenset({ROLE_TASKS[node_name]}) if node_name in ROLE_TASKS else frozenset()
+    )
+    if node_name in PROPOSER_TASKS:
+        perm, ha_roles = PROPOSER_TASKS[node_name]
+        if getattr(project, "proposed_by_home_affairs", False):
+            roles = ha_roles
+        else:
+            unit_perm = perm
+    if unit_perm is not None:
         unit = project.unit
         grants = {
             "content_type": ContentType.objects.get_for_model(Unit),
             "object_pk__in": [str(pk) for pk in [*unit.ancestor_ids, unit.pk]],
-            "permission__codename": UNIT_TASKS[node_name].split(".")[1],
+            "permission__codename": unit_perm.split(".")[1],
         }
         direct = UserObjectPermission.objects.filter(**grants).values("user_id")
         groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
@@ -182,9 +230,9 @@ def candidate_ids(node_name: str, project) -> set[int]:
             .values_list("pk", flat=True)
             .distinct()
         )
-    if node_name in ROLE_TASKS:
+    if roles:
         members = set(
-            people.filter(groups__name=ROLE_TASKS[node_name])
+            people.filter(groups__name__in=roles)
             .values_list("pk", flat=True)
             .distinct()
         )
@@ -222,3 +270,12 @@ def revise_owner(project):
     ):
         return author
     return sole_candidate("revise", project)
+
+
+def proposer_owner(dossier):
+    """Who a proposal step goes to: its author while they may still propose for
+    the dossier, otherwise nobody (the step waits in the proposers' queue)."""
+    author = dossier.created_by
+    if author is not None and author.is_active and may_propose_for(author, dossier):
+        return author
+    return None

@@ -24,6 +24,7 @@ from appraisal.selectors.deadlines import DeadlineState, deadline_annotate
 from appraisal.selectors.projects import project_list_filter, project_list_for_user
 
 from . import permissions
+from .consolidation_selectors import WORK_SOURCES as CONSOLIDATION_WORK_SOURCES
 from .models import JobPositionProjectProcess
 from .staffing_selectors import WORK_SOURCES as STAFFING_WORK_SOURCES
 
@@ -206,10 +207,11 @@ def process_list_filter(
 
 
 #: Where a person's work comes from, one entry per flow: its inbox, its queue and
-#: its filter. The consolidation flow adds its own here.
+#: its filter.
 WORK_SOURCES = [
     (task_list_inbox, task_list_queue, task_list_filter),
     *STAFFING_WORK_SOURCES,
+    *CONSOLIDATION_WORK_SOURCES,
 ]
 
 _URGENCY = {

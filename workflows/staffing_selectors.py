@@ -113,6 +113,15 @@ def _tasks(scope: FlowScope, user) -> QuerySet[Task]:
     )
 
 
+def _party_dossiers(scope: FlowScope, user) -> QuerySet:
+    """Ids of the dossiers of units ``user`` drafts or signs for (separation of
+    duties: they take no Home Affairs or committee task of those)."""
+    party = Q(pk__in=[])
+    for perm in permissions.UNIT_PERMISSIONS:
+        party |= permissions.unit_filter(user, perm, prefix="unit__")
+    return scope.model.objects.filter(party).order_by().values("pk")
+
+
 def _queue_filter(scope: FlowScope, user) -> Q:
     """The open tasks of ``scope``'s flow ``user`` may take (the rule of
     ``permissions.may_take``, as a filter)."""
@@ -135,12 +144,22 @@ def _queue_filter(scope: FlowScope, user) -> Q:
         if node_name in names and role in groups
     ]
     if role_nodes:
-        party = Q(pk__in=[])
-        for perm in permissions.UNIT_PERMISSIONS:
-            party |= permissions.unit_filter(user, perm, prefix="unit__")
-        own = scope.model.objects.filter(party).order_by().values("pk")
         condition |= Q(flow_task__in=role_nodes) & ~Q(
-            process__artifact_object_id__in=own
+            process__artifact_object_id__in=_party_dossiers(scope, user)
+        )
+    for node_name in permissions.PROPOSER_TASKS.keys() & names:
+        perm, roles = permissions.PROPOSER_TASKS[node_name]
+        proposed = scope.model.objects.filter(
+            permissions.unit_filter(user, perm, prefix="unit__"),
+            proposed_by_home_affairs=False,
+        )
+        if roles & groups:
+            proposed = proposed | scope.model.objects.filter(
+                proposed_by_home_affairs=True
+            ).exclude(pk__in=_party_dossiers(scope, user))
+        condition |= Q(
+            flow_task=flow.node(node_name),
+            process__artifact_object_id__in=proposed.order_by().values("pk"),
         )
     for node_name in permissions.APPRAISER_TASKS & names:
         condition |= Q(

@@ -46,6 +46,13 @@ def _may_start_project_for(user, unit: Unit) -> bool:
     ) and permissions.holds_unit_permission(user, permissions.ACT_FOR_UNIT, unit)
 
 
+def _may_propose_consolidation_for(user, unit: Unit) -> bool:
+    return unit.is_active_on(timezone.localdate()) and (
+        bool(permissions.HOME_AFFAIRS_PROPOSERS & permissions.group_names(user))
+        or permissions.holds_unit_permission(user, permissions.ACT_FOR_UNIT, unit)
+    )
+
+
 STARTABLE: list[Startable] = [
     Startable(
         label=_("Draft a job-position project"),
@@ -62,6 +69,13 @@ STARTABLE: list[Startable] = [
         # A cycle asks many units at once: it is opened from the lists, not
         # from one unit's page.
         may_start_for_unit=lambda user, unit: False,
+    ),
+    Startable(
+        label=_("Propose a unit consolidation"),
+        unit_label=_("Propose a consolidation of this unit's sub-units"),
+        url_name="consolidations:consolidation:start:execute",
+        may_start=permissions.may_propose_consolidation,
+        may_start_for_unit=_may_propose_consolidation_for,
     ),
 ]
 

@@ -204,6 +204,8 @@ class Dossier(models.Model):
             return self.staffing_plan
         if self.dossier_kind == DossierKind.STAFFING_PROPOSAL:
             return self.staffing_proposal
+        if self.dossier_kind == DossierKind.CONSOLIDATION:
+            return self.consolidation
         raise LookupError(self.dossier_kind)
 
     @property
@@ -1013,6 +1015,13 @@ class AuditEntry(models.Model):
             _("Recorded the People's Council resolution"),
         )
         QUOTAS_APPLIED = "quotas_applied", _("Applied the allocated quotas")
+        OPERATION_ADDED = "operation_added", _("Added an operation")
+        OPERATION_REMOVED = "operation_removed", _("Removed an operation")
+        MAPPING_SAVED = "mapping_saved", _("Edited the position mapping")
+        MAPPING_IMPORTED = "mapping_imported", _("Imported the position mapping")
+        EXTERNAL_DECISION = "external_decision", _("Recorded an external resolution")
+        UNITS_REORGANISED = "units_reorganised", _("Reorganised the units")
+        DOSSIER_FLAGGED = "dossier_flagged", _("Flagged: its unit was closed")
 
     class Channel(models.TextChoices):
         WEB = "web", _("on the pages")

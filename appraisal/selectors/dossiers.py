@@ -8,7 +8,8 @@ Each kind keeps its own rule of who sees it, and this module only joins them:
   and the committee once submitted; the appraiser assigned);
 - a staffing plan and a unit's proposal: ``staffing.staffing_scope`` (Home Affairs,
   the committee and observers all; a unit's people the plans their units take part
-  in and their own units' proposals).
+  in and their own units' proposals);
+- a unit consolidation: ``consolidation.consolidation_scope``.
 
 Anything outside the scope is answered as missing, as everywhere.
 """
@@ -22,6 +23,7 @@ from orgchart.models import Unit
 
 from ..models import AuditEntry, Decision, DecisionLine, Dossier, DossierKind
 from ..models.dossiers import JOB_POSITION_KINDS
+from .consolidation import consolidation_scope
 from .deadlines import DeadlineState, deadline_due_soon_until
 from .projects import project_scope
 from .staffing import staffing_scope
@@ -38,9 +40,18 @@ __all__ = [
 
 
 def _scope(user) -> Q:
-    return (Q(dossier_kind__in=JOB_POSITION_KINDS) & project_scope(user)) | (
-        Q(dossier_kind__in=[DossierKind.STAFFING_PLAN, DossierKind.STAFFING_PROPOSAL])
-        & staffing_scope(user)
+    return (
+        (Q(dossier_kind__in=JOB_POSITION_KINDS) & project_scope(user))
+        | (
+            Q(
+                dossier_kind__in=[
+                    DossierKind.STAFFING_PLAN,
+                    DossierKind.STAFFING_PROPOSAL,
+                ]
+            )
+            & staffing_scope(user)
+        )
+        | consolidation_scope(user)
     )
 
 

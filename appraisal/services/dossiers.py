@@ -136,7 +136,10 @@ class KindRules:
       returns it) or returns ``None`` when the approval is not yet a numbered
       decision (a staffing plan goes to the People's Council first); raises to
       refuse the approval (the firm legal limits);
-    - ``decide_message``: the refusal told to someone not of the committee.
+    - ``decide_message``: the refusal told to someone not of the committee;
+    - ``require_submitter(actor, dossier)``: raises unless ``actor`` may sign and
+      submit the dossier (default: the head of the dossier's unit; a consolidation
+      Home Affairs proposed is signed by its director).
     """
 
     model: type[Dossier]
@@ -150,6 +153,7 @@ class KindRules:
     report_state: Callable[[AppraisalReport], tuple] = lambda report: ()
     report_ready: Callable[[Dossier, AppraisalReport], None] = _nothing
     approve: Callable[..., Decision | None] = _nothing
+    require_submitter: Callable[[Any, Dossier], None] | None = None
 
 
 _RULES: dict[type, KindRules] = {}
@@ -413,7 +417,7 @@ def dossier_submit(
     held it). Refused while the dossier lacks what its kind requires."""
     locked = dossier_lock(dossier)
     rules = kind_rules(locked)
-    require_unit_head(actor, locked)
+    (rules.require_submitter or require_unit_head)(actor, locked)
     require_status(locked, *locked.EDITABLE_STATUSES)
     rules.require_complete(locked)
     on = today()

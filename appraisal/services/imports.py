@@ -179,8 +179,9 @@ def _line_error(row: int, reason) -> tuple[int, ValidationError]:
     )
 
 
-def _dataset(*, file):
-    """The file's rows through the same formats as every other import."""
+def import_dataset(*, file):
+    """The file's rows through the same formats as every other import (type, size
+    and encoding checked; a file that cannot be read raises ``ValidationError``)."""
     name = (getattr(file, "name", "") or "").lower()
     size = getattr(file, "size", None)
     too_big = ValidationError(
@@ -216,7 +217,7 @@ def lines_read(
     :func:`appraisal.services.projects.lines_build`, and the errors of the rows
     whose values do not resolve. Raises ``ValidationError`` for a file that cannot
     be read at all (type, size, encoding, headings)."""
-    dataset = _dataset(file=file)
+    dataset = import_dataset(file=file)
     if len(dataset) > MAX_IMPORT_ROWS:
         raise ValidationError(
             _("The file has more than %(limit)s rows."),

@@ -179,12 +179,12 @@ def test_the_data_migration_is_reversible():
     migration = importlib.import_module(
         "appraisal.migrations.0002_load_processing_times"
     )
-    assert ProcessingTime.objects.count() == 12
+    assert ProcessingTime.objects.count() == 18
     migration.unload(apps, None)
     assert not ProcessingTime.objects.exists()
     migration.load(apps, None)
     migration.load(apps, None)
-    assert ProcessingTime.objects.count() == 12
+    assert ProcessingTime.objects.count() == 18
 
 
 # The stopped clock

@@ -90,6 +90,7 @@ FLOW_NAMESPACES = {
     "JobPositionProjectFlow": "jobpositionproject",
     "StaffingPlanFlow": "staffing:staffingplan",
     "StaffingProposalFlow": "staffing:staffingproposal",
+    "ConsolidationFlow": "consolidations:consolidation",
 }
 
 

@@ -5,7 +5,13 @@ gateways read properties of the dossier, never rules of their own.
 viewflow stores each flow's dotted path in its processes and tasks: moving a flow
 to another module needs a data migration (``workflows/migrations/0002``)."""
 
+from .consolidation import ConsolidationFlow
 from .project import JobPositionProjectFlow
 from .staffing import StaffingPlanFlow, StaffingProposalFlow
 
-__all__ = ["JobPositionProjectFlow", "StaffingPlanFlow", "StaffingProposalFlow"]
+__all__ = [
+    "ConsolidationFlow",
+    "JobPositionProjectFlow",
+    "StaffingPlanFlow",
+    "StaffingProposalFlow",
+]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('workflows', '0003_staffing_processes'),
+        ('workflows', '0004_consolidation_process'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

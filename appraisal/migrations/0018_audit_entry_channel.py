@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appraisal', '0015_staffing_plan_appraiser'),
+        ('appraisal', '0017_consolidation_processing_times'),
     ]
 
     operations = [

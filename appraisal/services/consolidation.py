@@ -1,0 +1,1514 @@
+"""Writes of unit consolidations (sắp xếp, tổ chức lại đơn vị): the dossier and its
+operations, the position mapping (proposed by default, edited in the browser or
+from Excel), the external resolutions, and applying the operations to the org
+chart on their effective date (Decree 158/2018/NĐ-CP for agencies; Res.
+35/2023/UBTVQH15 and 76/2025/UBTVQH15 for administrative units).
+
+The shared steps (submission, reception, appraisal, report, decision) are those
+of every dossier (``appraisal.services.dossiers``); this module registers what is
+special about a consolidation (:data:`RULES`). What the operations do before the
+decision (the impact statement) is computed in
+``appraisal.services.consolidation_impact``.
+
+Every write locks the dossier (and the units it names), checks the status and the
+actor's right in its own transaction and writes one audit row.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser as User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from orgchart.models import JobPosition, Unit
+from orgchart.permissions import Role
+from orgchart.services import (
+    position_bulk_close,
+    position_bulk_create,
+    unit_bulk_create,
+    unit_close,
+)
+from orgchart.spreadsheets import fold
+
+from ..models import (
+    AuditEntry,
+    Consolidation,
+    ConsolidationOperation,
+    Decision,
+    Dossier,
+    DossierKind,
+    ExternalDecision,
+    OperationSource,
+    OperationSuccessor,
+    PositionMapping,
+    UnitQuota,
+)
+from ..selectors.projects import ACT_FOR_UNIT, user_acts_for_unit, user_roles
+from .dossiers import (
+    COMMITTEE_ISSUER,
+    KindRules,
+    audit_record,
+    dossier_lock,
+    dossier_save,
+    dossier_sync,
+    kind_rules_register,
+    require_status,
+    require_unit_head,
+    require_version,
+    today,
+)
+from .numbering import DECISION, number_issue
+
+__all__ = [
+    "HOME_AFFAIRS_ROLES",
+    "ImpactRow",
+    "ImpactStatement",
+    "consolidation_checks",
+    "impact_compute",
+    "mapping_build",
+    "mapping_import",
+    "mapping_template",
+    "operation_positions",
+    "proposed_mapping",
+    "consolidation_apply",
+    "consolidation_create",
+    "consolidation_update",
+    "external_decision_record",
+    "mapping_default",
+    "mapping_save",
+    "mapping_unmapped",
+    "operation_add",
+    "operation_remove",
+]
+
+Status = Dossier.Status
+Action = AuditEntry.Action
+Kind = ConsolidationOperation.Kind
+MappingAction = PositionMapping.Action
+
+#: Who proposes a consolidation for Home Affairs (any unit of the province).
+HOME_AFFAIRS_ROLES = frozenset({Role.DIVISION_HEAD, Role.APPRAISER})
+
+#: The number of sources and of successors (not counting the sub-units of a new
+#: successor) each kind of operation takes: (least, most or None), and whether its
+#: successors are new units (True), existing ones (False) or either (None).
+SHAPES = {
+    Kind.MERGE: ((2, None), (1, 1), True),
+    Kind.ABSORB: ((1, None), (1, 1), False),
+    Kind.SPLIT: ((1, 1), (2, None), None),
+    Kind.DISSOLVE: ((1, None), (0, 0), None),
+    Kind.RENAME: ((1, 1), (1, 1), True),
+    Kind.ESTABLISH: ((0, 0), (1, None), True),
+}
+
+#: How a source unit ends, by the kind of operation that closes it.
+CLOSING_STATUS = {
+    Kind.MERGE: Unit.Status.MERGED,
+    Kind.ABSORB: Unit.Status.MERGED,
+    Kind.SPLIT: Unit.Status.SPLIT,
+    Kind.DISSOLVE: Unit.Status.DISSOLVED,
+    Kind.RENAME: Unit.Status.RENAMED,
+}
+
+#: Fields of the dossier the proposer may change.
+EDITABLE_FIELDS = ("title", "legal_basis", "justification", "scope")
+
+#: A dossier of these statuses no longer holds its units.
+_DONE = (*Dossier.FINAL_STATUSES,)
+
+
+# --- rights -----------------------------------------------------------------------
+
+
+def _is_home_affairs(user) -> bool:
+    return bool(user_roles(user) & HOME_AFFAIRS_ROLES)
+
+
+def _require_proposer(user, consolidation: Consolidation) -> None:
+    """Home Affairs for its own proposals; an officer of the unit for the unit's."""
+    if consolidation.proposed_by_home_affairs:
+        allowed = _is_home_affairs(user)
+    else:
+        allowed = user_acts_for_unit(user, consolidation.unit, ACT_FOR_UNIT)
+    if not allowed:
+        raise ValidationError(
+            _("Only the proposer of this consolidation may change it."),
+            code="not_proposer",
+        )
+
+
+def _lock(consolidation: Consolidation | int) -> Consolidation:
+    return dossier_lock(consolidation)
+
+
+def _write(locked, dossier, *, user, action, comment="", ip=None) -> None:
+    """A change that keeps the status: new version, audit row, caller synced."""
+    dossier_save(locked)
+    audit_record(
+        locked,
+        actor=user,
+        action=action,
+        from_status=locked.status,
+        comment=comment,
+        ip=ip,
+    )
+    dossier_sync(locked, dossier)
+
+
+def _date(value: datetime.date) -> str:
+    return date_format(value, "SHORT_DATE_FORMAT")
+
+
+# --- the dossier -------------------------------------------------------------------
+
+
+@transaction.atomic
+def consolidation_create(
+    *,
+    user: User,
+    unit: Unit,
+    title: str,
+    scope: str,
+    legal_basis: str = "",
+    justification: str = "",
+    ip: str | None = None,
+) -> Consolidation:
+    """Open a draft consolidation concerning ``unit`` (the unit whose sub-units
+    change, or the province's committee for a province-wide project). Home
+    Affairs may propose one for any unit; an officer of a unit only for the
+    unit's own sub-units (then the operations must stay below it)."""
+    home_affairs = _is_home_affairs(user)
+    if not home_affairs and not user_acts_for_unit(user, unit, ACT_FOR_UNIT):
+        raise ValidationError(
+            _(
+                "Only Home Affairs, or an officer of %(unit)s for its own sub-units, "
+                "may propose this consolidation."
+            ),
+            code="not_proposer",
+            params={"unit": unit},
+        )
+    if not unit.is_active_on(today()):
+        raise ValidationError(
+            _("%(unit)s is no longer in force; it cannot open a new dossier."),
+            code="unit_closed",
+            params={"unit": unit},
+        )
+    consolidation = Consolidation(
+        dossier_kind=DossierKind.CONSOLIDATION,
+        unit=unit,
+        title=(title or "").strip(),
+        scope=scope,
+        legal_basis=legal_basis,
+        justification=justification,
+        proposed_by_home_affairs=home_affairs,
+        created_by=user,
+    )
+    consolidation.full_clean()
+    consolidation.save()
+    audit_record(
+        consolidation,
+        actor=user,
+        action=Action.CREATED,
+        from_status=Status.DRAFT,
+        ip=ip,
+    )
+    return consolidation
+
+
+@transaction.atomic
+def consolidation_update(
+    *,
+    user: User,
+    consolidation: Consolidation,
+    version: int | None = None,
+    ip: str | None = None,
+    **fields,
+) -> Consolidation:
+    """Change the title, legal basis, justification or scope while the proposer
+    holds the dossier."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s."),
+            code="field_not_editable",
+            params={"fields": ", ".join(sorted(unknown))},
+        )
+    locked = _lock(consolidation)
+    _require_proposer(user, locked)
+    require_status(locked, *Dossier.EDITABLE_STATUSES)
+    require_version(locked, version)
+    for name, value in fields.items():
+        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    _write(locked, consolidation, user=user, action=Action.UPDATED, ip=ip)
+    return consolidation
+
+
+# --- operations --------------------------------------------------------------------
+
+
+def _lock_units(ids) -> dict[int, Unit]:
+    """The units' rows locked in a fixed order (two consolidations reaching for
+    the same units queue on them instead of deadlocking)."""
+    ids = sorted({pk for pk in ids if pk is not None})
+    if not ids:
+        return {}
+    return {
+        unit.pk: unit
+        for unit in Unit.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+
+
+def _in_progress(exclude: Consolidation):
+    """Operations of other consolidations not applied yet, whose dossier is still
+    alive."""
+    return ConsolidationOperation.objects.filter(applied_at__isnull=True).exclude(
+        Q(consolidation=exclude) | Q(consolidation__status__in=_DONE)
+    )
+
+
+def _require_free(units: list[Unit], consolidation: Consolidation) -> None:
+    """None of ``units`` is a source or an existing successor of another
+    consolidation in progress."""
+    others = _in_progress(consolidation)
+    ids = [unit.pk for unit in units]
+    busy = (
+        OperationSource.objects.filter(operation__in=others, unit_id__in=ids)
+        .select_related("unit", "operation__consolidation")
+        .first()
+    ) or (
+        OperationSuccessor.objects.filter(operation__in=others, unit_id__in=ids)
+        .select_related("unit", "operation__consolidation")
+        .first()
+    )
+    if busy is not None:
+        raise ValidationError(
+            _(
+                "%(unit)s is already in another consolidation in progress "
+                "(“%(dossier)s”); it can take part in one only at a time."
+            ),
+            code="unit_in_other_consolidation",
+            params={"unit": busy.unit, "dossier": busy.operation.consolidation},
+        )
+
+
+def _require_within(
+    unit: Unit, consolidation: Consolidation, *, or_itself: bool = False
+) -> None:
+    """A unit's own proposal reorganises only the units below it (a new unit
+    may be placed directly under the proposing unit itself: ``or_itself``)."""
+    if consolidation.proposed_by_home_affairs:
+        return
+    root = consolidation.unit
+    if (unit.pk == root.pk and not or_itself) or not unit.path.startswith(root.path):
+        raise ValidationError(
+            _(
+                "%(unit)s is not a sub-unit of %(root)s; only Home Affairs may "
+                "reorganise it."
+            ),
+            code="outside_proposer_unit",
+            params={"unit": unit, "root": root},
+        )
+
+
+def _count_error(kind: str, what, least: int, most: int | None) -> ValidationError:
+    if most == least:
+        message = _("A %(kind)s operation takes exactly %(n)s %(what)s.")
+    elif most is None:
+        message = _("A %(kind)s operation takes at least %(n)s %(what)s.")
+    else:  # pragma: no cover  (no kind has a range with an upper bound)
+        message = _("A %(kind)s operation takes %(n)s to %(most)s %(what)s.")
+    return ValidationError(
+        message,
+        code="wrong_count",
+        params={
+            "kind": Kind(kind).label.lower(),
+            "n": least,
+            "most": most,
+            "what": what,
+        },
+    )
+
+
+def _require_shape(kind: str, sources: list[Unit], tops: list[dict]) -> None:
+    (s_least, s_most), (t_least, t_most), new = SHAPES[kind]
+    if len(sources) < s_least or (s_most is not None and len(sources) > s_most):
+        raise _count_error(kind, _("source unit(s)"), s_least, s_most)
+    if len(tops) < t_least or (t_most is not None and len(tops) > t_most):
+        raise _count_error(kind, _("successor unit(s)"), t_least, t_most)
+    for item in tops:
+        if new is True and item.get("unit") is not None:
+            raise ValidationError(
+                _("The successor of a %(kind)s operation is a new unit."),
+                code="successor_must_be_new",
+                params={"kind": Kind(kind).label.lower()},
+            )
+        if new is False and item.get("unit") is None:
+            raise ValidationError(
+                _("The successor of a %(kind)s operation is an existing unit."),
+                code="successor_must_exist",
+                params={"kind": Kind(kind).label.lower()},
+            )
+
+
+def _require_open(units: list[Unit], on: datetime.date) -> None:
+    """Each unit is in force on the day before ``on`` and not closed since."""
+    for unit in units:
+        day_before = on - datetime.timedelta(days=1)
+        if unit.valid_to is not None or not unit.is_active_on(day_before):
+            raise ValidationError(
+                _(
+                    "%(unit)s is closed or not yet in force on %(date)s; a "
+                    "consolidation cannot use it."
+                ),
+                code="unit_closed",
+                params={"unit": unit, "date": _date(day_before)},
+            )
+
+
+def _require_no_cycle(sources: list[Unit], items: list[dict]) -> None:
+    """No existing successor lies in a source's subtree (a unit absorbed into its
+    own sub-unit), and no new unit is placed under a unit that closes."""
+    paths = [unit.path for unit in sources]
+
+    def under_a_source(unit: Unit) -> bool:
+        return any(unit.path.startswith(path) for path in paths)
+
+    for item in items:
+        unit, parent = item.get("unit"), item.get("parent")
+        if unit is not None and under_a_source(unit):
+            raise ValidationError(
+                _(
+                    "%(unit)s cannot succeed a unit it belongs to: that would make a "
+                    "cycle in the tree."
+                ),
+                code="cycle",
+                params={"unit": unit},
+            )
+        if parent is not None and under_a_source(parent):
+            raise ValidationError(
+                _(
+                    "%(name)s cannot be placed under %(parent)s, which closes in "
+                    "this operation: that would make a cycle in the tree."
+                ),
+                code="cycle",
+                params={"name": item.get("name") or "", "parent": parent},
+            )
+
+
+def _require_free_codes(
+    items: list[dict], sources: list[Unit], on: datetime.date, consolidation
+) -> None:
+    """The new units' codes and official codes clash with no unit open on ``on``
+    (the sources close the day before), with each other, nor with another new
+    unit planned by a consolidation in progress."""
+    closing = [unit.pk for unit in sources]
+    seen: dict[tuple[str, str], str] = {}
+    planned = OperationSuccessor.objects.filter(
+        operation__in=_in_progress(consolidation),
+        unit__isnull=True,
+    )
+    own = OperationSuccessor.objects.filter(
+        operation__consolidation=consolidation, unit__isnull=True
+    )
+    for item in items:
+        if item.get("unit") is not None:
+            continue
+        for field in ("code", "admin_code"):
+            value = (item.get(field) or "").strip()
+            if not value:
+                continue
+            clash_unit = (
+                Unit.objects.filter(**{field: value})
+                .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
+                .exclude(pk__in=closing)
+                .exists()
+            )
+            clash_planned = (
+                planned.filter(**{field: value}).exists()
+                or own.filter(**{field: value}).exists()
+                or (field, value) in seen
+            )
+            if clash_unit or clash_planned:
+                raise ValidationError(
+                    {
+                        field: ValidationError(
+                            _(
+                                "The code %(code)s of %(name)s is already used by "
+                                "another unit."
+                            ),
+                            code="duplicate_code",
+                            params={"code": value, "name": item.get("name") or ""},
+                        )
+                    }
+                )
+            seen[(field, value)] = item.get("name") or ""
+
+
+def _successor_rows(
+    operation: ConsolidationOperation, items: list[dict]
+) -> list[OperationSuccessor]:
+    """Save the successors in order, each sub-unit after the new unit it belongs
+    to (``parent_index``: the place of that unit in ``items``)."""
+    saved: list[OperationSuccessor] = []
+    for order, item in enumerate(items):
+        parent_index = item.get("parent_index")
+        parent_successor = None
+        if parent_index is not None:
+            if not 0 <= parent_index < order or items[parent_index].get("unit"):
+                raise ValidationError(
+                    _(
+                        "A sub-unit of a new unit must come after that new unit in "
+                        "the list."
+                    ),
+                    code="bad_parent_index",
+                )
+            parent_successor = saved[parent_index]
+        row = OperationSuccessor(
+            operation=operation,
+            order=order,
+            unit=item.get("unit"),
+            name=(item.get("name") or "").strip(),
+            code=(item.get("code") or "").strip(),
+            kind=item.get("kind") or "",
+            level=item.get("level") or "",
+            parent=item.get("parent"),
+            parent_successor=parent_successor,
+            admin_code=(item.get("admin_code") or "").strip(),
+            population=item.get("population"),
+            area_km2=item.get("area_km2"),
+        )
+        if row.unit is None:
+            missing = [
+                label
+                for label, value in (
+                    (_("name"), row.name),
+                    (_("code"), row.code),
+                    (_("kind"), row.kind),
+                    (_("level"), row.level),
+                )
+                if not value
+            ]
+            if row.parent is None and row.parent_successor is None:
+                missing.append(_("parent unit"))
+            if missing:
+                raise ValidationError(
+                    _("A new unit needs its %(fields)s."),
+                    code="successor_incomplete",
+                    params={"fields": ", ".join(str(m) for m in missing)},
+                )
+        row.full_clean(exclude=["operation", "parent_successor"])
+        row.save()
+        saved.append(row)
+    return saved
+
+
+@transaction.atomic
+def operation_add(
+    *,
+    user: User,
+    consolidation: Consolidation,
+    kind: str,
+    effective_date: datetime.date,
+    source_units: list[Unit] = (),
+    successors: list[dict] = (),
+    voters_in_favour_pct: Decimal | None = None,
+    note: str = "",
+    ip: str | None = None,
+) -> ConsolidationOperation:
+    """Add an operation: ``source_units`` become ``successors`` on
+    ``effective_date``. A successor is ``{"unit": Unit}`` (an existing unit) or a
+    new unit ``{"name", "code", "kind", "level", "parent", "admin_code",
+    "population", "area_km2"}``; a sub-unit of a new unit gives ``"parent_index"``
+    (that unit's place in the list) instead of ``"parent"``.
+
+    Refused, with nothing written: a source closed or not in force the day
+    before, a unit already in another consolidation in progress, a new unit's
+    code already used, a successor placed under a unit that closes (a cycle), the
+    wrong number of sources or successors for the kind, a unit outside the
+    proposer's own sub-units. The units' rows are locked for the check, so of two
+    consolidations reaching for the same unit at once one waits for the other
+    and is then refused."""
+    if kind not in Kind.values:
+        raise ValidationError(
+            {
+                "kind": ValidationError(
+                    _("Choose the kind of operation."), code="invalid"
+                )
+            }
+        )
+    if effective_date is None:
+        raise ValidationError(
+            {
+                "effective_date": ValidationError(
+                    _("Give the effective date."), code="required"
+                )
+            }
+        )
+    locked = _lock(consolidation)
+    _require_proposer(user, locked)
+    require_status(locked, *Dossier.EDITABLE_STATUSES)
+    items = [dict(item) for item in successors]
+    tops = [item for item in items if item.get("parent_index") is None]
+    named = [unit.pk for unit in source_units] + [
+        item["unit"].pk for item in items if item.get("unit") is not None
+    ]
+    units = _lock_units(named)
+    sources = [units[unit.pk] for unit in source_units]
+    for item in items:
+        if item.get("unit") is not None:
+            item["unit"] = units[item["unit"].pk]
+    if len({unit.pk for unit in sources}) != len(sources):
+        raise ValidationError(
+            _("A unit is named twice among the sources."), code="duplicate_source"
+        )
+    _require_shape(kind, sources, tops)
+    existing = [item["unit"] for item in items if item.get("unit") is not None]
+    if {u.pk for u in existing} & {u.pk for u in sources}:
+        raise ValidationError(
+            _("A unit cannot be both a source and a successor of one operation."),
+            code="cycle",
+        )
+    _require_open(sources + existing, effective_date)
+    for unit in sources + existing:
+        _require_within(unit, locked)
+    for item in items:
+        if item.get("parent") is not None:
+            _require_within(item["parent"], locked, or_itself=True)
+            _require_open([item["parent"]], effective_date)
+    in_this = OperationSource.objects.filter(
+        operation__consolidation=locked, unit__in=sources
+    ).first()
+    if in_this is not None:
+        raise ValidationError(
+            _("%(unit)s is already a source of another operation of this dossier."),
+            code="duplicate_source",
+            params={"unit": in_this.unit},
+        )
+    _require_free(sources + existing, locked)
+    _require_no_cycle(sources, items)
+    _require_free_codes(items, sources, effective_date, locked)
+    operation = ConsolidationOperation(
+        consolidation=locked,
+        kind=kind,
+        effective_date=effective_date,
+        order=locked.operations.count(),
+        voters_in_favour_pct=voters_in_favour_pct,
+        note=note or "",
+    )
+    operation.full_clean()
+    operation.save()
+    OperationSource.objects.bulk_create(
+        OperationSource(operation=operation, unit=unit) for unit in sources
+    )
+    _successor_rows(operation, items)
+    _write(
+        locked,
+        consolidation,
+        user=user,
+        action=Action.OPERATION_ADDED,
+        comment=_operation_label(operation, sources),
+        ip=ip,
+    )
+    return operation
+
+
+def _operation_label(operation: ConsolidationOperation, sources) -> str:
+    names = ", ".join(unit.name for unit in sources)
+    return f"{operation.get_kind_display()} {names} ({_date(operation.effective_date)})"
+
+
+@transaction.atomic
+def operation_remove(
+    *, user: User, operation: ConsolidationOperation, ip: str | None = None
+) -> None:
+    """Remove an operation (with its successors and mapping) while the proposer
+    holds the dossier."""
+    locked = _lock(operation.consolidation_id)
+    _require_proposer(user, locked)
+    require_status(locked, *Dossier.EDITABLE_STATUSES)
+    operation = ConsolidationOperation.objects.get(
+        pk=operation.pk, consolidation=locked
+    )
+    label = _operation_label(operation, [s.unit for s in operation.sources.all()])
+    operation.delete()
+    _write(
+        locked, locked, user=user, action=Action.OPERATION_REMOVED, comment=label, ip=ip
+    )
+
+
+# --- the position mapping ------------------------------------------------------------
+
+
+def _subtree_condition(paths, prefix: str = "") -> Q:
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{prefix}path__startswith": path})
+    return condition
+
+
+def operation_positions(
+    operations: list[ConsolidationOperation],
+) -> dict[int, list[JobPosition]]:
+    """For each operation, the positions to map: those of its sources and their
+    sub-units in force on its effective date (one query per effective date)."""
+    by_date: dict[datetime.date, list[ConsolidationOperation]] = defaultdict(list)
+    for operation in operations:
+        by_date[operation.effective_date].append(operation)
+    result: dict[int, list[JobPosition]] = {op.pk: [] for op in operations}
+    for date, group in by_date.items():
+        owner: dict[str, int] = {}
+        for operation in group:
+            for source in operation.sources.all():
+                owner[source.unit.path] = operation.pk
+        if not owner:
+            continue
+        positions = (
+            JobPosition.objects.active_on(date)
+            .filter(_subtree_condition(owner, "unit__"))
+            .select_related("unit", "rank", "category")
+            .order_by("unit__path", "pk")
+        )
+        for position in positions:
+            path = position.unit.path
+            for source_path, operation_pk in owner.items():
+                if path.startswith(source_path):
+                    result[operation_pk].append(position)
+                    break
+    return result
+
+
+def _operations(consolidation) -> list[ConsolidationOperation]:
+    return list(
+        ConsolidationOperation.objects.filter(consolidation=consolidation)
+        .prefetch_related("sources__unit", "successors__unit")
+        .order_by("effective_date", "order", "pk")
+    )
+
+
+def mapping_unmapped(*, consolidation: Consolidation) -> list[JobPosition]:
+    """The positions of the source units in force on their operation's date that
+    have no mapping yet (a submission is refused while there is one)."""
+    operations = [op for op in _operations(consolidation) if op.applied_at is None]
+    positions = operation_positions(operations)
+    mapped = set(
+        PositionMapping.objects.filter(operation__in=operations).values_list(
+            "operation_id", "source_position_id"
+        )
+    )
+    return [
+        position
+        for operation in operations
+        for position in positions[operation.pk]
+        if (operation.pk, position.pk) not in mapped
+    ]
+
+
+def _default_successor(
+    position: JobPosition, source_root: Unit, successors: list[OperationSuccessor]
+) -> OperationSuccessor | None:
+    """Where a position goes by default: a sub-unit of a source goes to the new
+    sub-unit of the same kind and name, if there is one (a commune's "Phòng Kinh
+    tế" to the new commune's); everything else to the first successor."""
+    tops = [s for s in successors if s.parent_successor_id is None]
+    if not tops:
+        return None
+    if position.unit_id != source_root.pk:
+        unit = position.unit
+        for successor in successors:
+            if (
+                successor.parent_successor_id is not None
+                and successor.kind == unit.kind
+                and fold(successor.name) == fold(unit.name)
+            ):
+                return successor
+    return tops[0]
+
+
+def _existing_names(successors: list[OperationSuccessor], on: datetime.date):
+    """``{(unit id, folded name, rank id)}`` of the positions the existing
+    successors hold on ``on``."""
+    ids = [s.unit_id for s in successors if s.unit_id is not None]
+    if not ids:
+        return set()
+    return {
+        (unit_id, fold(name), rank_id)
+        for unit_id, name, rank_id in JobPosition.objects.active_on(on)
+        .filter(unit_id__in=ids)
+        .values_list("unit_id", "name", "rank_id")
+    }
+
+
+def proposed_mapping(
+    consolidation: Consolidation,
+    operations: list[ConsolidationOperation],
+    positions: dict[int, list[JobPosition]],
+) -> dict[int, PositionMapping]:
+    """``position id → mapping`` for every position to map: the one saved, or
+    the default proposal (unsaved): kept in the successor under its own name and
+    head-count (merged into the successor's position of the same name and rank
+    when an existing successor has one); ended where the operation has no
+    successor (dissolution)."""
+    result = {
+        m.source_position_id: m
+        for m in PositionMapping.objects.filter(
+            operation__in=operations
+        ).select_related("successor__unit")
+    }
+    for operation in operations:
+        successors = list(
+            operation.successors.select_related("unit").order_by("order", "pk")
+        )
+        existing = _existing_names(successors, operation.effective_date)
+        roots = [source.unit for source in operation.sources.all()]
+        for position in positions[operation.pk]:
+            if position.pk in result:
+                continue
+            root = next(r for r in roots if position.unit.path.startswith(r.path))
+            successor = _default_successor(position, root, successors)
+            if successor is None:
+                action = MappingAction.END
+            elif (
+                successor.unit_id is not None
+                and (successor.unit_id, fold(position.name), position.rank_id)
+                in existing
+            ):
+                action = MappingAction.MERGE_INTO
+            else:
+                action = MappingAction.KEEP
+            result[position.pk] = PositionMapping(
+                operation=operation,
+                source_position=position,
+                action=action,
+                successor=successor,
+                target_name="" if successor is None else position.name,
+                headcount=0 if successor is None else position.headcount,
+            )
+    return result
+
+
+@transaction.atomic
+def mapping_default(*, consolidation: Consolidation) -> int:
+    """Save the default proposal (:func:`proposed_mapping`) for every position of
+    the source units in force on the effective date that has no mapping yet.
+    Returns how many were proposed; saved rows are never changed."""
+    operations = [op for op in _operations(consolidation) if op.applied_at is None]
+    positions = operation_positions(operations)
+    proposed = proposed_mapping(consolidation, operations, positions)
+    rows = [mapping for mapping in proposed.values() if mapping.pk is None]
+    PositionMapping.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def _row_error(number: int, reason) -> ValidationError:
+    return ValidationError(
+        _("Line %(line)s: %(reason)s"),
+        code="invalid_line",
+        params={"line": number, "reason": reason},
+    )
+
+
+def mapping_build(
+    consolidation: Consolidation, rows: list[tuple[int, dict]]
+) -> tuple[list[PositionMapping], list[ValidationError]]:
+    """Mappings from ``(line number, {source_position_id, action, successor_id,
+    target_name, headcount})``, and every bad line's error; reads, never writes."""
+    operations = [op for op in _operations(consolidation) if op.applied_at is None]
+    positions = operation_positions(operations)
+    operation_of = {
+        position.pk: (operation, position)
+        for operation in operations
+        for position in positions[operation.pk]
+    }
+    successors = {
+        s.pk: s
+        for s in OperationSuccessor.objects.filter(
+            operation__in=operations
+        ).select_related("unit")
+    }
+    built, errors, seen = [], [], set()
+    for number, row in rows:
+        try:
+            position_id = int(row.get("source_position_id") or 0)
+        except (TypeError, ValueError):
+            position_id = 0
+        found = operation_of.get(position_id)
+        if found is None:
+            errors.append(
+                _row_error(
+                    number,
+                    _(
+                        "position %(id)s is not a position of a source unit in "
+                        "force on the effective date."
+                    )
+                    % {"id": row.get("source_position_id") or "—"},
+                )
+            )
+            continue
+        operation, position = found
+        if position_id in seen:
+            errors.append(
+                _row_error(
+                    number, _("position %(id)s appears twice.") % {"id": position_id}
+                )
+            )
+            continue
+        seen.add(position_id)
+        action = row.get("action") or ""
+        if action not in MappingAction.values:
+            errors.append(
+                _row_error(
+                    number,
+                    _("the action must be one of: %(choices)s.")
+                    % {"choices": ", ".join(str(c.label) for c in MappingAction)},
+                )
+            )
+            continue
+        successor = None
+        if action != MappingAction.END:
+            try:
+                successor = successors.get(int(row.get("successor_id") or 0))
+            except (TypeError, ValueError):
+                successor = None
+            if successor is None or successor.operation_id != operation.pk:
+                errors.append(
+                    _row_error(
+                        number,
+                        _("choose a successor of the operation that closes %(unit)s.")
+                        % {"unit": position.unit},
+                    )
+                )
+                continue
+        raw = row.get("headcount")
+        try:
+            headcount = position.headcount if raw in (None, "") else int(raw)
+        except (TypeError, ValueError):
+            headcount = -1
+        if action == MappingAction.END:
+            headcount = 0
+        elif headcount < 1:
+            errors.append(
+                _row_error(
+                    number,
+                    _("a kept or merged position needs a head-count of at least 1."),
+                )
+            )
+            continue
+        target_name = " ".join(str(row.get("target_name") or "").split())
+        if action != MappingAction.END and not target_name:
+            target_name = position.name
+        built.append(
+            PositionMapping(
+                operation=operation,
+                source_position=position,
+                action=action,
+                successor=successor,
+                target_name=target_name if action != MappingAction.END else "",
+                headcount=headcount,
+            )
+        )
+    return built, errors
+
+
+def _mapping_replace(consolidation, built: list[PositionMapping]) -> None:
+    PositionMapping.objects.filter(
+        operation__consolidation=consolidation,
+        source_position_id__in=[m.source_position_id for m in built],
+    ).delete()
+    PositionMapping.objects.bulk_create(built, batch_size=1000)
+
+
+def _require_mapping_editor(user, locked: Consolidation) -> None:
+    """The proposer while the dossier is theirs; the assigned appraiser while it
+    is under appraisal."""
+    if locked.status == Status.UNDER_APPRAISAL:
+        if locked.assigned_appraiser_id != getattr(user, "pk", None):
+            raise ValidationError(
+                _("Only the appraiser assigned to this dossier may appraise it."),
+                code="not_assigned_appraiser",
+            )
+        return
+    _require_proposer(user, locked)
+    require_status(locked, *Dossier.EDITABLE_STATUSES)
+
+
+@transaction.atomic
+def mapping_save(
+    *,
+    user: User,
+    consolidation: Consolidation,
+    rows: list[dict],
+    version: int | None = None,
+    ip: str | None = None,
+    action: str = Action.MAPPING_SAVED,
+) -> list[PositionMapping]:
+    """Save the mapping of the positions given (others keep theirs). All or
+    nothing: one bad row refuses the whole table, every bad row listed as
+    "Line N: reason" (N counts from 1, or the spreadsheet's row number)."""
+    locked = _lock(consolidation)
+    _require_mapping_editor(user, locked)
+    require_version(locked, version)
+    numbered = [(row.get("_line", index + 1), row) for index, row in enumerate(rows)]
+    built, errors = mapping_build(locked, numbered)
+    if errors:
+        raise ValidationError(errors)
+    _mapping_replace(locked, built)
+    _write(
+        locked,
+        consolidation,
+        user=user,
+        action=action,
+        comment=str(_("%(count)s position(s)") % {"count": len(built)}),
+        ip=ip,
+    )
+    return built
+
+
+# --- external resolutions -------------------------------------------------------------
+
+
+@transaction.atomic
+def external_decision_record(
+    *,
+    user: User,
+    consolidation: Consolidation,
+    body: str,
+    number: str,
+    date: datetime.date,
+    ip: str | None = None,
+) -> ExternalDecision:
+    """Record a resolution the law requires for administrative units (the
+    People's Council's, the NA Standing Committee's) once the committee has
+    approved the consolidation. One per body."""
+    if Role.DIVISION_HEAD not in user_roles(user):
+        raise ValidationError(
+            _("Only the head of the organisation and staffing division does this."),
+            code="not_division_head",
+        )
+    number = (number or "").strip()
+    if not number:
+        raise ValidationError(
+            {
+                "number": ValidationError(
+                    _("Give the resolution's number."), code="number_required"
+                )
+            }
+        )
+    if date is None:
+        raise ValidationError(
+            {"date": ValidationError(_("Give the resolution's date."), code="required")}
+        )
+    locked = _lock(consolidation)
+    require_status(locked, Status.APPROVED)
+    if not locked.requires_external_decisions:
+        raise ValidationError(
+            _("This consolidation needs no external resolution."),
+            code="not_required",
+        )
+    if body not in ExternalDecision.Body.values:
+        raise ValidationError(
+            {"body": ValidationError(_("Choose the body."), code="invalid")}
+        )
+    if locked.external_decisions.filter(body=body).exists():
+        raise ValidationError(
+            _("The resolution of %(body)s is already recorded."),
+            code="already_recorded",
+            params={"body": ExternalDecision.Body(body).label},
+        )
+    decision = ExternalDecision.objects.create(
+        consolidation=locked, body=body, number=number, date=date, recorded_by=user
+    )
+    _write(
+        locked,
+        consolidation,
+        user=user,
+        action=Action.EXTERNAL_DECISION,
+        comment=f"{number} ({_date(date)})",
+        ip=ip,
+    )
+    return decision
+
+
+# --- applying ----------------------------------------------------------------------
+
+
+def _decision(locked: Consolidation) -> Decision:
+    decision = (
+        Decision.objects.filter(dossier=locked, outcome=Decision.Outcome.APPROVED)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if decision is None:
+        raise ValidationError(
+            _("The consolidation has no approval decision."), code="not_approved"
+        )
+    return decision
+
+
+def _new_units(
+    operation: ConsolidationOperation, successors: list[OperationSuccessor]
+) -> None:
+    """Open the operation's new units from its effective date, each sub-unit
+    after the new unit it belongs to (their tree paths need the parent's)."""
+    pending = [s for s in successors if s.unit_id is None and s.created_unit_id is None]
+    created: dict[int, Unit] = {}
+    while pending:
+        ready = [
+            s
+            for s in pending
+            if s.parent_successor_id is None or s.parent_successor_id in created
+        ]
+        units = [
+            Unit(
+                code=s.code,
+                name=s.name,
+                kind=s.kind,
+                level=s.level,
+                parent=created.get(s.parent_successor_id) or s.parent,
+                admin_code=s.admin_code,
+                population=s.population,
+                area_km2=s.area_km2,
+                valid_from=operation.effective_date,
+            )
+            for s in ready
+        ]
+        for successor, unit in zip(ready, unit_bulk_create(units=units), strict=True):
+            successor.created_unit = unit
+            created[successor.pk] = unit
+        pending = [s for s in pending if s.pk not in created]
+    OperationSuccessor.objects.bulk_update(
+        [s for s in successors if s.pk in created], ["created_unit"]
+    )
+
+
+def _move_positions(
+    operation: ConsolidationOperation,
+    successors: list[OperationSuccessor],
+    decision: Decision,
+) -> None:
+    """Positions move, merge or end as mapped: the sources' positions close the
+    day before; each successor gets one position per name and rank, with the
+    head-counts mapped onto it added to what it already had (an existing one is
+    closed and reopened with the sum); every position opened cites the
+    decision."""
+    on = operation.effective_date
+    last_day = on - datetime.timedelta(days=1)
+    mappings = list(
+        operation.mappings.select_related(
+            "source_position__rank",
+            "source_position__category",
+            "source_position__catalogue_entry",
+        )
+    )
+    by_successor = {s.pk: s for s in successors}
+    groups: dict[tuple, list[PositionMapping]] = defaultdict(list)
+    for mapping in mappings:
+        if mapping.action == MappingAction.END:
+            continue
+        successor = by_successor[mapping.successor_id]
+        key = (
+            successor.resulting_unit_id,
+            fold(mapping.target_name),
+            mapping.source_position.rank_id,
+        )
+        groups[key].append(mapping)
+    units = {
+        unit.pk: unit for unit in Unit.objects.filter(pk__in={key[0] for key in groups})
+    }
+    existing = {
+        (p.unit_id, fold(p.name), p.rank_id): p
+        for p in JobPosition.objects.active_on(on).filter(unit_id__in=list(units))
+    }
+    closing = [m.source_position for m in mappings]
+    opening: list[JobPosition] = []
+    for key, group in groups.items():
+        first = group[0].source_position
+        total = sum(m.headcount for m in group)
+        current = existing.get(key)
+        if current is not None:
+            closing.append(current)
+            total += current.headcount
+        opening.append(
+            JobPosition(
+                unit=units[key[0]],
+                name=group[0].target_name,
+                category=first.category,
+                rank=first.rank,
+                catalogue_entry=first.catalogue_entry,
+                headcount=total,
+                job_description=first.job_description,
+                competency_framework=first.competency_framework,
+                valid_from=on,
+                decision_number=decision.number,
+                decision_date=decision.date,
+            )
+        )
+    position_bulk_close(
+        positions=closing,
+        last_day=last_day,
+        decision_number=decision.number,
+        decision_date=decision.date,
+    )
+    opened = position_bulk_create(positions=opening)
+    for group, position in zip(groups.values(), opened, strict=True):
+        for mapping in group:
+            mapping.resulting_position = position
+    PositionMapping.objects.bulk_update(
+        [m for group in groups.values() for m in group],
+        ["resulting_position"],
+        batch_size=1000,
+    )
+
+
+def _move_quotas(
+    operation: ConsolidationOperation,
+    successors: list[OperationSuccessor],
+    decision: Decision,
+) -> None:
+    """The sources' quotas of the effective year and later follow them: added to
+    the successor they all go to, or shared among several successors in
+    proportion to the head-count mapped to each (the largest remainders get the
+    odd posts). The sources' rows stay as the record of what they had."""
+    sources = [s.unit_id for s in operation.sources.all()]
+    tops = [s for s in successors if s.parent_successor_id is None]
+    if not tops or not sources:
+        return
+    shares: dict[int, int] = defaultdict(int)
+    for successor_id, headcount in operation.mappings.exclude(
+        action=MappingAction.END
+    ).values_list("successor_id", "headcount"):
+        shares[successor_id] += headcount
+    by_pk = {s.pk: s for s in successors}
+    weights: dict[int, int] = defaultdict(int)
+    for successor_id, headcount in shares.items():
+        successor = by_pk[successor_id]
+        while successor.parent_successor_id is not None:
+            successor = by_pk[successor.parent_successor_id]
+        weights[successor.resulting_unit_id] += headcount
+    if not weights:
+        weights = {tops[0].resulting_unit_id: 1}
+    totals: dict[tuple[int, str], int] = defaultdict(int)
+    for year, kind, headcount in UnitQuota.objects.filter(
+        unit_id__in=sources, year__gte=operation.effective_date.year
+    ).values_list("year", "post_kind", "headcount"):
+        totals[(year, kind)] += headcount
+    for (year, kind), total in totals.items():
+        for unit_id, part in _shares(total, weights).items():
+            if not part:
+                continue
+            quota, created = UnitQuota.objects.select_for_update().get_or_create(
+                unit_id=unit_id,
+                year=year,
+                post_kind=kind,
+                defaults={
+                    "headcount": part,
+                    "decision_number": decision.number,
+                    "legal_basis": str(operation.consolidation),
+                },
+            )
+            if not created:
+                quota.headcount += part
+                quota.save(update_fields=["headcount"])
+
+
+def _shares(total: int, weights: dict[int, int]) -> dict[int, int]:
+    """``total`` shared in proportion to ``weights``, largest remainders first."""
+    whole = sum(weights.values())
+    exact = {key: total * weight / whole for key, weight in weights.items()}
+    parts = {key: int(value) for key, value in exact.items()}
+    left = total - sum(parts.values())
+    for key in sorted(exact, key=lambda k: exact[k] - parts[k], reverse=True)[:left]:
+        parts[key] += 1
+    return parts
+
+
+def _flag_open_dossiers(
+    locked: Consolidation, closed: list[Unit], operation, decision: Decision
+) -> int:
+    """Dossiers still open of the units that closed get a row in their trail for
+    Home Affairs to act on (carry them over to the successor, or close them)."""
+    ids = [unit.pk for unit in closed]
+    dossiers = list(
+        Dossier.objects.filter(unit_id__in=ids)
+        .exclude(status__in=Dossier.FINAL_STATUSES)
+        .exclude(pk=locked.pk)
+        .select_related("unit")
+    )
+    comment = _(
+        "%(unit)s closed on %(date)s by decision %(number)s (%(kind)s); Home "
+        "Affairs must carry this dossier over to the successor or close it."
+    )
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            dossier=dossier,
+            actor=None,
+            action=Action.DOSSIER_FLAGGED,
+            from_status=dossier.status,
+            to_status=dossier.status,
+            revision_number=dossier.current_revision,
+            comment=str(
+                comment
+                % {
+                    "unit": dossier.unit,
+                    "date": _date(operation.effective_date - datetime.timedelta(1)),
+                    "number": decision.number,
+                    "kind": operation.get_kind_display(),
+                }
+            ),
+        )
+        for dossier in dossiers
+    )
+    return len(dossiers)
+
+
+def _apply_operation(operation, decision: Decision, locked: Consolidation) -> None:
+    successors = list(
+        operation.successors.select_related("parent").order_by("order", "pk")
+    )
+    sources = [source.unit for source in operation.sources.select_related("unit")]
+    _require_open(sources, operation.effective_date)
+    closed = []
+    if sources:
+        closed = unit_close(
+            units=sources,
+            last_day=operation.effective_date - datetime.timedelta(days=1),
+            status=CLOSING_STATUS[operation.kind],
+        )
+    _new_units(operation, successors)
+    if sources:
+        tops = [s for s in successors if s.parent_successor_id is None]
+        link = Unit.successors.through
+        link.objects.bulk_create(
+            [
+                link(from_unit_id=unit.pk, to_unit_id=s.resulting_unit_id)
+                for unit in sources
+                for s in tops
+            ],
+            ignore_conflicts=True,
+        )
+    _move_positions(operation, successors, decision)
+    _move_quotas(operation, successors, decision)
+    _flag_open_dossiers(locked, closed, operation, decision)
+
+
+@transaction.atomic
+def consolidation_apply(
+    *,
+    consolidation: Consolidation,
+    on: datetime.date | None = None,
+    user: User | None = None,
+    ip: str | None = None,
+) -> list[ConsolidationOperation]:
+    """Apply every operation not applied yet whose effective date has come by
+    ``on`` (default today), in one transaction: the sources (and their sub-units)
+    close the day before, with their status and what they became; the new units
+    open with their place in the tree; the positions move, merge or end citing
+    the decision; the quotas follow; open dossiers of the closed units are
+    flagged to Home Affairs. Anything failing leaves nothing applied.
+
+    Refused before the committee's approval and while a required external
+    resolution is missing. Idempotent: an applied operation is never applied
+    again; once every operation is applied the dossier is "applied"."""
+    on = on or today()
+    locked = _lock(consolidation)
+    require_status(locked, Status.APPROVED)
+    if locked.awaits_external_decisions:
+        raise ValidationError(
+            _(
+                "The resolutions of the People's Council and of the National "
+                "Assembly Standing Committee must be recorded first."
+            ),
+            code="awaiting_external_decisions",
+        )
+    decision = _decision(locked)
+    due = list(
+        locked.operations.filter(applied_at__isnull=True, effective_date__lte=on)
+        .select_for_update()
+        .order_by("effective_date", "order", "pk")
+    )
+    if not due:
+        return []
+    unmapped = [p for p in mapping_unmapped(consolidation=locked) if p.valid_from <= on]
+    if unmapped:
+        raise ValidationError(
+            _("%(count)s position(s) are not mapped: %(names)s."),
+            code="unmapped_positions",
+            params={
+                "count": len(unmapped),
+                "names": "; ".join(f"{p.unit}: {p.name}" for p in unmapped[:10]),
+            },
+        )
+    involved = OperationSource.objects.filter(operation__in=due).values_list(
+        "unit_id", flat=True
+    )
+    _lock_units(list(involved))
+    now = timezone.now()
+    for operation in due:
+        _apply_operation(operation, decision, locked)
+        operation.applied_at = now
+    ConsolidationOperation.objects.bulk_update(due, ["applied_at"])
+    from_status = locked.status
+    if not locked.operations.filter(applied_at__isnull=True).exists():
+        locked.status = Status.APPLIED
+        if decision.applied_at is None:
+            decision.applied_at = now
+            decision.save(update_fields=["applied_at"])
+    dossier_save(locked)
+    audit_record(
+        locked,
+        actor=user,
+        action=Action.UNITS_REORGANISED,
+        from_status=from_status,
+        comment=str(
+            _("%(count)s operation(s) applied, decision %(number)s")
+            % {"count": len(due), "number": decision.number}
+        ),
+        ip=ip,
+    )
+    dossier_sync(locked, consolidation)
+    return due
+
+
+# --- the consolidation's part in the shared steps ------------------------------------
+
+
+def _require_complete(locked: Consolidation) -> None:
+    if not locked.operations.exists():
+        raise ValidationError(
+            _("Add at least one operation before submitting."), code="no_operations"
+        )
+    unmapped = mapping_unmapped(consolidation=locked)
+    if unmapped:
+        names = "; ".join(f"{p.unit}: {p.name}" for p in unmapped[:10])
+        raise ValidationError(
+            _("%(count)s position(s) are not mapped: %(names)s."),
+            code="unmapped_positions",
+            params={"count": len(unmapped), "names": names},
+        )
+
+
+def _snapshot(locked: Consolidation) -> dict:
+    operations = []
+    for operation in _operations(locked):
+        operations.append(
+            {
+                "kind": operation.kind,
+                "effective_date": operation.effective_date.isoformat(),
+                "voters_in_favour_pct": (
+                    None
+                    if operation.voters_in_favour_pct is None
+                    else str(operation.voters_in_favour_pct)
+                ),
+                "sources": [s.unit_id for s in operation.sources.all()],
+                "successors": [
+                    {
+                        "unit": s.unit_id,
+                        "name": s.name,
+                        "code": s.code,
+                        "kind": s.kind,
+                        "level": s.level,
+                        "parent": s.parent_id,
+                        "parent_successor": s.parent_successor_id,
+                        "admin_code": s.admin_code,
+                    }
+                    for s in operation.successors.all()
+                ],
+                "mappings": [
+                    [
+                        m.source_position_id,
+                        m.action,
+                        m.successor_id,
+                        m.target_name,
+                        m.headcount,
+                    ]
+                    for m in operation.mappings.order_by("source_position_id")
+                ],
+            }
+        )
+    return {
+        "title": locked.title,
+        "scope": locked.scope,
+        "legal_basis": locked.legal_basis,
+        "operations": operations,
+    }
+
+
+def _approve(
+    locked: Consolidation,
+    report,
+    decision: Decision,
+    effective_date: datetime.date | None,
+    comment: str,
+) -> Decision:
+    """The committee approves: a decision numbered ``…/QĐ-UBND`` effective on the
+    earliest operation's date. Refused while a position is unmapped or the impact
+    statement has a blocking finding. Applying is the flow's job, on the date."""
+    _require_complete(locked)
+    blocking = impact_compute(consolidation=locked).blocking
+    if blocking:
+        raise ValidationError(
+            [ValidationError(str(message), code="blocking") for message in blocking]
+        )
+    dates = [op.effective_date for op in locked.operations.all()]
+    decision.effective_date = effective_date or min(dates)
+    decision.reason = comment
+    decision.number = number_issue(
+        issuer=COMMITTEE_ISSUER,
+        doc_type=DECISION,
+        on=decision.date,
+        subject=str(locked)[:255],
+    ).text
+    decision.full_clean()
+    decision.save()
+    locked.outcome = Dossier.Outcome.APPROVED
+    return decision
+
+
+def _require_submitter(actor, locked: Consolidation) -> None:
+    """Home Affairs' director signs its own proposals; a unit's head the unit's."""
+    if locked.proposed_by_home_affairs:
+        if Role.DIRECTOR not in user_roles(actor):
+            raise ValidationError(
+                _("Only the director of Home Affairs signs and submits this dossier."),
+                code="not_director",
+            )
+        return
+    require_unit_head(actor, locked)
+
+
+def _checks(locked: Consolidation) -> list:
+    return consolidation_checks(consolidation=locked)
+
+
+RULES = kind_rules_register(
+    KindRules(
+        model=Consolidation,
+        appraise_permission="appraisal.appraise_consolidation",
+        decide_message=_(
+            "Only the Provincial People's Committee decides on the consolidation."
+        ),
+        require_complete=_require_complete,
+        snapshot=_snapshot,
+        checks=_checks,
+        approve=_approve,
+        require_submitter=_require_submitter,
+    )
+)
+
+
+# The impact statement and the Excel mapping live in their own modules; they are
+# part of this module's interface.
+from .consolidation_impact import (  # noqa: E402
+    ImpactRow,
+    ImpactStatement,
+    consolidation_checks,
+    impact_compute,
+)
+from .consolidation_import import mapping_import, mapping_template  # noqa: E402
