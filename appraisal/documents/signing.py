@@ -11,10 +11,12 @@ database alone gives neither the key nor the password.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import datetime
 import hashlib
 import io
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from asn1crypto import x509 as asn1_x509
@@ -124,11 +126,27 @@ def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
+def _outside_event_loop(function):
+    """Run ``function`` where no asyncio event loop is running: pyHanko's
+    synchronous API starts its own loop, which an already running one (an ASGI
+    server's thread, a test driving a browser) forbids."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function()
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(function).result()
+
+
 def pdf_sign(
     pdf: bytes, loaded: LoadedCertificate, *, field: str, reason: str
 ) -> bytes:
     """Sign ``pdf`` (PAdES baseline B) in a new signature field; the bytes of the
     signed file are returned, the input is not changed."""
+    return _outside_event_loop(lambda: _pdf_sign(pdf, loaded, field, reason))
+
+
+def _pdf_sign(pdf: bytes, loaded: LoadedCertificate, field: str, reason: str):
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
     from pyhanko.sign.fields import SigSeedSubFilter
@@ -189,6 +207,10 @@ class SignatureCheck:
 def pdf_signatures_check(pdf: bytes, *, trust_roots_pem: list[bytes]) -> list:
     """Every signature of ``pdf``, checked against the trust roots. A file that
     no longer parses, or whose signed bytes changed, gives an invalid check."""
+    return _outside_event_loop(lambda: _pdf_signatures_check(pdf, trust_roots_pem))
+
+
+def _pdf_signatures_check(pdf: bytes, trust_roots_pem: list[bytes]) -> list:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
