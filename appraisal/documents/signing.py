@@ -263,6 +263,22 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
+def _key_usage(*, authority: bool) -> x509.KeyUsage:
+    """An authority signs certificates; a signer signs documents (non-repudiation,
+    as a signature on an official document requires)."""
+    return x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=not authority,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=authority,
+        crl_sign=authority,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
 def demo_authority_create(common_name: str, *, days: int = 3650):
     """A self-signed certificate authority: ``(key, certificate)``."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -276,20 +292,7 @@ def demo_authority_create(common_name: str, *, days: int = 3650):
         .not_valid_before(now - datetime.timedelta(days=1))
         .not_valid_after(now + datetime.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(authority=True), critical=True)
         .sign(key, hashes.SHA256())
     )
     return key, cert
@@ -314,20 +317,7 @@ def demo_signer_create(
         .not_valid_before(start)
         .not_valid_after(start + datetime.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
+        .add_extension(_key_usage(authority=False), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
     return pkcs12.serialize_key_and_certificates(
