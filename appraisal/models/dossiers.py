@@ -511,6 +511,13 @@ class Attachment(models.Model):
         OTHER = "other", _("Other document")
         OFFICIAL_DOCUMENT = "official_document", _("Generated official document")
 
+    #: What a unit may upload (the official documents are generated).
+    UPLOAD_KINDS = (
+        Kind.SUBMISSION_LETTER,
+        Kind.PROJECT_DOCUMENT,
+        Kind.ESTABLISHMENT_DECISION,
+        Kind.OTHER,
+    )
     #: The documents a dossier must carry to be submitted.
     REQUIRED_KINDS = (
         Kind.SUBMISSION_LETTER,

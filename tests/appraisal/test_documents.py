@@ -293,3 +293,15 @@ def test_a_broken_word_template_is_refused(db):
         )
     assert refused.value.message_dict["file"]
     assert not DocumentTemplate.objects.exists()
+
+
+def test_the_unit_cannot_remove_an_issued_document(draft, people, advance):
+    project = advance(draft, people, "submitted")
+    svc.dossier_request_supplement(
+        dossier=project, actor=people["reception"], reason="Thiếu quyết định"
+    )
+    _issue, files = _files(project, "unit_submission")
+    with pytest.raises(ValidationError) as refused:
+        svc.attachment_remove(attachment=files["docx"], actor=people["officer"])
+    assert refused.value.code == "attachment_issued"
+    assert Attachment.objects.filter(pk=files["docx"].pk).exists()
