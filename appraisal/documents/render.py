@@ -49,9 +49,17 @@ def render_docx(doc: OfficialDocument, template: bytes | None = None) -> bytes:
     """The document as a Word file, from ``template`` (docxtpl) or the built-in
     one."""
     from docxtpl import DocxTemplate
+    from jinja2.sandbox import SandboxedEnvironment
 
     word = DocxTemplate(io.BytesIO(template or _builtin_word("official.docx")))
-    word.render({"doc": doc, "annex_table": _annex_table(word, doc)})
+    # An administrator's template runs sandboxed (no attribute walk to Python's
+    # internals), and every value is escaped for the document's XML ("&" in a
+    # unit's name).
+    word.render(
+        {"doc": doc, "annex_table": _annex_table(word, doc)},
+        jinja_env=SandboxedEnvironment(),
+        autoescape=True,
+    )
     out = io.BytesIO()
     word.save(out)
     return out.getvalue()
@@ -77,4 +85,17 @@ def render_pdf(
     built-in one."""
     from weasyprint import HTML
 
-    return HTML(string=render_html(doc, template, name)).write_pdf()
+    return HTML(
+        string=render_html(doc, template, name), url_fetcher=_local_only
+    ).write_pdf()
+
+
+def _local_only(url: str, *args, **kwargs):
+    """Resources a template may load: inline ``data:`` ones only. A template never
+    makes the server fetch anything (no network at run time, no request forgery
+    through an administrator's template)."""
+    from weasyprint import default_url_fetcher
+
+    if not url.startswith("data:"):
+        raise ValueError(f"resource not allowed in a document: {url[:80]}")
+    return default_url_fetcher(url, *args, **kwargs)
