@@ -136,6 +136,19 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=0, minute=5),
     },
 }
+# In eager mode an exception inside a task is the task's (retried, then recorded),
+# never the web request's.
+CELERY_TASK_EAGER_PROPAGATES = False
+
+# Official documents: the steps issue the Word and PDF files and the signing steps
+# sign them (off only where a province has not introduced digital signatures).
+APPRAISAL_DOCUMENTS = env.bool("APPRAISAL_DOCUMENTS", default=True)
+# The key the signers' certificates and passwords are encrypted with (derived from
+# SECRET_KEY when empty: rotating SECRET_KEY then means uploading them again).
+APPRAISAL_SIGNING_KEY = env.str("APPRAISAL_SIGNING_KEY", default="")
+# "Nghệ An, ngày … tháng … năm …": the place on the documents (from the province's
+# name when empty).
+APPRAISAL_DOCUMENT_PLACE = env.str("APPRAISAL_DOCUMENT_PLACE", default="")
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

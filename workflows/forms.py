@@ -229,7 +229,10 @@ class LinesImportForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Document"), choices=Attachment.Kind.choices)
+    kind = forms.ChoiceField(
+        label=_("Document"),
+        choices=[(kind.value, kind.label) for kind in Attachment.UPLOAD_KINDS],
+    )
     file = forms.FileField(label=_("File"))
 
 

@@ -8,5 +8,6 @@ from . import (
     staffing,  # noqa: F401  (registers the staffing plan's rules)
 )
 from .attachments import *  # noqa: F403
+from .documents import *  # noqa: F403
 from .dossiers import *  # noqa: F403
 from .projects import *  # noqa: F403

@@ -166,7 +166,7 @@ def attachment_add(
     locked = dossier_lock(dossier)
     require_unit_officer(actor, locked)
     require_status(locked, *locked.EDITABLE_STATUSES)
-    if kind not in Attachment.Kind.values:
+    if kind not in Attachment.UPLOAD_KINDS:
         raise ValidationError(
             {"kind": ValidationError(_("Choose the kind of document."), code="invalid")}
         )
@@ -207,6 +207,11 @@ def attachment_remove(
     require_unit_officer(actor, locked)
     require_status(locked, *locked.EDITABLE_STATUSES)
     attachment = Attachment.objects.get(pk=attachment.pk, dossier=locked)
+    if attachment.issue_id is not None:
+        raise ValidationError(
+            _("An issued official document stays in the record."),
+            code="attachment_issued",
+        )
     if attachment.submitted_in is not None:
         raise ValidationError(
             _(
