@@ -153,6 +153,8 @@ class ApiToken(models.Model):
     def is_usable(self, at=None) -> bool:
         at = at or timezone.now()
         return self.revoked_at is None and self.expires_at > at
+
+
 class ConsolidationProcess(RoutesADossier, Process):
     """The path of a unit consolidation (sắp xếp, tổ chức lại) from its proposal
     through appraisal by the Department of Home Affairs, the Provincial People's
