@@ -60,6 +60,7 @@ from .dossiers import (
     dossier_save,
     dossier_sync,
     kind_rules_register,
+    require_known_fields,
     require_status,
     require_unit_head,
     require_version,
@@ -234,13 +235,7 @@ def consolidation_update(
 ) -> Consolidation:
     """Change the title, legal basis, justification or scope while the proposer
     holds the dossier."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s."),
-            code="field_not_editable",
-            params={"fields": ", ".join(sorted(unknown))},
-        )
+    require_known_fields(fields, EDITABLE_FIELDS)
     locked = _lock(consolidation)
     _require_proposer(user, locked)
     require_status(locked, *Dossier.EDITABLE_STATUSES)
