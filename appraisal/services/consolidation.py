@@ -1117,7 +1117,7 @@ def _new_units(day: _Day) -> None:
             created[successor.pk] = unit
         pending = [s for s in pending if s.pk not in created]
     OperationSuccessor.objects.bulk_update(
-        [s for s in successors if s.pk in created], ["created_unit"], batch_size=1000
+        [s for s in successors if s.pk in created], ["created_unit"], batch_size=200
     )
 
 
@@ -1187,10 +1187,11 @@ def _move_positions(day: _Day, decision: Decision) -> list[PositionMapping]:
     for group, position in zip(groups.values(), opened, strict=True):
         for mapping in group:
             mapping.resulting_position = position
+    # Small batches: each is one UPDATE with a CASE branch per row.
     PositionMapping.objects.bulk_update(
         [m for group in groups.values() for m in group],
         ["resulting_position"],
-        batch_size=1000,
+        batch_size=200,
     )
     return mappings
 
