@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint browser documents-system bench bench-staffing bench-api bench-documents messages clean prod-smoke
+.PHONY: install demo test lint browser documents-system bench bench-staffing bench-api bench-documents bench-consolidation messages clean prod-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,12 @@ bench-api: install
 # PDF) against bare python-docx and WeasyPrint in the same run, and peak memory.
 bench-documents: install documents-system
 	$(BIN)/python bench/documents.py
+# A province's 2025 commune reform as one consolidation dossier (412 communes with
+# their divisions and positions into 130), through its services: the default
+# mapping, the impact statement and applying, against a bare bulk insert of the
+# same rows, with peak memory (PostgreSQL). See bench/README.md.
+bench-consolidation: install
+	$(BIN)/python bench/consolidation.py
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l vi --no-obsolete \
