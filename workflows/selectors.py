@@ -254,3 +254,15 @@ def work_list_for_user(*, user, filters: dict | None = None) -> list[Task]:
         return (rank, due or task.created.date(), task.created, task.pk)
 
     return sorted(tasks, key=urgency)
+
+
+def process_for_dossier(*, dossier: JobPositionProject) -> Process | None:
+    """The job-position flow's process routing ``dossier`` (the caller has
+    checked that the person may see it), or ``None``: one query."""
+    return (
+        JobPositionProjectProcess.objects.filter(
+            flow_class=_flow(), artifact_object_id=dossier.pk
+        )
+        .order_by("pk")
+        .first()
+    )

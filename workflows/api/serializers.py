@@ -255,6 +255,13 @@ class AuditSerializer(serializers.ModelSerializer):
 
 class AttachmentSerializer(serializers.ModelSerializer):
     uploaded_by = serializers.CharField(source="uploaded_by.username", default="")
+    download_url = serializers.SerializerMethodField(
+        help_text=_("The file, for the same person (session or key).")
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_download_url(self, attachment):
+        return getattr(attachment, "api_url", None)
 
     class Meta:
         model = Attachment
@@ -268,6 +275,7 @@ class AttachmentSerializer(serializers.ModelSerializer):
             "uploaded_by",
             "uploaded_at",
             "submitted_in",
+            "download_url",
         ]
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
@@ -11,6 +12,7 @@ from appraisal.models import Dossier, DossierKind, JobPositionProject, StaffingP
 from appraisal.selectors import dossiers as dossier_selectors
 from appraisal.selectors import projects as project_selectors
 
+from ..selectors import process_for_dossier
 from . import serializers
 from .base import ApiView, etag
 from .views_orgchart import ListView
@@ -31,6 +33,15 @@ def dossier_detail(*, user, pk: int):
     )
     if isinstance(dossier, JobPositionProject):
         dossier.api_lines = project_selectors.project_lines(project=dossier)
+        process = process_for_dossier(dossier=dossier)
+        for attachment in dossier.api_attachments:
+            attachment.api_url = (
+                reverse(
+                    "jobpositionproject:attachment", args=[process.pk, attachment.pk]
+                )
+                if process is not None
+                else None
+            )
     if isinstance(dossier, StaffingProposal):
         dossier.api_proposal_lines = list(dossier.lines.order_by("post_kind"))
     return dossier

@@ -158,3 +158,46 @@ def test_only_the_units_head_submits(api, world):
         assert response.status_code == status, (who, response.content)
         submitted = JobPositionProject.objects.get(pk=project.pk).status == "submitted"
         assert submitted == (status == 200), who
+
+
+def test_the_unit_answers_a_revision_request_through_the_api(api, world, client):
+    """The appraiser asked for a revision on the page; the officer revises and
+    hands over through the API, the head submits: the dossier goes back to the
+    appraiser, as after the pages."""
+    pk = world["revise"].project.pk
+    officer, head = api("officer"), api("head")
+    detail = officer.get(f"/api/v1/dossiers/{pk}/")
+    assert detail.json()["status"] == "revision_requested"
+    assert _open_nodes(pk) == {"revise"}
+    lines = [
+        {
+            key: value
+            for key, value in line.items()
+            if key in ("action", "name", "headcount", "key")
+        }
+        for line in detail.json()["lines"]
+    ]
+    project = JobPositionProject.objects.get(pk=pk)
+    lines[0]["headcount"] = 3
+    lines[0]["category"] = project.lines.get().category_id
+    lines[0]["rank"] = project.lines.get().rank_id
+    response = officer.patch(
+        f"/api/v1/projects/{pk}/", {"lines": lines}, etag=detail["ETag"]
+    )
+    assert response.status_code == 200, response.content
+    response = officer.post(
+        f"/api/v1/projects/{pk}/hand-over/",
+        {"comment": "Đã chỉnh sửa"},
+        etag=response["ETag"],
+    )
+    assert response.status_code == 200, response.content
+    response = head.post(f"/api/v1/projects/{pk}/submit/", {}, etag=response["ETag"])
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "under_appraisal"
+    assert [revision["number"] for revision in body["revisions"]] == [1, 2]
+    assert _open_nodes(pk) == {"appraise"}
+    # Its documents link to their files, for the same person only.
+    url = body["attachments"][0]["download_url"]
+    client.force_login(world["revise"].project.created_by)
+    assert client.get(url).status_code == 200

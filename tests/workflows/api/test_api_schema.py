@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.test import Client
+from django.test.client import ClientHandler
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import (
     content_type_conformance,
@@ -16,10 +17,20 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
-from config.wsgi import application
 from workflows.api.tokens import token_create
 
 pytestmark = pytest.mark.django_db
+
+
+def application(environ, start_response):
+    """The app as WSGI through Django's test handler, which keeps the test's
+    database connection open across requests (PostgreSQL) as the test client
+    does."""
+    response = ClientHandler(enforce_csrf_checks=True)(environ)
+    start_response(
+        f"{response.status_code} {response.reason_phrase}", list(response.items())
+    )
+    return [response.content]
 
 
 @pytest.fixture
