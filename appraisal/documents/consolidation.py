@@ -25,7 +25,6 @@ from ..models import (
 from .content import Annex, Article, OfficialDocument, Signature
 from .kinds import (
     HOME_AFFAIRS,
-    _committee,
     _committee_header,
     _committee_name,
     _common_bases,
@@ -33,9 +32,11 @@ from .kinds import (
     _home_affairs,
     _place,
     _upper,
+    committee_decision,
+    proposal_submission,
     report_and_submission,
 )
-from .registry import DocumentSpec, Step, documents_register
+from .registry import documents_register
 
 TEMPLATE = "documents/consolidation.html"
 _OPERATIONS = {
@@ -127,13 +128,23 @@ def consolidation_annex(consolidation: Consolidation, title: str) -> Annex:
     )
 
 
-def _proposer(consolidation: Consolidation) -> tuple[str, str, Signature]:
-    """The proposal's issuer (name, code) and signature block: Home Affairs for
-    its own proposals, otherwise the proposing unit."""
+def _proposer(consolidation: Consolidation) -> tuple[str, str, str, Signature]:
+    """The proposal's issuer (heading, name in a sentence, code) and signature
+    block: Home Affairs for its own proposals, otherwise the proposing unit."""
     if consolidation.proposed_by_home_affairs:
-        return HOME_AFFAIRS, _home_affairs(consolidation), Signature("", "GIÁM ĐỐC", "")
+        return (
+            HOME_AFFAIRS,
+            "Sở Nội vụ",
+            _home_affairs(consolidation),
+            Signature("", "GIÁM ĐỐC", ""),
+        )
     unit = consolidation.unit
-    return _upper(unit.name), unit.code, Signature("", "THỦ TRƯỞNG ĐƠN VỊ", "")
+    return (
+        _upper(unit.name),
+        unit.name,
+        unit.code,
+        Signature("", "THỦ TRƯỞNG ĐƠN VỊ", ""),
+    )
 
 
 def _summary(consolidation: Consolidation) -> str:
@@ -144,7 +155,7 @@ def consolidation_submission(consolidation: Consolidation) -> OfficialDocument:
     """The proposal's submission (Tờ trình) with the proposed operations and
     mapping in its annex."""
     unit = consolidation.unit
-    issuer, code, signature = _proposer(consolidation)
+    issuer, name, code, signature = _proposer(consolidation)
     operations = _operations(consolidation)
     return OfficialDocument(
         parent_issuer=_upper(_committee_name(unit)),
@@ -158,9 +169,10 @@ def consolidation_submission(consolidation: Consolidation) -> OfficialDocument:
         paragraphs=[
             f"Kính gửi: {_committee_name(unit)}.",
             consolidation.legal_basis and f"Căn cứ {consolidation.legal_basis};",
-            f"{issuer.capitalize()} kính trình phê duyệt {consolidation.title} "
+            f"{name} kính trình phê duyệt {consolidation.title} "
             f"gồm {len(operations)} nội dung sắp xếp và phương án bố trí vị trí "
             "việc làm như Phụ lục kèm theo.",
+            consolidation.justification,
         ],
         articles=[],
         recipients=["Như trên;", "Lưu: VT."],
@@ -239,25 +251,18 @@ def _register() -> None:
 
     documents_register(
         Consolidation,
-        DocumentSpec(
-            key="unit_submission",
-            name=_("The proposal's submission"),
-            issuer=lambda consolidation: _proposer(consolidation)[1],
-            step=Step.SUBMIT,
-            signed=False,
-            build=consolidation_submission,
-            file_stem="to-trinh-sap-xep",
+        proposal_submission(
+            _("The proposal's submission"),
+            lambda consolidation: _proposer(consolidation)[2],
+            consolidation_submission,
+            "to-trinh-sap-xep",
             html_template=TEMPLATE,
         ),
         *report_and_submission(_report_annex, html_template=TEMPLATE),
-        DocumentSpec(
-            key="decision",
-            name=_("The committee's consolidation decision"),
-            issuer=_committee,
-            step=Step.DECIDE,
-            signed=True,
-            build=consolidation_decision,
-            file_stem="quyet-dinh-sap-xep",
+        committee_decision(
+            _("The committee's consolidation decision"),
+            consolidation_decision,
+            "quyet-dinh-sap-xep",
             html_template=TEMPLATE,
         ),
     )

@@ -424,42 +424,57 @@ def report_and_submission(annex=None, **templates) -> tuple[DocumentSpec, Docume
     )
 
 
+def proposal_submission(name, issuer, build, file_stem, **templates) -> DocumentSpec:
+    """The proposer's submission (Tờ trình), issued unsigned when it is submitted."""
+    return DocumentSpec(
+        key="unit_submission",
+        name=name,
+        issuer=issuer,
+        step=Step.SUBMIT,
+        signed=False,
+        build=build,
+        file_stem=file_stem,
+        **templates,
+    )
+
+
+def committee_decision(name, build, file_stem, **templates) -> DocumentSpec:
+    """The committee's decision, signed by the member who decides."""
+    return DocumentSpec(
+        key="decision",
+        name=name,
+        issuer=_committee,
+        step=Step.DECIDE,
+        signed=True,
+        build=build,
+        file_stem=file_stem,
+        **templates,
+    )
+
+
 def _register() -> None:
     from django.utils.translation import gettext_lazy as _
 
     documents_register(
         JobPositionProject,
-        DocumentSpec(
-            key="unit_submission",
-            name=_("The unit's submission"),
-            issuer=lambda project: project.unit.code,
-            step=Step.SUBMIT,
-            signed=False,
-            build=project_unit_submission,
-            file_stem="to-trinh-don-vi",
+        proposal_submission(
+            _("The unit's submission"),
+            lambda project: project.unit.code,
+            project_unit_submission,
+            "to-trinh-don-vi",
         ),
         *report_and_submission(_project_report_annex),
-        DocumentSpec(
-            key="decision",
-            name=_("The committee's decision"),
-            issuer=_committee,
-            step=Step.DECIDE,
-            signed=True,
-            build=project_decision,
-            file_stem="quyet-dinh",
+        committee_decision(
+            _("The committee's decision"), project_decision, "quyet-dinh"
         ),
     )
     documents_register(
         StaffingPlan,
         *report_and_submission(_staffing_report_annex),
-        DocumentSpec(
-            key="decision",
-            name=_("The committee's allocation decision"),
-            issuer=_committee,
-            step=Step.DECIDE,
-            signed=True,
-            build=staffing_decision,
-            file_stem="quyet-dinh-giao-bien-che",
+        committee_decision(
+            _("The committee's allocation decision"),
+            staffing_decision,
+            "quyet-dinh-giao-bien-che",
         ),
     )
 
