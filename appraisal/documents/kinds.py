@@ -1,6 +1,6 @@
 """The official documents of the job-position project and of the staffing plan:
 their content, read from the dossier's records, registered per kind. The unit
-consolidation registers its own documents the same way.
+consolidation registers its own documents the same way (``consolidation.py``).
 
 The wording follows the forms in use for these procedures (Decree 62/2020/NĐ-CP
 Art. 7 and 10; Decree 106/2020/NĐ-CP Art. 7), laid out after Decree
@@ -8,6 +8,8 @@ Art. 7 and 10; Decree 106/2020/NĐ-CP Art. 7), laid out after Decree
 """
 
 from __future__ import annotations
+
+from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
@@ -183,8 +185,9 @@ def _home_affairs_header(dossier, report: AppraisalReport, number: str) -> dict:
     }
 
 
-def dossier_report(dossier) -> OfficialDocument:
-    """Home Affairs' appraisal report (Báo cáo thẩm định)."""
+def dossier_report(dossier, annex=None) -> OfficialDocument:
+    """Home Affairs' appraisal report (Báo cáo thẩm định), with the kind's
+    ``annex(dossier)`` of what is proposed if it has one."""
     dossier = dossier.specific
     report = _report(dossier)
     number = report.number.replace("/TTr-", "/BC-") if report.number else ""
@@ -193,12 +196,6 @@ def dossier_report(dossier) -> OfficialDocument:
         + (f" ({answer.note})" if answer.note else "")
         for answer in report.answers.select_related("criterion")
     ]
-    annex = None
-    if isinstance(dossier, JobPositionProject):
-        _decision, lines = _project_lines(dossier)
-        annex = _project_annex(dossier, "VỊ TRÍ VIỆC LÀM ĐỀ NGHỊ PHÊ DUYỆT", lines)
-    elif isinstance(dossier, StaffingPlan):
-        annex = _staffing_annex(dossier, "SỐ LƯỢNG ĐỀ NGHỊ GIAO")
     return OfficialDocument(
         **_home_affairs_header(dossier, report, number),
         doc_type="Báo cáo",
@@ -215,7 +212,7 @@ def dossier_report(dossier) -> OfficialDocument:
         articles=[],
         recipients=[_committee_name(dossier.unit) + ";", "Lưu: VT, TCBC."],
         signature=_report_signature(report),
-        annex=annex,
+        annex=annex(dossier) if annex else None,
     )
 
 
@@ -388,7 +385,19 @@ def _committee(_dossier) -> str:
     return getattr(settings, "APPRAISAL_COMMITTEE_ISSUER", "UBND")
 
 
-def _report_and_submission() -> tuple[DocumentSpec, DocumentSpec]:
+def _project_report_annex(project: JobPositionProject) -> Annex:
+    _decision, lines = _project_lines(project)
+    return _project_annex(project, "VỊ TRÍ VIỆC LÀM ĐỀ NGHỊ PHÊ DUYỆT", lines)
+
+
+def _staffing_report_annex(plan: StaffingPlan) -> Annex:
+    return _staffing_annex(plan, "SỐ LƯỢNG ĐỀ NGHỊ GIAO")
+
+
+def report_and_submission(annex=None, **templates) -> tuple[DocumentSpec, DocumentSpec]:
+    """The director's two documents, the same for every kind: the appraisal
+    report (with the kind's ``annex(dossier)``) and the submission to the
+    committee."""
     from django.utils.translation import gettext_lazy as _
 
     return (
@@ -398,8 +407,9 @@ def _report_and_submission() -> tuple[DocumentSpec, DocumentSpec]:
             issuer=_home_affairs,
             step=Step.REPORT_SIGN,
             signed=True,
-            build=dossier_report,
+            build=partial(dossier_report, annex=annex),
             file_stem="bao-cao-tham-dinh",
+            **templates,
         ),
         DocumentSpec(
             key="submission",
@@ -409,7 +419,36 @@ def _report_and_submission() -> tuple[DocumentSpec, DocumentSpec]:
             signed=True,
             build=dossier_submission,
             file_stem="to-trinh-snv",
+            **templates,
         ),
+    )
+
+
+def proposal_submission(name, issuer, build, file_stem, **templates) -> DocumentSpec:
+    """The proposer's submission (Tờ trình), issued unsigned when it is submitted."""
+    return DocumentSpec(
+        key="unit_submission",
+        name=name,
+        issuer=issuer,
+        step=Step.SUBMIT,
+        signed=False,
+        build=build,
+        file_stem=file_stem,
+        **templates,
+    )
+
+
+def committee_decision(name, build, file_stem, **templates) -> DocumentSpec:
+    """The committee's decision, signed by the member who decides."""
+    return DocumentSpec(
+        key="decision",
+        name=name,
+        issuer=_committee,
+        step=Step.DECIDE,
+        signed=True,
+        build=build,
+        file_stem=file_stem,
+        **templates,
     )
 
 
@@ -418,37 +457,24 @@ def _register() -> None:
 
     documents_register(
         JobPositionProject,
-        DocumentSpec(
-            key="unit_submission",
-            name=_("The unit's submission"),
-            issuer=lambda project: project.unit.code,
-            step=Step.SUBMIT,
-            signed=False,
-            build=project_unit_submission,
-            file_stem="to-trinh-don-vi",
+        proposal_submission(
+            _("The unit's submission"),
+            lambda project: project.unit.code,
+            project_unit_submission,
+            "to-trinh-don-vi",
         ),
-        *_report_and_submission(),
-        DocumentSpec(
-            key="decision",
-            name=_("The committee's decision"),
-            issuer=_committee,
-            step=Step.DECIDE,
-            signed=True,
-            build=project_decision,
-            file_stem="quyet-dinh",
+        *report_and_submission(_project_report_annex),
+        committee_decision(
+            _("The committee's decision"), project_decision, "quyet-dinh"
         ),
     )
     documents_register(
         StaffingPlan,
-        *_report_and_submission(),
-        DocumentSpec(
-            key="decision",
-            name=_("The committee's allocation decision"),
-            issuer=_committee,
-            step=Step.DECIDE,
-            signed=True,
-            build=staffing_decision,
-            file_stem="quyet-dinh-giao-bien-che",
+        *report_and_submission(_staffing_report_annex),
+        committee_decision(
+            _("The committee's allocation decision"),
+            staffing_decision,
+            "quyet-dinh-giao-bien-che",
         ),
     )
 

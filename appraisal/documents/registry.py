@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 __all__ = [
@@ -56,6 +57,9 @@ class DocumentSpec:
 
 _SPECS: dict[type, dict[str, DocumentSpec]] = {}
 
+#: The modules that register the documents of the kinds (imported on first use).
+KIND_MODULES = ("kinds", "consolidation")
+
 
 def documents_register(model: type, *specs: DocumentSpec) -> None:
     """Plug the documents of a kind of dossier (once, by its own module)."""
@@ -64,8 +68,8 @@ def documents_register(model: type, *specs: DocumentSpec) -> None:
 
 def document_specs(dossier, *, step: str | None = None) -> list[DocumentSpec]:
     """The documents of the dossier's kind, those of ``step`` only if given."""
-    from . import kinds  # noqa: F401 - the kinds register their documents
-
+    for module in KIND_MODULES:
+        import_module(f"{__package__}.{module}")
     specs = _SPECS.get(type(dossier.specific), {}).values()
     return [spec for spec in specs if step is None or spec.step == step]
 

@@ -45,13 +45,15 @@ def _annex_table(template, doc: OfficialDocument):
     return subdoc
 
 
-def render_docx(doc: OfficialDocument, template: bytes | None = None) -> bytes:
+def render_docx(
+    doc: OfficialDocument, template: bytes | None = None, name: str = "official.docx"
+) -> bytes:
     """The document as a Word file, from ``template`` (docxtpl) or the built-in
-    one."""
+    one called ``name``."""
     from docxtpl import DocxTemplate
     from jinja2.sandbox import SandboxedEnvironment
 
-    word = DocxTemplate(io.BytesIO(template or _builtin_word("official.docx")))
+    word = DocxTemplate(io.BytesIO(template or _builtin_word(name)))
     # An administrator's template runs sandboxed (no attribute walk to Python's
     # internals), and every value is escaped for the document's XML ("&" in a
     # unit's name).

@@ -193,7 +193,11 @@ def document_render(spec: DocumentSpec, dossier) -> tuple[bytes, bytes]:
     templates if an administrator uploaded some, else the built-in ones."""
     content = spec.build(dossier)
     html = _template(spec, dossier, DocumentTemplate.Format.HTML)
-    docx = render_docx(content, _template(spec, dossier, DocumentTemplate.Format.DOCX))
+    docx = render_docx(
+        content,
+        _template(spec, dossier, DocumentTemplate.Format.DOCX),
+        name=spec.word_template,
+    )
     pdf = render_pdf(content, html.decode() if html else None, name=spec.html_template)
     return docx, pdf
 

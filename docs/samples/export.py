@@ -3,11 +3,13 @@ file, the signed PDF and its pages as PNG (``pdftoppm`` from poppler-utils), to
 check by eye that every Vietnamese letter renders.
 
     DATABASE_URL=sqlite:///path/demo.sqlite3 MEDIA_ROOT=path/media \\
-        python docs/samples/export.py [--walk-staffing]
+        python docs/samples/export.py [--walk-staffing] [--walk-consolidation]
 
 Run after ``make demo``'s seeding steps on a throwaway database; with
 ``--walk-staffing`` the demo's staffing cycle is first walked to the committee's
-allocation, so its report, submission and decision exist too.
+allocation, so its report, submission and decision exist too; with
+``--walk-consolidation`` the demo's Vinh expansion is seeded and walked to the
+committee's approval, so the consolidation's four documents exist.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ if str(ROOT) not in sys.path:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--walk-staffing", action="store_true")
+    parser.add_argument("--walk-consolidation", action="store_true")
     parser.add_argument("--resolution", type=int, default=60)
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -66,6 +69,9 @@ def main() -> int:
         )
         plan_walk(process, "applied", people)
 
+    if args.walk_consolidation:
+        _walk_consolidation()
+
     done = set()
     for issue in DocumentIssue.objects.filter(state__in=["ready", "signed"]).order_by(
         "-pk"
@@ -94,6 +100,29 @@ def main() -> int:
                 )
         print(stem)
     return 0
+
+
+def _walk_consolidation() -> None:
+    """The demo's Vinh expansion through the shared steps, as the demo people, to
+    the committee's approval (each step's documents generated on its commit)."""
+    from django.contrib.auth import get_user_model
+
+    from appraisal import services as svc
+    from appraisal.demo import seed_demo_consolidation
+    from appraisal.models import Consolidation
+
+    users = {user.username: user for user in get_user_model().objects.all()}
+    consolidation = seed_demo_consolidation(
+        users=users, until=Consolidation.Status.UNDER_APPRAISAL
+    )
+    svc.report_complete(
+        dossier=consolidation, actor=users["appraiser"], recommendation="approve"
+    )
+    svc.report_review(dossier=consolidation, actor=users["divisionhead"])
+    svc.report_sign(dossier=consolidation, actor=users["director"])
+    svc.dossier_decide(
+        dossier=consolidation, actor=users["committee"], outcome="approved"
+    )
 
 
 if __name__ == "__main__":
