@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint browser bench bench-staffing messages clean prod-smoke
+.PHONY: install demo test lint browser bench bench-staffing bench-consolidation messages clean prod-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,13 @@ bench: install
 # query count grows with the units). See bench/README.md.
 bench-staffing: install
 	$(BIN)/python bench/staffing.py
+
+# A province's 2025 commune reform as one consolidation dossier (412 communes with
+# their divisions and positions into 130), through its services: the default
+# mapping, the impact statement and applying, against a bare bulk insert of the
+# same rows, with peak memory (PostgreSQL). See bench/README.md.
+bench-consolidation: install
+	$(BIN)/python bench/consolidation.py
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l vi --no-obsolete \

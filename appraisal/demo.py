@@ -287,3 +287,158 @@ def demo_projects_seed(*, users: dict) -> list[JobPositionProject]:
         _advance(project, people, target)
         projects.append(project)
     return projects
+
+
+# --- a consolidation in progress: the Vinh expansion ---------------------------------
+
+#: Modelled on the expansion of Vinh (Decision 475/QĐ-TTg; Res. 1243/NQ-UBTVQH15,
+#: BRIEF §4.3): the ward that carries Vinh's centre today absorbs the ward of the
+#: former Cửa Lò town and four communes of the former Nghi Lộc district. Official
+#: codes of the units imported for Nghệ An (``import_admin_units --province 40``).
+VINH_EXPANSION_TITLE = (
+    "Mở rộng phường Trường Vinh: sáp nhập phường Cửa Lò và các xã Nghi Lộc, "
+    "Phúc Lộc, Hải Lộc, Trung Lộc"
+)
+VINH_EXPANSION_SUCCESSOR = "16690"  # Phường Trường Vinh
+VINH_EXPANSION_SOURCES = ("16732", "17827", "17857", "17833", "17866")
+#: The establishment a source commune is given when it has none yet (as approved
+#: on paper), so the mapping and the impact statement have something to show:
+#: ``(name, category code, rank code, headcount)`` for its committee, then for
+#: each of its divisions.
+DEMO_COMMUNE_POSITIONS = [
+    ("Chủ tịch Ủy ban nhân dân", "leadership", "01.002", 1),
+    ("Phó Chủ tịch Ủy ban nhân dân", "leadership", "01.002", 2),
+]
+DEMO_DIVISION_POSITIONS = [
+    ("Trưởng phòng", "leadership", "01.002", 1),
+    ("Chuyên viên", "specialised", "01.003", 2),
+]
+
+
+def _demo_establishment(commune: Unit, on: datetime.date) -> None:
+    from orgchart.services import position_create
+
+    units = list(Unit.objects.active_on(on).subtree_of(commune).order_by("path"))
+    if JobPosition.objects.active_on(on).filter(unit__in=units).exists():
+        return
+    categories = {c.code: c for c in PositionCategory.objects.all()}
+    ranks = {r.code: r for r in Rank.objects.filter(code__in=["01.002", "01.003"])}
+    for unit in units:
+        if unit.kind not in (Unit.Kind.COMMUNE_PC, Unit.Kind.COMMUNE_DIVISION):
+            continue
+        rows = (
+            DEMO_COMMUNE_POSITIONS if unit.pk == commune.pk else DEMO_DIVISION_POSITIONS
+        )
+        for name, category, rank, headcount in rows:
+            position_create(
+                unit=unit,
+                name=name,
+                category=categories[category],
+                rank=ranks[rank],
+                headcount=headcount,
+                valid_from=max(unit.valid_from, datetime.date(2025, 7, 1)),
+                decision_number="1234/QĐ-UBND",
+                decision_date=datetime.date(2025, 8, 15),
+            )
+
+
+@transaction.atomic
+def seed_demo_consolidation(*, users: dict, until: str = Status.DRAFT):
+    """The Vinh expansion as a consolidation of administrative units in progress,
+    proposed by Home Affairs: one absorption on the first day of the fourth month
+    from now, the voters' share of the 2025 consultation (96.1 %), the default
+    mapping with the four communes' deputy chairs ended (so the impact statement
+    shows a surplus and its date), then moved through the shared steps as the
+    demo people up to ``until`` (draft, submitted, received or under appraisal).
+
+    ``users`` maps roles (or the demo usernames) to users, as for
+    :func:`demo_projects_seed`. Needs Nghệ An's units (``import_admin_units
+    --province 40``). Idempotent: a second call returns the dossier as it is."""
+    from .models import Consolidation, PositionMapping
+    from .services import consolidation as cons
+
+    existing = Consolidation.objects.filter(title=VINH_EXPANSION_TITLE).first()
+    if existing is not None:
+        return existing
+    people = {role: _user(users, role) for role in DEMO_USERNAMES}
+    today = timezone.localdate()
+    effective = _first_of_next_month(
+        _first_of_next_month(_first_of_next_month(_first_of_next_month(today)))
+    )
+    units = {
+        unit.admin_code: unit
+        for unit in Unit.objects.active_on(today).filter(
+            admin_code__in=[VINH_EXPANSION_SUCCESSOR, *VINH_EXPANSION_SOURCES]
+        )
+    }
+    successor = units[VINH_EXPANSION_SUCCESSOR]
+    sources = [units[code] for code in VINH_EXPANSION_SOURCES]
+    for source in sources:
+        _demo_establishment(source, today)
+    consolidation = cons.consolidation_create(
+        user=people[Role.DIVISION_HEAD],
+        unit=successor.parent,
+        title=VINH_EXPANSION_TITLE,
+        scope=Consolidation.Scope.ADMINISTRATIVE,
+        legal_basis=(
+            "Luật Tổ chức chính quyền địa phương; Nghị quyết 35/2023/UBTVQH15; "
+            "Quyết định 475/QĐ-TTg ngày 04/6/2024"
+        ),
+        justification=(
+            "Mở rộng không gian đô thị trung tâm, hợp nhất bộ máy hành chính của "
+            "khu vực Cửa Lò và bốn xã ven biển phía bắc."
+        ),
+    )
+    cons.operation_add(
+        user=people[Role.DIVISION_HEAD],
+        consolidation=consolidation,
+        kind="absorb",
+        effective_date=effective,
+        source_units=sources,
+        successors=[{"unit": successor}],
+        voters_in_favour_pct="96.10",
+        note="Cử tri tán thành 96,1 % (lấy ý kiến tháng 4/2025).",
+    )
+    cons.mapping_default(consolidation=consolidation)
+    deputies = PositionMapping.objects.filter(
+        operation__consolidation=consolidation,
+        source_position__name="Phó Chủ tịch Ủy ban nhân dân",
+    ).exclude(source_position__unit__admin_code="16732")
+    cons.mapping_save(
+        user=people[Role.DIVISION_HEAD],
+        consolidation=consolidation,
+        rows=[
+            {"source_position_id": m.source_position_id, "action": "end"}
+            for m in deputies
+        ],
+    )
+    steps = [
+        (
+            Status.SUBMITTED,
+            lambda: svc.dossier_submit(
+                dossier=consolidation, actor=people[Role.DIRECTOR]
+            ),
+        ),
+        (
+            Status.RECEIVED,
+            lambda: svc.dossier_accept(
+                dossier=consolidation, actor=people[Role.RECEPTION]
+            ),
+        ),
+        (
+            Status.UNDER_APPRAISAL,
+            lambda: svc.dossier_assign_appraiser(
+                dossier=consolidation,
+                actor=people[Role.DIVISION_HEAD],
+                appraiser=people[Role.APPRAISER],
+            ),
+        ),
+    ]
+    for status, step in steps:
+        if consolidation.status == until:
+            break
+        step()
+        consolidation.refresh_from_db()
+        if status == until:
+            break
+    return consolidation

@@ -325,7 +325,9 @@ def unit_close(
                 "date": date_format(closed.valid_to, "SHORT_DATE_FORMAT"),
             },
         )
-    Unit.objects.bulk_update(closing, ["valid_to", "status"], batch_size=500)
+    Unit.objects.filter(pk__in=[unit.pk for unit in closing]).update(
+        valid_to=last_day, status=status
+    )
     return closing
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser as User
@@ -60,6 +61,7 @@ from .dossiers import (
     dossier_save,
     dossier_sync,
     kind_rules_register,
+    require_known_fields,
     require_status,
     require_unit_head,
     require_version,
@@ -234,13 +236,7 @@ def consolidation_update(
 ) -> Consolidation:
     """Change the title, legal basis, justification or scope while the proposer
     holds the dossier."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s."),
-            code="field_not_editable",
-            params={"fields": ", ".join(sorted(unknown))},
-        )
+    require_known_fields(fields, EDITABLE_FIELDS)
     locked = _lock(consolidation)
     _require_proposer(user, locked)
     require_status(locked, *Dossier.EDITABLE_STATUSES)
@@ -421,25 +417,25 @@ def _require_free_codes(
     for item in items:
         if item.get("unit") is not None:
             continue
-        for field in ("code", "admin_code"):
-            value = (item.get(field) or "").strip()
+        for column in ("code", "admin_code"):
+            value = (item.get(column) or "").strip()
             if not value:
                 continue
             clash_unit = (
-                Unit.objects.filter(**{field: value})
+                Unit.objects.filter(**{column: value})
                 .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
                 .exclude(pk__in=closing)
                 .exists()
             )
             clash_planned = (
-                planned.filter(**{field: value}).exists()
-                or own.filter(**{field: value}).exists()
-                or (field, value) in seen
+                planned.filter(**{column: value}).exists()
+                or own.filter(**{column: value}).exists()
+                or (column, value) in seen
             )
             if clash_unit or clash_planned:
                 raise ValidationError(
                     {
-                        field: ValidationError(
+                        column: ValidationError(
                             _(
                                 "The code %(code)s of %(name)s is already used by "
                                 "another unit."
@@ -449,7 +445,7 @@ def _require_free_codes(
                         )
                     }
                 )
-            seen[(field, value)] = item.get("name") or ""
+            seen[(column, value)] = item.get("name") or ""
 
 
 def _successor_rows(
@@ -1052,11 +1048,51 @@ def _decision(locked: Consolidation) -> Decision:
     return decision
 
 
-def _new_units(
-    operation: ConsolidationOperation, successors: list[OperationSuccessor]
-) -> None:
-    """Open the operation's new units from its effective date, each sub-unit
-    after the new unit it belongs to (their tree paths need the parent's)."""
+@dataclass
+class _Day:
+    """The operations of one effective date, applied together, with their
+    sources and successors read once."""
+
+    on: datetime.date
+    operations: list[ConsolidationOperation]
+    sources: dict[int, list[Unit]] = field(default_factory=dict)
+    successors: dict[int, list[OperationSuccessor]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, on, operations) -> _Day:
+        day = cls(on, operations)
+        day.sources = {op.pk: [] for op in operations}
+        day.successors = {op.pk: [] for op in operations}
+        for source in OperationSource.objects.filter(
+            operation__in=operations
+        ).select_related("unit"):
+            day.sources[source.operation_id].append(source.unit)
+        for successor in (
+            OperationSuccessor.objects.filter(operation__in=operations)
+            .select_related("parent")
+            .order_by("operation_id", "order", "pk")
+        ):
+            day.successors[successor.operation_id].append(successor)
+        return day
+
+    @property
+    def last_day(self) -> datetime.date:
+        return self.on - datetime.timedelta(days=1)
+
+    @property
+    def all_successors(self) -> list[OperationSuccessor]:
+        return [s for op in self.operations for s in self.successors[op.pk]]
+
+    def tops(self, operation) -> list[OperationSuccessor]:
+        return [
+            s for s in self.successors[operation.pk] if s.parent_successor_id is None
+        ]
+
+
+def _new_units(day: _Day) -> None:
+    """Open the day's new units, each sub-unit after the new unit it belongs to
+    (their tree paths need the parent's): one bulk insert per level."""
+    successors = day.all_successors
     pending = [s for s in successors if s.unit_id is None and s.created_unit_id is None]
     created: dict[int, Unit] = {}
     while pending:
@@ -1075,7 +1111,7 @@ def _new_units(
                 admin_code=s.admin_code,
                 population=s.population,
                 area_km2=s.area_km2,
-                valid_from=operation.effective_date,
+                valid_from=day.on,
             )
             for s in ready
         ]
@@ -1084,30 +1120,24 @@ def _new_units(
             created[successor.pk] = unit
         pending = [s for s in pending if s.pk not in created]
     OperationSuccessor.objects.bulk_update(
-        [s for s in successors if s.pk in created], ["created_unit"]
+        [s for s in successors if s.pk in created], ["created_unit"], batch_size=200
     )
 
 
-def _move_positions(
-    operation: ConsolidationOperation,
-    successors: list[OperationSuccessor],
-    decision: Decision,
-) -> None:
+def _move_positions(day: _Day, decision: Decision) -> list[PositionMapping]:
     """Positions move, merge or end as mapped: the sources' positions close the
-    day before; each successor gets one position per name and rank, with the
+    day before; each successor unit gets one position per name and rank, with the
     head-counts mapped onto it added to what it already had (an existing one is
     closed and reopened with the sum); every position opened cites the
-    decision."""
-    on = operation.effective_date
-    last_day = on - datetime.timedelta(days=1)
+    decision. Returns the day's mappings."""
     mappings = list(
-        operation.mappings.select_related(
+        PositionMapping.objects.filter(operation__in=day.operations).select_related(
             "source_position__rank",
             "source_position__category",
             "source_position__catalogue_entry",
         )
     )
-    by_successor = {s.pk: s for s in successors}
+    by_successor = {s.pk: s for s in day.all_successors}
     groups: dict[tuple, list[PositionMapping]] = defaultdict(list)
     for mapping in mappings:
         if mapping.action == MappingAction.END:
@@ -1124,7 +1154,7 @@ def _move_positions(
     }
     existing = {
         (p.unit_id, fold(p.name), p.rank_id): p
-        for p in JobPosition.objects.active_on(on).filter(unit_id__in=list(units))
+        for p in JobPosition.objects.active_on(day.on).filter(unit_id__in=list(units))
     }
     closing = [m.source_position for m in mappings]
     opening: list[JobPosition] = []
@@ -1145,14 +1175,14 @@ def _move_positions(
                 headcount=total,
                 job_description=first.job_description,
                 competency_framework=first.competency_framework,
-                valid_from=on,
+                valid_from=day.on,
                 decision_number=decision.number,
                 decision_date=decision.date,
             )
         )
     position_bulk_close(
         positions=closing,
-        last_day=last_day,
+        last_day=day.last_day,
         decision_number=decision.number,
         decision_date=decision.date,
     )
@@ -1160,62 +1190,79 @@ def _move_positions(
     for group, position in zip(groups.values(), opened, strict=True):
         for mapping in group:
             mapping.resulting_position = position
+    # Small batches: each is one UPDATE with a CASE branch per row.
     PositionMapping.objects.bulk_update(
         [m for group in groups.values() for m in group],
         ["resulting_position"],
-        batch_size=1000,
+        batch_size=200,
     )
+    return mappings
 
 
-def _move_quotas(
-    operation: ConsolidationOperation,
-    successors: list[OperationSuccessor],
-    decision: Decision,
-) -> None:
+def _move_quotas(day: _Day, mappings: list[PositionMapping], decision) -> None:
     """The sources' quotas of the effective year and later follow them: added to
     the successor they all go to, or shared among several successors in
     proportion to the head-count mapped to each (the largest remainders get the
     odd posts). The sources' rows stay as the record of what they had."""
-    sources = [s.unit_id for s in operation.sources.all()]
-    tops = [s for s in successors if s.parent_successor_id is None]
-    if not tops or not sources:
+    owner = {unit.pk: op.pk for op in day.operations for unit in day.sources[op.pk]}
+    quotas: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for unit_id, year, kind, headcount in UnitQuota.objects.filter(
+        unit_id__in=list(owner), year__gte=day.on.year
+    ).values_list("unit_id", "year", "post_kind", "headcount"):
+        quotas[owner[unit_id]].append((year, kind, headcount))
+    mapped: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for mapping in mappings:
+        if mapping.action != MappingAction.END:
+            mapped[mapping.operation_id][mapping.successor_id] += mapping.headcount
+    added: dict[tuple[int, int, str], int] = defaultdict(int)
+    for operation in day.operations:
+        tops = day.tops(operation)
+        if not tops or not quotas[operation.pk]:
+            continue
+        by_pk = {s.pk: s for s in day.successors[operation.pk]}
+        weights: dict[int, int] = defaultdict(int)
+        for successor_id, headcount in mapped[operation.pk].items():
+            successor = by_pk[successor_id]
+            while successor.parent_successor_id is not None:
+                successor = by_pk[successor.parent_successor_id]
+            weights[successor.resulting_unit_id] += headcount
+        if not weights:
+            weights = {tops[0].resulting_unit_id: 1}
+        totals: dict[tuple[int, str], int] = defaultdict(int)
+        for year, kind, headcount in quotas[operation.pk]:
+            totals[(year, kind)] += headcount
+        for (year, kind), total in totals.items():
+            for unit_id, part in _shares(total, weights).items():
+                added[(unit_id, year, kind)] += part
+    added = {key: part for key, part in added.items() if part}
+    if not added:
         return
-    shares: dict[int, int] = defaultdict(int)
-    for successor_id, headcount in operation.mappings.exclude(
-        action=MappingAction.END
-    ).values_list("successor_id", "headcount"):
-        shares[successor_id] += headcount
-    by_pk = {s.pk: s for s in successors}
-    weights: dict[int, int] = defaultdict(int)
-    for successor_id, headcount in shares.items():
-        successor = by_pk[successor_id]
-        while successor.parent_successor_id is not None:
-            successor = by_pk[successor.parent_successor_id]
-        weights[successor.resulting_unit_id] += headcount
-    if not weights:
-        weights = {tops[0].resulting_unit_id: 1}
-    totals: dict[tuple[int, str], int] = defaultdict(int)
-    for year, kind, headcount in UnitQuota.objects.filter(
-        unit_id__in=sources, year__gte=operation.effective_date.year
-    ).values_list("year", "post_kind", "headcount"):
-        totals[(year, kind)] += headcount
-    for (year, kind), total in totals.items():
-        for unit_id, part in _shares(total, weights).items():
-            if not part:
-                continue
-            quota, created = UnitQuota.objects.select_for_update().get_or_create(
-                unit_id=unit_id,
-                year=year,
-                post_kind=kind,
-                defaults={
-                    "headcount": part,
-                    "decision_number": decision.number,
-                    "legal_basis": str(operation.consolidation),
-                },
+    existing = {
+        (q.unit_id, q.year, q.post_kind): q
+        for q in UnitQuota.objects.select_for_update().filter(
+            unit_id__in={unit_id for unit_id, _y, _k in added},
+            year__gte=day.on.year,
+        )
+    }
+    changed, new = [], []
+    for (unit_id, year, kind), part in added.items():
+        quota = existing.get((unit_id, year, kind))
+        if quota is None:
+            new.append(
+                UnitQuota(
+                    unit_id=unit_id,
+                    year=year,
+                    post_kind=kind,
+                    headcount=part,
+                    decision_number=decision.number,
+                    legal_basis=str(decision.dossier),
+                )
             )
-            if not created:
-                quota.headcount += part
-                quota.save(update_fields=["headcount"])
+        else:
+            quota.headcount += part
+            changed.append(quota)
+    UnitQuota.objects.bulk_update(changed, ["headcount"], batch_size=1000)
+    UnitQuota.objects.bulk_create(new, batch_size=1000)
 
 
 def _shares(total: int, weights: dict[int, int]) -> dict[int, int]:
@@ -1230,21 +1277,29 @@ def _shares(total: int, weights: dict[int, int]) -> dict[int, int]:
 
 
 def _flag_open_dossiers(
-    locked: Consolidation, closed: list[Unit], operation, decision: Decision
+    locked: Consolidation, day: _Day, closed: list[Unit], decision: Decision
 ) -> int:
     """Dossiers still open of the units that closed get a row in their trail for
     Home Affairs to act on (carry them over to the successor, or close them)."""
-    ids = [unit.pk for unit in closed]
     dossiers = list(
-        Dossier.objects.filter(unit_id__in=ids)
+        Dossier.objects.filter(unit_id__in=[unit.pk for unit in closed])
         .exclude(status__in=Dossier.FINAL_STATUSES)
         .exclude(pk=locked.pk)
         .select_related("unit")
     )
+    kind_of = {
+        unit.path: op.get_kind_display()
+        for op in day.operations
+        for unit in day.sources[op.pk]
+    }
     comment = _(
         "%(unit)s closed on %(date)s by decision %(number)s (%(kind)s); Home "
         "Affairs must carry this dossier over to the successor or close it."
     )
+
+    def kind(unit: Unit) -> str:
+        return next(k for path, k in kind_of.items() if unit.path.startswith(path))
+
     AuditEntry.objects.bulk_create(
         AuditEntry(
             dossier=dossier,
@@ -1257,9 +1312,9 @@ def _flag_open_dossiers(
                 comment
                 % {
                     "unit": dossier.unit,
-                    "date": _date(operation.effective_date - datetime.timedelta(1)),
+                    "date": _date(day.last_day),
                     "number": decision.number,
-                    "kind": operation.get_kind_display(),
+                    "kind": kind(dossier.unit),
                 }
             ),
         )
@@ -1268,34 +1323,33 @@ def _flag_open_dossiers(
     return len(dossiers)
 
 
-def _apply_operation(operation, decision: Decision, locked: Consolidation) -> None:
-    successors = list(
-        operation.successors.select_related("parent").order_by("order", "pk")
-    )
-    sources = [source.unit for source in operation.sources.select_related("unit")]
-    _require_open(sources, operation.effective_date)
+def _apply_day(day: _Day, decision: Decision, locked: Consolidation) -> None:
+    """Apply the operations of one effective date together: close the sources
+    (by the status of each kind), open the new units, link what each source
+    became, move the positions and the quotas, flag the open dossiers."""
+    _require_open([u for op in day.operations for u in day.sources[op.pk]], day.on)
+    by_status: dict[str, list[Unit]] = defaultdict(list)
+    for operation in day.operations:
+        if day.sources[operation.pk]:
+            by_status[CLOSING_STATUS[operation.kind]].extend(day.sources[operation.pk])
     closed = []
-    if sources:
-        closed = unit_close(
-            units=sources,
-            last_day=operation.effective_date - datetime.timedelta(days=1),
-            status=CLOSING_STATUS[operation.kind],
-        )
-    _new_units(operation, successors)
-    if sources:
-        tops = [s for s in successors if s.parent_successor_id is None]
-        link = Unit.successors.through
-        link.objects.bulk_create(
-            [
-                link(from_unit_id=unit.pk, to_unit_id=s.resulting_unit_id)
-                for unit in sources
-                for s in tops
-            ],
-            ignore_conflicts=True,
-        )
-    _move_positions(operation, successors, decision)
-    _move_quotas(operation, successors, decision)
-    _flag_open_dossiers(locked, closed, operation, decision)
+    for status, units in by_status.items():
+        closed += unit_close(units=units, last_day=day.last_day, status=status)
+    _new_units(day)
+    link = Unit.successors.through
+    link.objects.bulk_create(
+        [
+            link(from_unit_id=unit.pk, to_unit_id=top.resulting_unit_id)
+            for operation in day.operations
+            for unit in day.sources[operation.pk]
+            for top in day.tops(operation)
+        ],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    mappings = _move_positions(day, decision)
+    _move_quotas(day, mappings, decision)
+    _flag_open_dossiers(locked, day, closed, decision)
 
 
 @transaction.atomic
@@ -1350,8 +1404,12 @@ def consolidation_apply(
     )
     _lock_units(list(involved))
     now = timezone.now()
+    by_date: dict[datetime.date, list[ConsolidationOperation]] = defaultdict(list)
     for operation in due:
-        _apply_operation(operation, decision, locked)
+        by_date[operation.effective_date].append(operation)
+    for on_date, operations in sorted(by_date.items()):
+        _apply_day(_Day.read(on_date, operations), decision, locked)
+    for operation in due:
         operation.applied_at = now
     ConsolidationOperation.objects.bulk_update(due, ["applied_at"])
     from_status = locked.status

@@ -82,6 +82,7 @@ __all__ = [
     "report_send_back",
     "report_sign",
     "require_appraiser",
+    "require_known_fields",
     "require_not_party",
     "require_role",
     "require_status",
@@ -314,6 +315,17 @@ def dossier_lock(dossier: Dossier | int) -> Dossier:
     else:
         query = model.objects.select_for_update(of=("self", "dossier_ptr"))
     return query.select_related("unit").get(pk=pk)
+
+
+def require_known_fields(fields, allowed) -> None:
+    """Refuse, by name, the fields of ``fields`` not in ``allowed``."""
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise ValidationError(
+            _("These fields cannot be changed here: %(fields)s."),
+            code="field_not_editable",
+            params={"fields": ", ".join(sorted(unknown))},
+        )
 
 
 def require_text(value: str, *, field: str, message) -> str:
@@ -758,13 +770,7 @@ def _report_write(
 ) -> tuple[AppraisalReport, bool]:
     """Write the report's draft fields (no audit row); whether anything changed."""
     rules = kind_rules(locked)
-    unknown = set(fields) - _REPORT_FIELDS - set(rules.report_fields)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s."),
-            code="field_not_editable",
-            params={"fields": ", ".join(sorted(unknown))},
-        )
+    require_known_fields(fields, {*_REPORT_FIELDS, *rules.report_fields})
     report, created = AppraisalReport.objects.get_or_create(dossier=locked)
     before = None if created else _report_state(report, rules)
     if "recommendation" in fields:

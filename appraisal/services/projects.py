@@ -59,7 +59,13 @@ from ..models import (
 )
 from .attachments import display_name
 from .checklist import CheckResult, checklist_compute
-from .dossiers import COMMITTEE_ISSUER, KindRules, dossier_lock, kind_rules_register
+from .dossiers import (
+    COMMITTEE_ISSUER,
+    KindRules,
+    dossier_lock,
+    kind_rules_register,
+    require_known_fields,
+)
 from .dossiers import audit_record as _audit
 from .dossiers import dossier_save as _save
 from .dossiers import dossier_sync as _sync
@@ -386,13 +392,7 @@ def project_update(
 ) -> JobPositionProject:
     """Change the title, kind, legal basis or justification while the unit holds
     the dossier (draft, supplement or revision)."""
-    unknown = set(fields) - set(PROJECT_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s."),
-            code="field_not_editable",
-            params={"fields": ", ".join(sorted(unknown))},
-        )
+    require_known_fields(fields, PROJECT_EDITABLE_FIELDS)
     locked = _lock(project)
     _require_unit_officer(actor, locked)
     _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
@@ -494,13 +494,7 @@ def _draft_apply(
     """Write the unit's edits of the text and the lines to the locked dossier (no
     audit row: the caller's action writes the one row of what the person did)."""
     fields = fields or {}
-    unknown = set(fields) - set(PROJECT_EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationError(
-            _("These fields cannot be changed here: %(fields)s."),
-            code="field_not_editable",
-            params={"fields": ", ".join(sorted(unknown))},
-        )
+    require_known_fields(fields, PROJECT_EDITABLE_FIELDS)
     for name, value in fields.items():
         setattr(locked, name, value.strip() if isinstance(value, str) else value)
     if lines is not None:

@@ -36,6 +36,7 @@ from appraisal import services as svc
 from appraisal.models import Consolidation, UnitQuota
 from appraisal.services import consolidation as cons
 from orgchart.permissions import Role
+from tests.appraisal.project_fixtures import english, fast_passwords
 from tests.factories import JobPositionFactory, UnitFactory
 
 Status = Consolidation.Status
@@ -44,19 +45,6 @@ TODAY = timezone.localdate()
 #: itself; the tests apply "on" it).
 D = TODAY + datetime.timedelta(days=30)
 NEXT_YEAR = D.year + 1
-
-
-@pytest.fixture(autouse=True)
-def english():
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -142,6 +130,20 @@ def open_consolidation(people, org, *, scope="agencies", title="Sắp xếp"):
     )
 
 
+def merge_a_and_b(people, org, consolidation):
+    """Departments A and B (with their divisions) merged into "Sở A và B" (SAB)
+    on ``D``."""
+    u = org["units"]
+    return cons.operation_add(
+        user=people["division_head"],
+        consolidation=consolidation,
+        kind="merge",
+        effective_date=D,
+        source_units=[u["a"], u["b"]],
+        successors=[new_unit("Sở A và B", "SAB", u["province"])],
+    )
+
+
 def approve(consolidation, people) -> Consolidation:
     """Drive ``consolidation`` through the shared steps to the committee's
     approval (the default mapping proposed first)."""
@@ -173,6 +175,7 @@ __all__ = [
     "approve",
     "english",
     "fast_passwords",
+    "merge_a_and_b",
     "new_unit",
     "open_consolidation",
     "org",

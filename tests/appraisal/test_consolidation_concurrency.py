@@ -16,7 +16,7 @@ from tests.appraisal.consolidation_fixtures import *  # noqa: F403
 from tests.appraisal.consolidation_fixtures import (
     D,
     approve,
-    new_unit,
+    merge_a_and_b,
     open_consolidation,
 )
 from tests.appraisal.test_project_concurrency import at_once
@@ -60,16 +60,8 @@ def test_two_consolidations_racing_for_one_unit_one_wins_the_other_is_told_why(
 
 
 def test_applying_twice_at_once_applies_once(people, org):
-    u = org["units"]
     consolidation = open_consolidation(people, org)
-    cons.operation_add(
-        user=people["division_head"],
-        consolidation=consolidation,
-        kind="merge",
-        effective_date=D,
-        source_units=[u["a"], u["b"]],
-        successors=[new_unit("Sở A và B", "SAB", u["province"])],
-    )
+    merge_a_and_b(people, org, consolidation)
     approve(consolidation, people)
 
     def apply():

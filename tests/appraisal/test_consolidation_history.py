@@ -20,6 +20,7 @@ from tests.appraisal.consolidation_fixtures import (
     TODAY,
     D,
     approve,
+    merge_a_and_b,
     new_unit,
     open_consolidation,
 )
@@ -52,14 +53,7 @@ def test_a_merge_then_a_split_of_its_successor_reads_right_as_of_three_dates(
 ):
     u = org["units"]
     first = open_consolidation(people, org, title="Hợp nhất A và B")
-    cons.operation_add(
-        user=people["division_head"],
-        consolidation=first,
-        kind="merge",
-        effective_date=D,
-        source_units=[u["a"], u["b"]],
-        successors=[new_unit("Sở A và B", "SAB", u["province"])],
-    )
+    merge_a_and_b(people, org, first)
     approve(first, people)
     cons.consolidation_apply(consolidation=first, on=D)
     merged = Unit.objects.get(code="SAB")
@@ -103,14 +97,7 @@ def test_a_merge_then_a_split_of_its_successor_reads_right_as_of_three_dates(
 def test_a_failure_in_the_middle_of_applying_leaves_nothing_applied(people, org):
     u = org["units"]
     consolidation = open_consolidation(people, org)
-    cons.operation_add(
-        user=people["division_head"],
-        consolidation=consolidation,
-        kind="merge",
-        effective_date=D,
-        source_units=[u["a"], u["b"]],
-        successors=[new_unit("Sở A và B", "SAB", u["province"])],
-    )
+    merge_a_and_b(people, org, consolidation)
     cons.operation_add(
         user=people["division_head"],
         consolidation=consolidation,

@@ -17,6 +17,7 @@ from tests.appraisal.consolidation_fixtures import *  # noqa: F403
 from tests.appraisal.consolidation_fixtures import (
     NEXT_YEAR,
     D,
+    merge_a_and_b,
     new_unit,
     open_consolidation,
 )
@@ -31,16 +32,9 @@ def same_day(years: int = 0, months: int = 0) -> datetime.date:
 
 @pytest.fixture
 def merged(people, org):
-    u, p = org["units"], org["positions"]
+    p = org["positions"]
     consolidation = open_consolidation(people, org)
-    operation = cons.operation_add(
-        user=people["division_head"],
-        consolidation=consolidation,
-        kind="merge",
-        effective_date=D,
-        source_units=[u["a"], u["b"]],
-        successors=[new_unit("Sở A và B", "SAB", u["province"])],
-    )
+    operation = merge_a_and_b(people, org, consolidation)
     cons.mapping_default(consolidation=consolidation)
     successor = operation.successors.get()
     cons.mapping_save(

@@ -17,6 +17,7 @@ from tests.appraisal.consolidation_fixtures import (
     NEXT_YEAR,
     D,
     approve,
+    merge_a_and_b,
     new_unit,
     open_consolidation,
 )
@@ -41,14 +42,7 @@ def establishment(unit, on) -> dict[str, int]:
 def test_a_merge_closes_the_sources_and_opens_the_new_unit_on_the_date(people, org):
     u = org["units"]
     consolidation = open_consolidation(people, org)
-    cons.operation_add(
-        user=people["division_head"],
-        consolidation=consolidation,
-        kind="merge",
-        effective_date=D,
-        source_units=[u["a"], u["b"]],
-        successors=[new_unit("Sở A và B", "SAB", u["province"])],
-    )
+    merge_a_and_b(people, org, consolidation)
     approve(consolidation, people)
     decision = consolidation.decisions.get(outcome="approved")
     assert decision.number.endswith("/QĐ-UBND")
@@ -108,16 +102,8 @@ def test_a_merge_closes_the_sources_and_opens_the_new_unit_on_the_date(people, o
 
 
 def test_applying_twice_changes_nothing_and_before_the_date_nothing(people, org):
-    u = org["units"]
     consolidation = open_consolidation(people, org)
-    cons.operation_add(
-        user=people["division_head"],
-        consolidation=consolidation,
-        kind="merge",
-        effective_date=D,
-        source_units=[u["a"], u["b"]],
-        successors=[new_unit("Sở A và B", "SAB", u["province"])],
-    )
+    merge_a_and_b(people, org, consolidation)
     approve(consolidation, people)
     assert cons.consolidation_apply(consolidation=consolidation, on=DAY_BEFORE) == []
     assert not Unit.objects.filter(code="SAB").exists()
@@ -270,14 +256,7 @@ def test_open_dossiers_of_a_closed_unit_are_flagged(people, org):
         unit=u["a"], kind="adjustment", title="Đề án", actor=people["officer"]
     )
     consolidation = open_consolidation(people, org)
-    cons.operation_add(
-        user=people["division_head"],
-        consolidation=consolidation,
-        kind="merge",
-        effective_date=D,
-        source_units=[u["a"], u["b"]],
-        successors=[new_unit("Sở A và B", "SAB", u["province"])],
-    )
+    merge_a_and_b(people, org, consolidation)
     approve(consolidation, people)
     cons.consolidation_apply(consolidation=consolidation, on=D)
     flag = JobPositionProject.objects.get(pk=project.pk).audit_entries.get(

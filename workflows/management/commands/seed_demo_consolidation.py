@@ -6,11 +6,12 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from workflows.consolidation_demo import SUCCESSOR, demo_consolidation_seed
+from workflows.consolidation_demo import (
+    SUCCESSOR,
+    USERNAMES,
+    demo_consolidation_seed,
+)
 from workflows.demo import demo_logins_get
-
-#: The demo logins the consolidation needs.
-USERNAMES = ("divisionhead", "director", "reception", "appraiser")
 
 
 class Command(BaseCommand):
