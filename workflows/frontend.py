@@ -6,15 +6,13 @@ themselves are plain Django views in ``orgchart.views``.
 
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site, route
 
 from orgchart import views as orgchart_views
 from workflows import consolidation_pages, document_views, dossier_views, staffing_views
-from workflows.consolidation_viewsets import (
-    ConsolidationProcessListView,
-    ConsolidationViewset,
-)
+from workflows.consolidation_viewsets import ConsolidationViewset
 from workflows.listing import HomeView
 from workflows.staffing_viewsets import StaffingPlanViewset, StaffingProposalViewset
 from workflows.viewsets import JobPositionProjectViewset
@@ -114,7 +112,12 @@ class ConsolidationApplication(Application):
     icon = "call_merge"
     menu_template_name = "workflows/consolidation/menu.html"
 
-    index_path = path("", ConsolidationProcessListView.as_view(), name="index")
+    # The list is the flow's own (its process list, scoped per person).
+    index_path = path(
+        "",
+        RedirectView.as_view(pattern_name="consolidations:consolidation:index"),
+        name="index",
+    )
     mapping_path = path(
         "<int:process_pk>/mapping/",
         consolidation_pages.MappingView.as_view(),

@@ -114,6 +114,11 @@ class UnitStaffingDetailView(orgchart_views.UnitDetailView):
             payroll_form=form,
             payroll=unit_staffing_get(unit=context["unit"], year=form.chosen_year),
         )
+        if context["unit"].valid_to is not None:
+            # A closed unit says what it became, when and by which decision.
+            from appraisal.selectors.consolidation import unit_history
+
+            context["history"] = unit_history(context["unit"])
         return context
 
 

@@ -149,7 +149,7 @@ class ConsolidationDriver(FlowDriver):
         response = self.execute(
             "committee", process, "decide", {"outcome": "approved", "comment": ""}
         )
-        assert response.status_code == 302, response.content[:3000]
+        assert response.status_code == 302, response.context["form"].errors
         return response
 
 

@@ -278,7 +278,10 @@ def test_administrative_units_wait_for_the_external_resolutions(flow, units, ref
     # The closed commune's page says what it became.
     flow.login("observer")
     page = flow.client.get(reverse("orgchart:unit_detail", args=[c1.pk]))
-    assert "Xã Mới" in page.content.decode()
+    history = page.content.decode().split('id="unit-history"')[1]
+    assert "Xã Mới" in history
+    assert in_days(-1).strftime("%d/%m/%Y") in history
+    assert flow.consolidation(process).decisions.get().number in history
 
 
 def test_a_refused_operation_keeps_what_was_typed(flow, divisions, units):

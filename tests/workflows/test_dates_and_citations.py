@@ -33,13 +33,20 @@ def _english(settings):
 
 def test_the_default_processing_times_limits_and_criteria_cite_in_vietnamese():
     times = list(ProcessingTime.objects.all())
-    assert len(times) == 12
+    assert len(times) == 18
     for row in times:
-        assert row.legal_basis.startswith("Nghị định 106/2020/NĐ-CP, khoản 3 Điều 7")
+        basis = (
+            "Nghị định 158/2018/NĐ-CP"
+            if row.dossier_kind == "consolidation"
+            else "Nghị định 106/2020/NĐ-CP, khoản 3 Điều 7"
+        )
+        assert row.legal_basis.startswith(basis)
         assert "Assumption" not in row.legal_basis
-    assert {row.internal_note[:8] for row in times if row.step != "total"} == {
-        "Giả định"
-    }
+    assert {
+        row.internal_note[:8]
+        for row in times
+        if row.step != "total" and row.dossier_kind != "consolidation"
+    } == {"Giả định"}
     department = LeadershipLimit.objects.get(unit_kind="department")
     assert department.legal_basis == "Nghị định 45/2025/NĐ-CP"
     assert department.internal_note.startswith("Giả định")
