@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls made
 # by the test there (building data) are still plain synchronous calls.
@@ -20,6 +21,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Assertions wait as long as actions (15 s), in every browser test whether or not it
+# uses ``browser_page``: the suite runs on parallel workers, and a loaded machine
+# answers a login in more than Playwright's default 5 s.
+expect.set_options(timeout=15_000)
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts" / "e2e"
 
 
@@ -37,8 +43,6 @@ def chromium():
 
 @pytest.fixture
 def browser_page(chromium):
-    from playwright.sync_api import expect
-
     context = chromium.new_context(
         locale="vi-VN",
         timezone_id="Asia/Ho_Chi_Minh",
@@ -46,9 +50,6 @@ def browser_page(chromium):
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
-    # Assertions wait as long as actions: the suite runs on parallel workers and a
-    # loaded machine answers a login in more than Playwright's default 5 s.
-    expect.set_options(timeout=15_000)
     yield page
     context.close()
 
