@@ -10,6 +10,7 @@ evaluation on one machine. Production sets ``DATABASE_URL`` (PostgreSQL), ``REDI
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -124,6 +125,27 @@ CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://"
 )
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
+CELERY_TASK_ACKS_LATE = True
+# The deadline sweep (reminders two working days before a due date and on the day
+# it is overdue) runs every morning, before the offices open; ``celery beat``
+# reads this schedule. ``manage.py deadline_sweep`` runs the same job at once.
+CELERY_BEAT_SCHEDULE = {
+    "deadline-sweep": {
+        "task": "workflows.tasks.deadline_sweep",
+        "schedule": crontab(hour=6, minute=30),
+    },
+}
+
+# Mail: printed on the console in the demo; SMTP from the environment in
+# production (EMAIL_URL=smtp+tls://user:password@mail-host:587).
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="positionflow@localhost")
+#: The address the links in mails start with.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
