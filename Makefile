@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint browser bench bench-staffing messages clean prod-smoke
+.PHONY: install demo test lint browser documents-system bench bench-staffing bench-documents messages clean prod-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,12 @@ install: $(VENV)/.installed
 
 # Installs, migrates, loads reference data and the demo province, prints the demo
 # logins and serves on http://127.0.0.1:8000 (SQLite in var/ unless DATABASE_URL).
-demo: install
+demo: install documents-system
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_reference_data
 	$(BIN)/python manage.py import_admin_units --province 40
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo_certificates
 	$(BIN)/python manage.py seed_demo_projects
 	$(BIN)/python manage.py seed_demo_staffing
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -35,8 +36,24 @@ browser:
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core; }
 
+# What the official documents need from Debian: Pango and HarfBuzz for WeasyPrint,
+# the fonts embedded in the PDFs (Liberation Serif has Times New Roman's metrics,
+# DejaVu as a fallback; both cover every Vietnamese letter), and poppler-utils
+# (pdftoppm) to render the samples' pages. Nothing is downloaded at run time.
+DOCUMENT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+	fonts-liberation2 fonts-dejavu-core poppler-utils
+documents-system:
+	@missing=$$(for p in $(DOCUMENT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
 # Installs everything and runs every test (SQLite unless DATABASE_URL is set).
-test: install browser
+test: install browser documents-system
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -57,6 +74,11 @@ bench: install
 # query count grows with the units). See bench/README.md.
 bench-staffing: install
 	$(BIN)/python bench/staffing.py
+
+# Documents per second for a decision with a 500-row annex (Word, PDF, signed
+# PDF) against bare python-docx and WeasyPrint in the same run, and peak memory.
+bench-documents: install documents-system
+	$(BIN)/python bench/documents.py
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l vi --no-obsolete \

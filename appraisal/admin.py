@@ -8,7 +8,10 @@ criteria, leadership limits, payroll quotas) is edited here.
 
 from django.contrib import admin
 
-from . import admin_numbering  # noqa: F401  (registers the numbering admin)
+from . import (
+    admin_documents,  # noqa: F401  (registers the documents admin)
+    admin_numbering,  # noqa: F401  (registers the numbering admin)
+)
 from .models import (
     AuditEntry,
     ChecklistCriterion,

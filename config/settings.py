@@ -126,6 +126,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool(
 )
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # The deadline sweep (reminders two working days before a due date and on the day
 # it is overdue) runs every morning, before the offices open; ``celery beat``
 # reads this schedule. ``manage.py deadline_sweep`` runs the same job at once.
@@ -146,6 +147,20 @@ else:
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="positionflow@localhost")
 #: The address the links in mails start with.
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+# In eager mode an exception inside a task is the task's (retried, then recorded),
+# never the web request's.
+CELERY_TASK_EAGER_PROPAGATES = False
+
+# Official documents: the steps issue the Word and PDF files and the signing steps
+# sign them (off only where a province has not introduced digital signatures).
+APPRAISAL_DOCUMENTS = env.bool("APPRAISAL_DOCUMENTS", default=True)
+# The key the signers' certificates and passwords are encrypted with (derived from
+# SECRET_KEY when empty: rotating SECRET_KEY then means uploading them again).
+APPRAISAL_SIGNING_KEY = env.str("APPRAISAL_SIGNING_KEY", default="")
+# "Nghệ An, ngày … tháng … năm …": the place on the documents (from the province's
+# name when empty).
+APPRAISAL_DOCUMENT_PLACE = env.str("APPRAISAL_DOCUMENT_PLACE", default="")
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",

@@ -133,3 +133,21 @@ def _migration_rows(request):
     if transactional:
         request.getfixturevalue("transactional_db")
         migration_data_ensure()
+
+
+@pytest.fixture(autouse=True)
+def _documents_switch(request, settings):
+    """The steps issue (and sign) documents only in the tests about documents
+    (marked ``documents``): elsewhere a signing step needs no certificate and no
+    PDF is rendered, which keeps the flow tests about the flows."""
+    settings.APPRAISAL_DOCUMENTS = (
+        request.node.get_closest_marker("documents") is not None
+    )
+
+
+from tests.signing import (  # noqa: E402,F401
+    demo_authority,
+    demo_authority_keys,
+    signer_certificate,
+)
+from tests.worker import celery_worker, django_db_modify_db_settings  # noqa: E402,F401

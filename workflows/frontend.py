@@ -12,6 +12,7 @@ from viewflow.urls import Application, Site, route
 from orgchart import views as orgchart_views
 from workflows import (
     dashboard_views,
+    document_views,
     dossier_views,
     notification_views,
     staffing_views,
@@ -163,6 +164,11 @@ class DossierApplication(Application):
     index_path = path("", dossier_views.DossierListView.as_view(), name="index")
     archive_path = path("done/", dossier_views.ArchiveView.as_view(), name="archive")
     audit_path = path("audit/", dossier_views.AuditListView.as_view(), name="audit")
+    document_path = path(
+        "documents/<int:pk>/",
+        document_views.DocumentDownloadView.as_view(),
+        name="document",
+    )
 
     def has_view_permission(self, user, obj=None):
         # Anonymous visitors still reach the views, which send them to log in.

@@ -26,6 +26,7 @@ from django.views import generic
 
 from appraisal.models import AppraisalReport, StaffingProposalLine
 from appraisal.selectors.deadlines import deadline_state
+from appraisal.selectors.documents import dossier_documents
 from appraisal.selectors.projects import project_audit, project_revisions
 from appraisal.selectors.staffing import (
     staffing_adjustment_list,
@@ -83,6 +84,7 @@ def plan_page_context(*, plan) -> dict:
         .order_by("-created_at", "-pk")
         .first(),
         audit=list(project_audit(project=plan)),
+        documents=dossier_documents(dossier=plan),
         deadline=_deadline(plan, plan),
         summary_url=reverse("staffing:summary", args=[plan.pk]),
         export_url=reverse("staffing:export", args=[plan.pk]),

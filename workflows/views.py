@@ -45,6 +45,7 @@ from appraisal.models import (
     JobPositionProject,
     Remark,
 )
+from appraisal.selectors import documents as document_selectors
 from appraisal.selectors import projects as project_selectors
 from appraisal.selectors.deadlines import deadline_annotate, deadline_state
 from appraisal.services import dossiers as dossier_services
@@ -91,6 +92,7 @@ def dossier_context(*, dossier: JobPositionProject, user) -> dict:
         "project": project,
         "lines": project_selectors.project_lines(project=project),
         "attachments": list(project_selectors.project_attachments(project=project)),
+        "documents": document_selectors.dossier_documents(dossier=project),
         "remarks": list(project_selectors.project_remarks(project=project)),
         "revisions": revisions,
         "diff": diff,
@@ -1026,25 +1028,28 @@ class AttachmentDownloadView(LoginRequiredMixin, generic.View):
             raise Http404(_("No such document.")) from exc
         if attachment.dossier_id != process.artifact_object_id:
             raise Http404(_("No such document."))
-        response = FileResponse(
-            attachment.file.open("rb"),
-            as_attachment=True,
-            filename=attachment.original_name,
-            content_type=attachment.content_type or "application/octet-stream",
+        return attachment_response(attachment)
+
+
+def attachment_response(attachment: Attachment) -> FileResponse:
+    """A stored document streamed as a download under its original name."""
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type or "application/octet-stream",
+    )
+    # RFC 6266/5987: an ASCII fallback and the exact UTF-8 name, both quoted so
+    # quotes, semicolons or line breaks in the name cannot break the header.
+    fallback = attachment.original_name.encode("ascii", "ignore").decode() or "document"
+    fallback = "".join(c for c in fallback if c.isprintable() and c not in '"\\')
+    response["Content-Disposition"] = (
+        "attachment; filename=\"{}\"; filename*=UTF-8''{}".format(
+            fallback, quote(attachment.original_name, safe="")
         )
-        # RFC 6266/5987: an ASCII fallback and the exact UTF-8 name, both quoted so
-        # quotes, semicolons or line breaks in the name cannot break the header.
-        fallback = (
-            attachment.original_name.encode("ascii", "ignore").decode() or "document"
-        )
-        fallback = "".join(c for c in fallback if c.isprintable() and c not in '"\\')
-        response["Content-Disposition"] = (
-            "attachment; filename=\"{}\"; filename*=UTF-8''{}".format(
-                fallback, quote(attachment.original_name, safe="")
-            )
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class LinesTemplateDownloadView(LoginRequiredMixin, generic.View):

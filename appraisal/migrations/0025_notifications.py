@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appraisal', '0015_staffing_plan_appraiser'),
+        ('appraisal', '0020_documents'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -509,6 +509,7 @@ class Attachment(models.Model):
             _("Decision on the unit's functions and organisation"),
         )
         OTHER = "other", _("Other document")
+        OFFICIAL_DOCUMENT = "official_document", _("Generated official document")
 
     #: The documents a dossier must carry to be submitted.
     REQUIRED_KINDS = (
@@ -540,6 +541,16 @@ class Attachment(models.Model):
     submitted_in = models.PositiveIntegerField(
         _("first submitted in revision"), null=True, blank=True
     )
+    issue = models.ForeignKey(
+        "appraisal.DocumentIssue",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="files",
+        verbose_name=_("issued document"),
+        help_text=_("Set on the files the application generated."),
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["dossier", "kind", "uploaded_at", "pk"]
@@ -548,6 +559,24 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def save(self, *args, **kwargs) -> None:
+        # A signed file is the record: it never changes (a revision issues a new
+        # version of the document instead).
+        if not self._state.adding and self.pk:
+            before = Attachment.objects.filter(pk=self.pk).values("signed_at").first()
+            if before and before["signed_at"] is not None:
+                raise ValidationError(
+                    _("A signed document cannot be changed."), code="signed_frozen"
+                )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.signed_at is not None:
+            raise ValidationError(
+                _("A signed document cannot be changed."), code="signed_frozen"
+            )
+        return super().delete(*args, **kwargs)
 
 
 class Revision(models.Model):

@@ -159,7 +159,13 @@ def project_lines(*, project: JobPositionProject) -> list[ProjectLine]:
 
 
 def project_attachments(*, project: JobPositionProject) -> QuerySet[Attachment]:
-    return project.attachments.select_related("uploaded_by").order_by("kind", "pk")
+    """The documents the unit attached (the generated official documents are
+    listed with their state and signatures: ``documents.dossier_documents``)."""
+    return (
+        project.attachments.filter(issue__isnull=True)
+        .select_related("uploaded_by")
+        .order_by("kind", "pk")
+    )
 
 
 def project_remarks(

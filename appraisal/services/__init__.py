@@ -5,5 +5,6 @@ every kind of dossier shares, ``attachments`` its documents, ``projects`` and
 
 from . import staffing  # noqa: F401  (registers the staffing plan's rules)
 from .attachments import *  # noqa: F403
+from .documents import *  # noqa: F403
 from .dossiers import *  # noqa: F403
 from .projects import *  # noqa: F403

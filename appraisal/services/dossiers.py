@@ -34,6 +34,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from orgchart.permissions import Role
 
+from ..documents.registry import Step
 from ..models import (
     AppraisalReport,
     AuditEntry,
@@ -53,6 +54,7 @@ from ..selectors.projects import (
     user_roles,
 )
 from .deadlines import due_date_for, due_date_resume
+from .documents import documents_request
 from .notifications import notification_audit_enqueue
 from .numbering import RECEIPT, SUBMISSION, number_issue
 
@@ -423,6 +425,7 @@ def dossier_submit(
                 due=locked.due_on, paused_on=locked.clock_paused_on, resumed_on=on
             )
     locked.clock_paused_on = None
+    documents_request(dossier=locked, step=Step.SUBMIT, signer=actor)
     dossier_transition(
         locked,
         dossier,
@@ -962,6 +965,7 @@ def report_sign(
     report.signed_by = actor
     report.signed_at = timezone.now()
     report.save()
+    documents_request(dossier=locked, step=Step.REPORT_SIGN, signer=actor)
     from_status = locked.status
     locked.status = Status.AWAITING_DECISION
     dossier_transition(
@@ -1079,6 +1083,8 @@ def dossier_decide(
     decision = Decision(dossier=locked, outcome=outcome, date=today(), signer=actor)
     if outcome == Decision.Outcome.APPROVED:
         decision = rules.approve(locked, report, decision, effective_date, comment)
+        if decision is not None:
+            documents_request(dossier=locked, step=Step.DECIDE, signer=actor)
         locked.status = Status.APPROVED
         action = Action.APPROVED
     else:

@@ -31,6 +31,7 @@ from guardian.shortcuts import assign_perm
 from orgchart.models import JobPosition, Unit
 from orgchart.permissions import Role
 
+from ..documents.registry import Step
 from ..models import (
     AuditEntry,
     Decision,
@@ -47,6 +48,7 @@ from ..models import (
 )
 from ..selectors.projects import ACT_FOR_UNIT, SIGN_FOR_UNIT, user_acts_for_unit
 from .checklist import CheckResult
+from .documents import documents_request
 from .dossiers import (
     KindRules,
     audit_record,
@@ -965,6 +967,7 @@ def allocation_apply(
         )
     StaffingProposalLine.objects.bulk_update(lines, ["approved"])
     UnitQuota.objects.bulk_create(quotas)
+    documents_request(dossier=locked, step=Step.DECIDE, signer=actor)
     from_status = locked.status
     locked.status = Status.APPLIED
     locked.outcome = StaffingPlan.Outcome.APPROVED
