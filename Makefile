@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint browser documents-system bench bench-staffing bench-api bench-documents bench-consolidation messages clean prod-smoke
+.PHONY: install demo test lint browser documents-system bench bench-staffing bench-api bench-documents bench-consolidation bench-dashboard messages clean prod-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -92,6 +92,11 @@ bench-documents: install documents-system
 # same rows, with peak memory (PostgreSQL). See bench/README.md.
 bench-consolidation: install
 	$(BIN)/python bench/consolidation.py
+
+# The Home Affairs dashboard and the deadline sweep over 50,000 generated dossiers
+# (PostgreSQL), as ratios to a primary-key lookup. See bench/README.md.
+bench-dashboard: install
+	$(BIN)/python bench/dashboard.py
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l vi --no-obsolete \

@@ -128,14 +128,35 @@ CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://"
 )
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
-# Unit consolidations take effect on their date: every night shortly after
-# midnight (the same job as ``manage.py apply_due_consolidations``).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+# The deadline sweep (reminders two working days before a due date and on the day
+# it is overdue) runs every morning, before the offices open; ``celery beat``
+# reads this schedule. ``manage.py deadline_sweep`` runs the same job at once.
 CELERY_BEAT_SCHEDULE = {
+    # Unit consolidations take effect on their date: every night shortly after
+    # midnight (the same job as ``manage.py apply_due_consolidations``).
     "apply-due-consolidations": {
         "task": "workflows.apply_due_consolidations",
         "schedule": crontab(hour=0, minute=5),
     },
+    "deadline-sweep": {
+        "task": "workflows.tasks.deadline_sweep",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
+
+# Mail: printed on the console in the demo; SMTP from the environment in
+# production (EMAIL_URL=smtp+tls://user:password@mail-host:587).
+EMAIL_URL = env.str("EMAIL_URL", default="")
+if EMAIL_URL:
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="positionflow@localhost")
+#: The address the links in mails start with.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
 # In eager mode an exception inside a task is the task's (retried, then recorded),
 # never the web request's.
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -111,6 +111,28 @@ def unit_paths_granted(*, user, perm: str) -> tuple[str, ...]:
     return cache[key]
 
 
+def unit_party_ids(unit: Unit) -> set[int]:
+    """Ids of the people who draft or sign for ``unit``: an object permission
+    (``act_for_unit`` or ``sign_for_unit``) on it or an ancestor, granted to them
+    or to one of their groups. Two queries."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    grants = {
+        "content_type": ContentType.objects.get_for_model(Unit),
+        "object_pk__in": [str(pk) for pk in [*unit.ancestor_ids, unit.pk]],
+        "permission__codename__in": ["act_for_unit", "sign_for_unit"],
+    }
+    direct = UserObjectPermission.objects.filter(**grants).values("user_id")
+    through_groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
+    return set(
+        get_user_model()
+        .objects.filter(Q(pk__in=direct) | Q(groups__in=through_groups))
+        .values_list("pk", flat=True)
+    )
+
+
 def user_group_names(*, user) -> frozenset[str]:
     """The product roles (group names, ``orgchart.permissions.Role``) ``user``
     holds; none when anonymous or inactive. One query per person per request."""

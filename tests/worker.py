@@ -114,6 +114,8 @@ def celery_worker(transactional_db, settings, tmp_path):
         "DATABASE_URL": _database_url(connection.settings_dict),
         "CELERY_BROKER_URL": broker,
         "CELERY_TASK_ALWAYS_EAGER": "False",
+        # Jobs the worker itself starts (a notification's mail) go to its queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "SECRET_KEY": settings.SECRET_KEY,
         "APPRAISAL_SIGNING_KEY": getattr(settings, "APPRAISAL_SIGNING_KEY", ""),

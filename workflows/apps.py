@@ -6,3 +6,8 @@ class WorkflowsConfig(AppConfig):
     name = "workflows"
     verbose_name = _("Workflows")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .notifications import connect
+
+        connect()

@@ -11,7 +11,14 @@ from viewflow.contrib.auth import AuthViewset
 from viewflow.urls import Application, Site, route
 
 from orgchart import views as orgchart_views
-from workflows import consolidation_pages, document_views, dossier_views, staffing_views
+from workflows import (
+    consolidation_pages,
+    dashboard_views,
+    document_views,
+    dossier_views,
+    notification_views,
+    staffing_views,
+)
 from workflows.consolidation_viewsets import ConsolidationViewset
 from workflows.listing import HomeView
 from workflows.staffing_viewsets import StaffingPlanViewset, StaffingProposalViewset
@@ -140,6 +147,51 @@ class ConsolidationApplication(Application):
         return True
 
 
+class DashboardApplication(Application):
+    """The dashboard (Bảng điều khiển): the backlog, the deadlines, the on-time
+    rates, the time per step and the payroll against quotas, each person's scope
+    only (the selectors filter per person)."""
+
+    app_name = "dashboard"
+    title = _("Dashboard")
+    icon = "insights"
+    menu_template_name = "workflows/_single_page_menu.html"
+
+    index_path = path("", dashboard_views.DashboardView.as_view(), name="index")
+
+    def has_view_permission(self, user, obj=None):
+        # Anonymous visitors still reach the view, which sends them to log in.
+        return True
+
+
+class NotificationApplication(Application):
+    """The person's notifications (Thông báo) and their mail preferences."""
+
+    app_name = "notifications"
+    title = _("Notifications")
+    icon = "notifications"
+    menu_template_name = "workflows/_single_page_menu.html"
+
+    index_path = path(
+        "", notification_views.NotificationListView.as_view(), name="index"
+    )
+    open_path = path(
+        "<int:pk>/open/", notification_views.NotificationOpenView.as_view(), name="open"
+    )
+    read_all_path = path(
+        "read/", notification_views.NotificationReadAllView.as_view(), name="read_all"
+    )
+    preferences_path = path(
+        "preferences/",
+        notification_views.MailPreferenceView.as_view(),
+        name="preferences",
+    )
+
+    def has_view_permission(self, user, obj=None):
+        # Anonymous visitors still reach the views, which send them to log in.
+        return True
+
+
 class DossierApplication(Application):
     """Every dossier of every kind together (Hồ sơ): the list with kind, status
     and due date, what the person completed, and the audit trail; each person
@@ -171,11 +223,13 @@ site = Site(
     # keep "My work" first, then the org chart and the flows.
     viewsets=[
         HomeApplication(),
+        DashboardApplication(),
         DossierApplication(),
         OrgChartApplication(),
         JobPositionProjectViewset(),
         StaffingApplication(),
         ConsolidationApplication(),
+        NotificationApplication(),
     ],
 )
 

@@ -32,6 +32,17 @@ EXPORT_PARAM = "export"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def unit_filter_field() -> forms.ModelChoiceField:
+    """The unit filter of a list; the form fills in the units the person may
+    see."""
+    return forms.ModelChoiceField(
+        label=_("Unit"),
+        required=False,
+        queryset=Unit.objects.none(),
+        empty_label=_("All units"),
+    )
+
+
 class ListFilterForm(forms.Form):
     """Search words and filters of a list; every field optional. The units offered
     are those of the dossiers the person may see, nothing else."""
@@ -57,12 +68,7 @@ class ListFilterForm(forms.Form):
         required=False,
         choices=[("", _("All statuses")), *JobPositionProject.Status.choices],
     )
-    unit = forms.ModelChoiceField(
-        label=_("Unit"),
-        required=False,
-        queryset=Unit.objects.none(),
-        empty_label=_("All units"),
-    )
+    unit = unit_filter_field()
     due_state = forms.ChoiceField(
         label=_("Deadline"),
         required=False,

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgchart.models import Unit
 from orgchart.permissions import ROLE_LABELS, Role
-from orgchart.selectors import unit_paths_granted, user_group_names
+from orgchart.selectors import unit_party_ids, unit_paths_granted, user_group_names
 
 ACT_FOR_UNIT = "orgchart.act_for_unit"
 SIGN_FOR_UNIT = "orgchart.sign_for_unit"
@@ -105,23 +105,7 @@ def acts_for_unit(user, unit: Unit) -> bool:
 def party_user_ids(unit: Unit) -> set[int]:
     """Ids of the people who draft or sign for ``unit`` (an object permission on
     it or an ancestor, granted to them or to one of their groups): two queries."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.contenttypes.models import ContentType
-    from guardian.models import GroupObjectPermission, UserObjectPermission
-
-    unit_ids = [str(pk) for pk in [*unit.ancestor_ids, unit.pk]]
-    grants = {
-        "content_type": ContentType.objects.get_for_model(Unit),
-        "object_pk__in": unit_ids,
-        "permission__codename__in": [perm.split(".")[1] for perm in UNIT_PERMISSIONS],
-    }
-    direct = UserObjectPermission.objects.filter(**grants).values("user_id")
-    through_groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
-    return set(
-        get_user_model()
-        .objects.filter(Q(pk__in=direct) | Q(groups__in=through_groups))
-        .values_list("pk", flat=True)
-    )
+    return unit_party_ids(unit)
 
 
 def may_start(user) -> bool:

@@ -5,5 +5,6 @@ from .calendar import *  # noqa: F403
 from .consolidation import *  # noqa: F403
 from .documents import *  # noqa: F403
 from .dossiers import *  # noqa: F403
+from .notifications import *  # noqa: F403
 from .registers import *  # noqa: F403
 from .staffing import *  # noqa: F403

@@ -57,6 +57,7 @@ from ..selectors.projects import (
 )
 from .deadlines import due_date_for, due_date_resume
 from .documents import documents_request
+from .notifications import notification_audit_enqueue
 from .numbering import RECEIPT, SUBMISSION, number_issue
 
 __all__ = [
@@ -243,8 +244,10 @@ def audit_record(
     comment: str = "",
     ip: str | None = None,
 ) -> AuditEntry:
-    """One line of the dossier's history (Circular 01/2018/TT-VPCP, forms 05–06)."""
-    return AuditEntry.objects.create(
+    """One line of the dossier's history (Circular 01/2018/TT-VPCP, forms 05–06);
+    the people concerned by a supplement, a revision or a decision are told after
+    commit (``notifications``)."""
+    entry = AuditEntry.objects.create(
         dossier=dossier,
         actor=actor,
         action=action,
@@ -255,6 +258,8 @@ def audit_record(
         ip=clean_ip(ip),
         channel=_CHANNEL.get(),
     )
+    notification_audit_enqueue(entry, dossier)
+    return entry
 
 
 def dossier_transition(

@@ -1,0 +1,125 @@
+"""Who is told when a task reaches them, and the deadline sweep: the flows' side
+of ``appraisal.services.notifications``.
+
+Every flow's human tasks are viewflow ``Task`` rows, so one receiver of the
+task's creation covers every flow, present and future, without touching any of
+them: after the flow's transaction commits, a background job tells the person
+the task was given to, or everyone who may take it from the queue (the rule of
+``permissions.candidate_ids``).
+
+The sweep reminds the people holding a dossier's open task two working days
+before its due date and on the day it is overdue (once per due date: a due date
+moved by a stopped clock is a new reminder); a dossier back with the unit (clock
+stopped) or closed is not reminded.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.utils import timezone
+from viewflow.workflow import STATUS
+from viewflow.workflow.models import Task
+
+from appraisal.models import Dossier, Notification
+from appraisal.selectors.deadlines import deadline_due_soon_until
+from appraisal.services.notifications import notification_record
+
+from .permissions import candidate_ids
+
+OPEN = (STATUS.NEW, STATUS.ASSIGNED)
+
+
+def task_recipient_ids(task: Task, dossier: Dossier) -> set[int]:
+    """The person holding ``task``, or everyone who may take it."""
+    if task.owner_id:
+        return {task.owner_id}
+    return candidate_ids(task.flow_task.name, dossier)
+
+
+def _task_dossier(task: Task) -> Dossier | None:
+    process = task.process.coerced
+    try:
+        return process.dossier
+    except (AttributeError, Dossier.DoesNotExist):
+        return None
+
+
+def task_notify(*, task_id: int, event: str = Notification.Event.TASK, key="") -> int:
+    """Tell the people of one open human task (the background half of
+    :func:`task_created`); returns how many were told."""
+    task = Task.objects.select_related("process").filter(pk=task_id).first()
+    if task is None or task.status not in OPEN:
+        return 0
+    dossier = _task_dossier(task)
+    if dossier is None:
+        return 0
+    url = task.flow_task.flow_class.instance.reverse(
+        "process_detail", args=[task.process_id]
+    )
+    made = notification_record(
+        recipient_ids=task_recipient_ids(task, dossier),
+        event=event,
+        dossier_id=dossier.pk,
+        key=key or f"task:{task.pk}",
+        step=str(task.title),
+        url=url,
+    )
+    return len(made)
+
+
+def task_created(sender, instance: Task, created: bool, **kwargs) -> None:
+    """A human task was created: tell its people once the flow commits."""
+    if not created or instance.flow_task_type != "HUMAN":
+        return
+    from .tasks import task_notification
+
+    transaction.on_commit(lambda: task_notification.delay(instance.pk))
+
+
+def connect() -> None:
+    post_save.connect(task_created, sender=Task, dispatch_uid="workflows.task_created")
+
+
+def deadline_sweep(*, on: datetime.date | None = None) -> int:
+    """Remind the holders of the open tasks of every dossier due within two
+    working days, or overdue, on ``on`` (default: today). Idempotent: each
+    person hears once per dossier, event and due date. Returns the reminders
+    made."""
+    on = on or timezone.localdate()
+    until = deadline_due_soon_until(on=on)
+    running = (
+        Dossier.objects.filter(
+            clock_paused_on__isnull=True, due_on__isnull=False, due_on__lte=until
+        )
+        .exclude(status__in=Dossier.FINAL_STATUSES)
+        .values_list("pk", "due_on")
+    )
+    due = dict(running)
+    if not due:
+        return 0
+    tasks = Task.objects.filter(
+        status__in=OPEN,
+        flow_task_type="HUMAN",
+        process__artifact_object_id__in=list(due),
+    ).values_list("pk", "process__artifact_object_id")
+    # The reminders already made (one query), so a second run costs no more.
+    told = {
+        key.rsplit(":", 1)[0]
+        for key in Notification.objects.filter(
+            event__in=[Notification.Event.DUE_SOON, Notification.Event.OVERDUE],
+            dossier_id__in=list(due),
+        ).values_list("key", flat=True)
+    }
+    made = 0
+    for task_id, dossier_id in tasks:
+        due_on = due[dossier_id]
+        event = (
+            Notification.Event.OVERDUE if due_on < on else Notification.Event.DUE_SOON
+        )
+        key = f"{event}:{dossier_id}:{due_on.isoformat()}:{task_id}"
+        if key not in told:
+            made += task_notify(task_id=task_id, event=event, key=key)
+    return made
