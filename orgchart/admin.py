@@ -20,6 +20,7 @@ from import_export.formats import base_formats
 from import_export.forms import ExportForm, ImportForm
 
 from . import services
+from .filereader import check_size
 from .imports import IMPORT_FORMATS, ImportFileError, UploadCache
 from .models import (
     CatalogueEntry,
@@ -63,6 +64,7 @@ class CheckedImportForm(ImportForm):
             resource_class = self.resource_classes[0]
         resource = resource_class()
         try:
+            check_size(upload.size)
             dataset = self.import_formats[int(file_format)]().create_dataset(
                 b"".join(upload.chunks())
             )
