@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from .spreadsheets import csv_unescaped
 from .text import clean_text
 
 #: Parts of a workbook smaller than this are not checked for their ratio: a
@@ -236,4 +237,6 @@ def read_csv(data: bytes | str, *, max_rows: int | None = None) -> list[list]:
     bounds = limits(max_rows)
     if len(data) > bounds["bytes"]:
         raise too_big_error()
-    return _bounded(_csv_rows(_decoded(data)), bounds)
+    rows = _csv_rows(_decoded(data))
+    # The apostrophe our exports put before a formula-looking text comes off.
+    return _bounded(([csv_unescaped(v) for v in row] for row in rows), bounds)

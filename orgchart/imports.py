@@ -19,13 +19,14 @@ import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from import_export.formats import base_formats
 from import_export.formats.base_formats import Format
 from import_export.results import Result
 from import_export.tmp_storages import CacheStorage
 from import_export.widgets import Widget
 
 from .filereader import ImportFileError, read_csv, read_xlsx
-from .spreadsheets import MAX_LISTED_VALUES, fold
+from .spreadsheets import MAX_LISTED_VALUES, csv_safe, dates_formatted, fold
 
 __all__ = ["ImportFileError"]
 
@@ -158,6 +159,29 @@ class CSVFormat(_ReadFormat):
 
 #: The import formats offered in the admin, in the order of the form's choices.
 IMPORT_FORMATS = [CSVFormat, XLSXFormat]
+
+
+class SafeCSV(base_formats.CSV):
+    """CSV exports: a text that looks like a formula gets an apostrophe in front
+    (``orgchart.spreadsheets.csv_safe``)."""
+
+    def export_data(self, dataset, **kwargs):
+        safe = tablib.Dataset(headers=[csv_safe(h) for h in dataset.headers or []])
+        for row in dataset:
+            safe.append([csv_safe(value) for value in row])
+        return super().export_data(safe, **kwargs)
+
+
+class SafeXLSX(base_formats.XLSX):
+    """Excel exports: formula-looking text stored as text, and real date cells
+    that read dd/mm/yyyy (``orgchart.spreadsheets``)."""
+
+    def export_data(self, dataset, **kwargs):
+        return dates_formatted(super().export_data(dataset, **kwargs))
+
+
+#: The export formats of the admin.
+EXPORT_FORMATS = [SafeCSV, SafeXLSX]
 
 
 class UploadCache(CacheStorage):
