@@ -182,6 +182,10 @@ STORAGES = {
     },
 }
 
+# The reverse proxies whose X-Forwarded-For header is believed (addresses or
+# networks, comma-separated): the audit trail records the client's address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
 # The limits of every import (orgchart.filereader): the upload's size, what a
 # workbook may unpack to and its compression ratio, rows and columns.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -54,15 +54,17 @@ from appraisal.services.imports import lines_template
 from orgchart.spreadsheets import XLSX_CONTENT_TYPE, template_filename
 
 from . import forms, listing, permissions, selectors
+from .client_address import client_address
 from .services import task_draft_clear, task_draft_save
 
 TEMPLATE_DIR = "workflows/jobpositionproject"
 
 
 def client_ip(request) -> str | None:
-    """The address the request came from, for the audit trail (the reverse proxy
-    sets REMOTE_ADDR; forwarded headers are not trusted)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the request came from, for the audit trail
+    (``workflows.client_address``: ``X-Forwarded-For`` only from a trusted
+    proxy)."""
+    return client_address(request)
 
 
 def _errors(exc: ValidationError) -> list[str]:
