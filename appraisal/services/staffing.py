@@ -50,6 +50,7 @@ from .checklist import CheckResult
 from .dossiers import (
     KindRules,
     audit_record,
+    clean_ip,
     dossier_transition,
     kind_rules_register,
     require_not_party,
@@ -333,19 +334,20 @@ def staffing_plan_open(
             for kind in ceilings
         ]
     )
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                dossier=proposal,
-                actor=actor,
-                action=Action.CYCLE_OPENED,
-                from_status=Status.DRAFT,
-                to_status=Status.DRAFT,
-                ip=ip,
-            )
-            for proposal in proposals
-        ]
-    )
+    entries = [
+        AuditEntry(
+            dossier=proposal,
+            actor=actor,
+            action=Action.CYCLE_OPENED,
+            from_status=Status.DRAFT,
+            to_status=Status.DRAFT,
+            ip=clean_ip(ip),
+        )
+        for proposal in proposals
+    ]
+    for entry in entries:
+        entry.seal("")  # the first line of a new proposal's history
+    AuditEntry.objects.bulk_create(entries)
     audit_record(
         plan,
         actor=actor,
