@@ -47,6 +47,7 @@ from appraisal.models import (
 )
 from appraisal.selectors import projects as project_selectors
 from appraisal.selectors.deadlines import deadline_annotate, deadline_state
+from appraisal.services import attachments as attachment_services
 from appraisal.services import dossiers as dossier_services
 from appraisal.services import projects as project_services
 from appraisal.services.attachments import attachment_add
@@ -1028,8 +1029,16 @@ class AttachmentDownloadView(LoginRequiredMixin, generic.View):
             raise Http404(_("No such document.")) from exc
         if attachment.dossier_id != process.artifact_object_id:
             raise Http404(_("No such document."))
+        try:
+            stored = attachment_services.attachment_open(attachment=attachment)
+        except ValidationError as exc:
+            for message in _errors(exc):
+                messages.error(request, message)
+            return HttpResponseRedirect(
+                process.flow_class.instance.reverse("process_detail", args=[process.pk])
+            )
         response = FileResponse(
-            attachment.file.open("rb"),
+            stored,
             as_attachment=True,
             filename=attachment.original_name,
             content_type=attachment.content_type or "application/octet-stream",
