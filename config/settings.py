@@ -7,6 +7,7 @@ evaluation on one machine. Production sets ``DATABASE_URL`` (PostgreSQL), ``REDI
 ``ALLOWED_HOSTS`` and ``DEBUG=off``; see the README.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "orgchart",
     "appraisal",
     "workflows",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -58,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Refuses a locked-out account or address (login throttling, below).
+    "axes.middleware.AxesMiddleware",
     # Innermost, so it sees the views' exceptions first: the people's error pages
     # with DEBUG on too (config/errors.py).
     "config.errors.FriendlyErrorsMiddleware",
@@ -126,6 +130,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool(
 CELERY_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 AUTHENTICATION_BACKENDS = [
+    # First: counts failed logins and refuses locked-out ones before a password
+    # is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -142,6 +149,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed attempts an
+# account, and separately an address, is refused for AXES_COOLOFF_MINUTES, with
+# a message; an administrator unlocks it at once by deleting its "access
+# attempts" in the admin (or `manage.py axes_reset_username <login>`).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "workflows.client_address.client_address"
+AXES_VERBOSE = False
+
+# A session ends after SESSION_IDLE_MINUTES without a request (each request
+# renews it).
+SESSION_COOKIE_AGE = 60 * env.int("SESSION_IDLE_MINUTES", default=60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
