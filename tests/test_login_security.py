@@ -1,18 +1,13 @@
 """Logging in against password guessing: after the limit of failed attempts an
 account, and separately an address, is refused with a Vietnamese message until
-the cool-off ends or an administrator unlocks it; and a session ends after a
-period without activity."""
+the cool-off ends or an administrator unlocks it."""
 
 from __future__ import annotations
-
-import datetime
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.urls import reverse
-from django.utils import timezone
 
 from orgchart.permissions import Role
 from tests.factories import UserFactory
@@ -102,21 +97,3 @@ def test_an_administrator_unlocks_the_account_in_the_admin(client, person, make_
     client.logout()
 
     assert attempt(client, "canbo", PASSWORD).status_code == 302
-
-
-def test_a_session_ends_after_the_idle_period(client, person):
-    assert attempt(client, "canbo", PASSWORD).status_code == 302
-    assert client.get("/home/").status_code == 200
-    session = Session.objects.get(session_key=client.session.session_key)
-    # Each request renews the session for the idle period.
-    assert session.expire_date > timezone.now() + datetime.timedelta(
-        seconds=settings.SESSION_COOKIE_AGE - 60
-    )
-    Session.objects.filter(pk=session.pk).update(
-        expire_date=timezone.now() - datetime.timedelta(seconds=1)
-    )
-
-    response = client.get("/home/")
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(LOGIN)
