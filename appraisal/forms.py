@@ -6,11 +6,11 @@ services check every rule again.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Attachment, ChecklistAnswer, ChecklistCriterion
 from .services.attachments import ATTACHMENT_TYPES, attachment_check
-from .services.imports import MAX_IMPORT_BYTES
 
 
 class AttachmentForm(forms.Form):
@@ -47,7 +47,7 @@ class LinesImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "At most %(mb)s MB; the first row names the columns."
-        ) % {"mb": MAX_IMPORT_BYTES // 1024 // 1024}
+        ) % {"mb": settings.IMPORT_MAX_BYTES // 1024 // 1024}
 
 
 class ChecklistAnswersForm(forms.Form):

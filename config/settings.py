@@ -7,6 +7,7 @@ evaluation on one machine. Production sets ``DATABASE_URL`` (PostgreSQL), ``REDI
 ``ALLOWED_HOSTS`` and ``DEBUG=off``; see the README.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -50,10 +51,13 @@ INSTALLED_APPS = [
     "orgchart",
     "appraisal",
     "workflows",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The content security policy (CONTENT_SECURITY_POLICY, below).
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.ChosenLanguageMiddleware",
@@ -62,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Refuses a locked-out account or address (login throttling, below).
+    "axes.middleware.AxesMiddleware",
     # Innermost, so it sees the views' exceptions first: the people's error pages
     # with DEBUG on too (config/errors.py).
     "config.errors.FriendlyErrorsMiddleware",
@@ -172,6 +178,9 @@ APPRAISAL_SIGNING_KEY = env.str("APPRAISAL_SIGNING_KEY", default="")
 APPRAISAL_DOCUMENT_PLACE = env.str("APPRAISAL_DOCUMENT_PLACE", default="")
 
 AUTHENTICATION_BACKENDS = [
+    # First: counts failed logins and refuses locked-out ones before a password
+    # is even checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -188,6 +197,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed attempts an
+# account, and separately an address, is refused for AXES_COOLOFF_MINUTES, with
+# a message; an administrator unlocks it at once by deleting its "access
+# attempts" in the admin (or `manage.py axes_reset_username <login>`).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "workflows.client_address.client_address"
+AXES_VERBOSE = False
+
+# Content security policy: everything from the application itself, nothing
+# from elsewhere (the app needs no CDN: viewflow ships its files), no plugins,
+# no framing, forms posting only here. Inline scripts and styles stay allowed:
+# viewflow's templates carry inline scripts and event handlers, which a nonce
+# cannot cover without patching them. The browser tests fail on any violation
+# reported in the console (tests/e2e/conftest.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "SAMEORIGIN"
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -227,6 +272,18 @@ STORAGES = {
         )
     },
 }
+
+# The reverse proxies whose X-Forwarded-For header is believed (addresses or
+# networks, comma-separated): the audit trail records the client's address.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+
+# The limits of every import (orgchart.filereader): the upload's size, what a
+# workbook may unpack to and its compression ratio, rows and columns.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=200 * 1024**2)
+IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -16,11 +16,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats import base_formats
 from import_export.forms import ExportForm, ImportForm
 
 from . import services
-from .imports import IMPORT_FORMATS, ImportFileError, UploadCache
+from .filereader import check_size
+from .imports import EXPORT_FORMATS, IMPORT_FORMATS, ImportFileError, UploadCache
 from .models import (
     CatalogueEntry,
     JobPosition,
@@ -37,7 +37,7 @@ from .resources import (
     SalaryGroupResource,
     UnitResource,
 )
-from .spreadsheets import XLSX_CONTENT_TYPE, dates_formatted, template_filename
+from .spreadsheets import XLSX_CONTENT_TYPE, template_filename
 
 
 class CheckedImportForm(ImportForm):
@@ -63,6 +63,7 @@ class CheckedImportForm(ImportForm):
             resource_class = self.resource_classes[0]
         resource = resource_class()
         try:
+            check_size(upload.size)
             dataset = self.import_formats[int(file_format)]().create_dataset(
                 b"".join(upload.chunks())
             )
@@ -84,19 +85,12 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
     """
 
     import_formats = IMPORT_FORMATS
-    export_formats = [base_formats.CSV, base_formats.XLSX]
+    export_formats = EXPORT_FORMATS
     import_form_class = CheckedImportForm
     export_form_class = ExportForm
     import_template_name = "admin/orgchart/import.html"
     tmp_storage_class = UploadCache
     to_encoding = "utf-8-sig"
-
-    def get_export_data(self, file_format, request, queryset, **kwargs):
-        """Excel files get real date cells that read dd/mm/yyyy."""
-        data = super().get_export_data(file_format, request, queryset, **kwargs)
-        if isinstance(file_format, base_formats.XLSX):
-            return dates_formatted(data)
-        return data
 
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)

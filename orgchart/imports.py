@@ -11,35 +11,27 @@ row line 2. Nothing here writes to the database.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import re
-import zipfile
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from import_export.formats import base_formats
 from import_export.formats.base_formats import Format
 from import_export.results import Result
 from import_export.tmp_storages import CacheStorage
 from import_export.widgets import Widget
 
-from .spreadsheets import MAX_LISTED_VALUES, fold
+from .filereader import ImportFileError, read_csv, read_xlsx
+from .spreadsheets import MAX_LISTED_VALUES, csv_safe, dates_formatted, fold
+
+__all__ = ["ImportFileError"]
 
 #: Accepted ways of writing a date: ISO, then the Vietnamese day/month/year.
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be read (not a workbook, not UTF-8 text...)."""
-
-    def __init__(self, message, *, code: str = "bad_file"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 class CellError(ValueError):
@@ -114,10 +106,13 @@ def _build_dataset(rows: list[list]) -> tablib.Dataset:
 
 
 class _ReadFormat(Format):
-    """A format read from the uploaded bytes; decoding, if any, is its own job."""
+    """A format read from the uploaded bytes by the guarded reader
+    (``orgchart.filereader``); ``max_rows``: an import's own limit, smaller than
+    the settings'."""
 
-    def __init__(self, encoding=None):
+    def __init__(self, encoding=None, *, max_rows: int | None = None):
         self.encoding = encoding
+        self.max_rows = max_rows
 
     def can_import(self):
         return True
@@ -141,25 +136,7 @@ class XLSXFormat(_ReadFormat):
         return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     def create_dataset(self, in_stream) -> tablib.Dataset:
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(
-                io.BytesIO(in_stream), read_only=True, data_only=True
-            )
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-            raise ImportFileError(
-                _(
-                    "The file is not an Excel workbook (.xlsx). Save it from Excel as "
-                    '"Excel Workbook (.xlsx)", or choose the CSV format.'
-                )
-            ) from exc
-        try:
-            sheet = book.worksheets[0]
-            rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        finally:
-            book.close()
-        return _build_dataset(rows)
+        return _build_dataset(read_xlsx(in_stream, max_rows=self.max_rows))
 
 
 class CSVFormat(_ReadFormat):
@@ -177,40 +154,34 @@ class CSVFormat(_ReadFormat):
         return "text/csv"
 
     def create_dataset(self, in_stream) -> tablib.Dataset:
-        if isinstance(in_stream, bytes):
-            if b"\x00" in in_stream[:4096]:
-                raise ImportFileError(
-                    _(
-                        "The file is not a CSV text file. Choose the xlsx format for "
-                        "an Excel workbook."
-                    ),
-                    code="bad_encoding",
-                )
-            try:
-                text = in_stream.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise ImportFileError(
-                    _(
-                        'The file is not UTF-8 text. In Excel, save it as "CSV UTF-8 '
-                        '(Comma delimited)", or upload the workbook as xlsx.'
-                    ),
-                    code="bad_encoding",
-                ) from exc
-        else:
-            text = in_stream
-        first_line = text.split("\n", 1)[0]
-        delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-        try:
-            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-        except csv.Error as exc:
-            raise ImportFileError(
-                _("The file could not be read as CSV: %(error)s.") % {"error": exc}
-            ) from exc
-        return _build_dataset(rows)
+        return _build_dataset(read_csv(in_stream, max_rows=self.max_rows))
 
 
 #: The import formats offered in the admin, in the order of the form's choices.
 IMPORT_FORMATS = [CSVFormat, XLSXFormat]
+
+
+class SafeCSV(base_formats.CSV):
+    """CSV exports: a text that looks like a formula gets an apostrophe in front
+    (``orgchart.spreadsheets.csv_safe``)."""
+
+    def export_data(self, dataset, **kwargs):
+        safe = tablib.Dataset(headers=[csv_safe(h) for h in dataset.headers or []])
+        for row in dataset:
+            safe.append([csv_safe(value) for value in row])
+        return super().export_data(safe, **kwargs)
+
+
+class SafeXLSX(base_formats.XLSX):
+    """Excel exports: formula-looking text stored as text, and real date cells
+    that read dd/mm/yyyy (``orgchart.spreadsheets``)."""
+
+    def export_data(self, dataset, **kwargs):
+        return dates_formatted(super().export_data(dataset, **kwargs))
+
+
+#: The export formats of the admin.
+EXPORT_FORMATS = [SafeCSV, SafeXLSX]
 
 
 class UploadCache(CacheStorage):
@@ -320,20 +291,39 @@ class DateWidget(Widget):
         return value.strftime("%d/%m/%Y")
 
 
+#: Numbers as a file may write them: ASCII digits only. Python's ``int()`` and
+#: ``str.isdigit()`` also take other scripts' digits and superscripts ("²").
+WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+", re.ASCII)
+DECIMAL_NUMBER = re.compile(r"[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)", re.ASCII)
+
+
+def _not_a_number(text: str, message, code: str) -> CellError:
+    if not text.isascii():
+        message = _(
+            '"%(value)s" is not a number written with the digits 0 to 9 '
+            "(it holds other characters, such as superscripts)."
+        )
+    return CellError(message, code=code, params={"value": text})
+
+
+def parse_whole_number(value) -> int | None:
+    """A whole number from a cell (3, "3", 3.0 from Excel), ``None`` if empty;
+    ``CellError`` for anything else, other digits than 0-9 included."""
+    text = text_value(value)
+    if not text:
+        return None
+    if WHOLE_NUMBER.fullmatch(text):
+        return int(text)
+    raise _not_a_number(
+        text, _('"%(value)s" is not a whole number.'), "not_a_whole_number"
+    )
+
+
 class WholeNumberWidget(Widget):
     """A whole number (3, "3", 3.0 from Excel)."""
 
     def clean(self, value, row=None, **kwargs):
-        text = text_value(value)
-        if not text:
-            return None
-        if re.fullmatch(r"[+-]?\d+", text):
-            return int(text)
-        raise CellError(
-            _('"%(value)s" is not a whole number.'),
-            code="not_a_whole_number",
-            params={"value": text},
-        )
+        return parse_whole_number(value)
 
     def allowed_values(self) -> list[str]:
         return [str(_("a whole number"))]
@@ -386,17 +376,11 @@ class DecimalWidget(Widget):
             return None
         if "," in text and "." not in text:
             text = text.replace(",", ".")
-        try:
-            number = Decimal(text)
-        except InvalidOperation:
-            number = None
-        if number is None or not number.is_finite():
-            raise CellError(
-                _('"%(value)s" is not a number.'),
-                code="not_a_number",
-                params={"value": text_value(value)},
+        if not DECIMAL_NUMBER.fullmatch(text):
+            raise _not_a_number(
+                text_value(value), _('"%(value)s" is not a number.'), "not_a_number"
             )
-        return number
+        return Decimal(text)
 
     def allowed_values(self) -> list[str]:
         return [str(_("a number, e.g. 2.34"))]

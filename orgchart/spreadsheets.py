@@ -1,4 +1,5 @@
-"""What the columns of an import mean, written once per import.
+"""What the columns of an import mean, written once per import; and how every
+spreadsheet the application writes is made safe to open (formula injection).
 
 A :class:`Layout` is the list of an import's :class:`Column`: the key the code uses,
 the Vietnamese heading written in files and templates, the other headings accepted
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -191,6 +193,57 @@ class Layout:
         return keys
 
 
+# ----------------------------------------------------------- writing files safely
+
+#: What a spreadsheet program reads as the start of a formula in a text cell
+#: (formula or DDE injection: "=HYPERLINK(...)", "@SUM(...)", "+cmd|..."), and
+#: the tab and carriage return that shift a CSV cell into another.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A plain number may start with a sign: it is data, not a formula.
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+([.,][0-9]+)?", re.ASCII)
+
+
+def looks_like_formula(value) -> bool:
+    """A text cell that a spreadsheet program would run or misread."""
+    return (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not PLAIN_NUMBER.fullmatch(value)
+    )
+
+
+def csv_safe(value):
+    """A CSV cell: text that looks like a formula gets an apostrophe in front
+    (CSV has no cell types; the import reader takes the apostrophe off again,
+    so an exported file imports back unchanged)."""
+    return f"'{value}" if looks_like_formula(value) else value
+
+
+def csv_unescaped(value: str) -> str:
+    """A CSV cell as :func:`csv_safe` wrote it, without its apostrophe."""
+    if value.startswith("'") and looks_like_formula(value[1:]):
+        return value[1:]
+    return value
+
+
+def workbook_bytes(book) -> bytes:
+    """The workbook ``book`` as the bytes of an .xlsx file, every text cell that
+    looks like a formula stored as text (shown as typed, never computed).
+
+    Every workbook the application writes goes through here (exports, annexes,
+    templates), so that no value a person typed becomes a live formula in
+    somebody else's Excel."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" or looks_like_formula(cell.value):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
 #: How a date cell reads in the project's workbooks.
 DATE_NUMBER_FORMAT = "DD/MM/YYYY"
 MIDNIGHT = datetime.time(0, 0)
@@ -213,9 +266,7 @@ def dates_formatted(content: bytes) -> bytes:
                     cell.number_format = f"{DATE_NUMBER_FORMAT} HH:MM"
                 else:
                     cell.number_format = DATE_NUMBER_FORMAT
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def _cell(value):
@@ -285,9 +336,7 @@ def template_build(*, layout: Layout, title) -> bytes:
             cell.alignment = wrap
     for letter, width in zip("ABCDE", (26, 10, 50, 60, 30), strict=True):
         guide.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def template_filename(name: str) -> str:

@@ -9,8 +9,6 @@ unit that does not exist.
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -26,6 +24,7 @@ from openpyxl.utils import get_column_letter
 from . import selectors
 from .forms import AsOfForm, ChartFilterForm
 from .models import Unit
+from .spreadsheets import workbook_bytes
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -247,6 +246,4 @@ def _establishment_workbook(page: selectors.UnitPage) -> bytes:
     for index, width in enumerate((6, 45, 30, 12, 30, 12, 18, 14, 14, 14), start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
 
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -10,7 +10,6 @@ The filtering itself is a selector (``workflows.selectors.task_list_filter``,
 from __future__ import annotations
 
 import datetime
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from appraisal.models import JobPositionProject
 from appraisal.selectors.deadlines import DeadlineState
 from appraisal.selectors.projects import project_list_for_user
 from orgchart.models import Unit
+from orgchart.spreadsheets import workbook_bytes
 
 #: The query parameter that asks a list for its Excel file instead of the page.
 EXPORT_PARAM = "export"
@@ -143,9 +143,7 @@ def xlsx_response(
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(width, 10) + 2
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    response = HttpResponse(workbook_bytes(workbook), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -11,7 +11,6 @@ that does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpResponse
@@ -35,6 +34,7 @@ from appraisal.selectors.staffing import (
 )
 from appraisal.services.staffing import staffing_plan_checks
 from orgchart import views as orgchart_views
+from orgchart.spreadsheets import workbook_bytes
 from workflows.forms import UnitPayrollYearForm
 from workflows.staffing_chart import staffing_chart_svg
 
@@ -337,6 +337,4 @@ def staffing_annex_workbook(summary: StaffingSummary) -> bytes:
         for column, width in enumerate((6, 44, 14, 10, 10, 10, 14, 12), start=1):
             sheet.column_dimensions[get_column_letter(column)].width = width
         sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

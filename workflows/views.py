@@ -48,6 +48,7 @@ from appraisal.models import (
 from appraisal.selectors import documents as document_selectors
 from appraisal.selectors import projects as project_selectors
 from appraisal.selectors.deadlines import deadline_annotate, deadline_state
+from appraisal.services import attachments as attachment_services
 from appraisal.services import dossiers as dossier_services
 from appraisal.services import projects as project_services
 from appraisal.services.attachments import attachment_add
@@ -55,15 +56,17 @@ from appraisal.services.imports import lines_template
 from orgchart.spreadsheets import XLSX_CONTENT_TYPE, template_filename
 
 from . import forms, listing, permissions, selectors
+from .client_address import client_address
 from .services import task_draft_clear, task_draft_save
 
 TEMPLATE_DIR = "workflows/jobpositionproject"
 
 
 def client_ip(request) -> str | None:
-    """The address the request came from, for the audit trail (the reverse proxy
-    sets REMOTE_ADDR; forwarded headers are not trusted)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the request came from, for the audit trail
+    (``workflows.client_address``: ``X-Forwarded-For`` only from a trusted
+    proxy)."""
+    return client_address(request)
 
 
 def _errors(exc: ValidationError) -> list[str]:
@@ -1028,13 +1031,23 @@ class AttachmentDownloadView(LoginRequiredMixin, generic.View):
             raise Http404(_("No such document.")) from exc
         if attachment.dossier_id != process.artifact_object_id:
             raise Http404(_("No such document."))
-        return attachment_response(attachment)
+        back = process.flow_class.instance.reverse("process_detail", args=[process.pk])
+        return attachment_response(request, attachment, back_url=back)
 
 
-def attachment_response(attachment: Attachment) -> FileResponse:
-    """A stored document streamed as a download under its original name."""
+def attachment_response(request, attachment: Attachment, *, back_url: str):
+    """A stored document streamed as a download under its original name, once its
+    content is checked against the SHA-256 recorded when it was stored; a changed
+    or lost file is refused with the reason and the person sent back to
+    ``back_url``."""
+    try:
+        stored = attachment_services.attachment_open(attachment=attachment)
+    except ValidationError as exc:
+        for message in _errors(exc):
+            messages.error(request, message)
+        return HttpResponseRedirect(back_url)
     response = FileResponse(
-        attachment.file.open("rb"),
+        stored,
         as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type or "application/octet-stream",

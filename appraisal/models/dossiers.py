@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgchart.models import Unit
 
+from ..audit_chain import CHAINED_FIELDS, entry_hash
 from .calendar import DossierKind
 
 __all__ = [
@@ -1009,7 +1010,9 @@ class AuditQuerySet(models.QuerySet):
 class AuditEntry(models.Model):
     """One line of the dossier's history: who did what, when, from where, with the
     comment (the processing-control slip of Circular 01/2018/TT-VPCP, form 05, and
-    the tracking log, form 06). Append-only: an entry is never edited or deleted."""
+    the tracking log, form 06). Append-only: an entry is never edited or deleted
+    (refused here, and on PostgreSQL by a trigger), and each entry is chained to
+    the one before it by a hash, so a change made in the database is detected."""
 
     class Action(models.TextChoices):
         CREATED = "created", _("Created the draft")
@@ -1096,6 +1099,15 @@ class AuditEntry(models.Model):
         help_text=_("Whether the person acted on the pages or through the API."),
     )
     created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    chain_hash = models.CharField(
+        _("chain hash"),
+        max_length=64,
+        editable=False,
+        help_text=_(
+            "SHA-256 of the entry and of the previous entry's hash of the same "
+            "dossier: a change made afterwards breaks the chain."
+        ),
+    )
 
     objects = AuditQuerySet.as_manager()
 
@@ -1117,4 +1129,11 @@ class AuditEntry(models.Model):
     def delete(self, *args, **kwargs):
         raise ValidationError(
             _("The audit trail cannot be deleted."), code="audit_append_only"
+        )
+
+    def seal(self, previous: str) -> None:
+        """Chain the entry to ``previous``, the hash of the dossier's entry
+        before it (``appraisal.audit_chain``)."""
+        self.chain_hash = entry_hash(
+            previous, {name: getattr(self, name) for name in CHAINED_FIELDS}
         )

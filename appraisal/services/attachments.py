@@ -5,6 +5,7 @@ revision stay in the record."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import unicodedata
 import zipfile
@@ -14,6 +15,7 @@ from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Attachment, AuditEntry, Dossier
@@ -28,10 +30,13 @@ from .dossiers import (
 
 __all__ = [
     "ATTACHMENT_TYPES",
+    "ORPHAN_GRACE",
     "attachment_add",
     "attachment_check",
     "attachment_max_bytes",
+    "attachment_open",
     "attachment_remove",
+    "attachments_sweep",
     "display_name",
 ]
 
@@ -182,17 +187,25 @@ def attachment_add(
         uploaded_by=actor,
     )
     attachment.file.save(f"upload.{ext}", file, save=False)
-    attachment.full_clean()
-    attachment.save()
-    dossier_save(locked)
-    audit_record(
-        locked,
-        actor=actor,
-        action=Action.ATTACHMENT_ADDED,
-        from_status=locked.status,
-        comment=f"{attachment.get_kind_display()}: {name}",
-        ip=ip,
-    )
+    try:
+        attachment.full_clean()
+        attachment.save()
+        dossier_save(locked)
+        audit_record(
+            locked,
+            actor=actor,
+            action=Action.ATTACHMENT_ADDED,
+            from_status=locked.status,
+            comment=f"{attachment.get_kind_display()}: {name}",
+            ip=ip,
+        )
+    except BaseException:
+        # Not recorded: the file goes at once. A rollback of an enclosing
+        # transaction (the step that attached it failed later) or a worker
+        # killed before the commit leaves a file no row names, which
+        # ``attachments_sweep`` removes.
+        attachment.file.storage.delete(attachment.file.name)
+        raise
     dossier_sync(locked, dossier)
     return attachment
 
@@ -235,3 +248,77 @@ def attachment_remove(
         comment=name,
         ip=ip,
     )
+
+
+def _file_digest(attachment: Attachment) -> str | None:
+    """The SHA-256 of the stored file, ``None`` if it is missing."""
+    digest = hashlib.sha256()
+    try:
+        with attachment.file.storage.open(attachment.file.name, "rb") as stored:
+            for chunk in iter(lambda: stored.read(65536), b""):
+                digest.update(chunk)
+    except (FileNotFoundError, OSError):
+        return None
+    return digest.hexdigest()
+
+
+def attachment_open(*, attachment: Attachment):
+    """The stored file of ``attachment``, open for reading, once its content is
+    checked against the SHA-256 recorded when it was attached: a file changed
+    or lost in storage is refused with ``ValidationError``, never served as the
+    dossier's document."""
+    digest = _file_digest(attachment)
+    if digest is None:
+        raise ValidationError(
+            _(
+                "The document “%(name)s” is missing from the file store. Tell the "
+                "administrator; it must be restored from the backup."
+            ),
+            code="attachment_missing",
+            params={"name": attachment.original_name},
+        )
+    if digest != attachment.sha256:
+        raise ValidationError(
+            _(
+                "The stored file of “%(name)s” is not the document that was "
+                "attached (its SHA-256 fingerprint differs), so it is not served. "
+                "Tell the administrator; it must be restored from the backup."
+            ),
+            code="attachment_tampered",
+            params={"name": attachment.original_name},
+        )
+    return attachment.file.storage.open(attachment.file.name, "rb")
+
+
+#: Files younger than this are left alone by the sweep: their transaction may
+#: still be running.
+ORPHAN_GRACE = datetime.timedelta(hours=1)
+ATTACHMENT_FOLDER = "appraisal"
+
+
+def _stored_files(storage, folder: str):
+    directories, files = storage.listdir(folder)
+    for name in files:
+        yield f"{folder}/{name}"
+    for directory in directories:
+        yield from _stored_files(storage, f"{folder}/{directory}")
+
+
+def attachments_sweep(*, older_than: datetime.timedelta = ORPHAN_GRACE) -> list[str]:
+    """Delete the stored files that no attachment names and that are older than
+    ``older_than``: left by a transaction that rolled back or a worker killed in
+    the middle of a step. Returns their names."""
+    storage = Attachment._meta.get_field("file").storage
+    try:
+        names = list(_stored_files(storage, ATTACHMENT_FOLDER))
+    except FileNotFoundError:
+        return []
+    known = set(Attachment.objects.values_list("file", flat=True))
+    limit = timezone.now() - older_than
+    swept = []
+    for name in names:
+        if name in known or storage.get_modified_time(name) > limit:
+            continue
+        storage.delete(name)
+        swept.append(name)
+    return swept

@@ -244,10 +244,13 @@ def audit_record(
     comment: str = "",
     ip: str | None = None,
 ) -> AuditEntry:
-    """One line of the dossier's history (Circular 01/2018/TT-VPCP, forms 05–06);
-    the people concerned by a supplement, a revision or a decision are told after
-    commit (``notifications``)."""
-    entry = AuditEntry.objects.create(
+    """One line of the dossier's history (Circular 01/2018/TT-VPCP, forms 05–06),
+    chained by its hash to the dossier's previous line. The dossier's row is
+    locked (again, if the caller holds it already: a no-op) so that two lines
+    of one dossier are never chained to the same predecessor. The people
+    concerned by a supplement, a revision or a decision are told after commit
+    (``notifications``)."""
+    entry = AuditEntry(
         dossier=dossier,
         actor=actor,
         action=action,
@@ -258,6 +261,16 @@ def audit_record(
         ip=clean_ip(ip),
         channel=_CHANNEL.get(),
     )
+    with transaction.atomic():
+        Dossier.objects.select_for_update().filter(pk=dossier.pk).exists()
+        previous = (
+            AuditEntry.objects.filter(dossier_id=dossier.pk)
+            .order_by("-pk")
+            .values_list("chain_hash", flat=True)
+            .first()
+        )
+        entry.seal(previous or "")
+        entry.save()
     notification_audit_enqueue(entry, dossier)
     return entry
 

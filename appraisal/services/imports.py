@@ -22,10 +22,12 @@ the row number in the spreadsheet (the heading row is 1).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from orgchart.filereader import check_size
 from orgchart.imports import (
     CellError,
     ChoiceWidget,
@@ -34,6 +36,7 @@ from orgchart.imports import (
     ImportFileError,
     WholeNumberWidget,
     XLSXFormat,
+    parse_whole_number,
     text_value,
 )
 from orgchart.models import CatalogueEntry, PositionCategory, Rank
@@ -41,9 +44,8 @@ from orgchart.spreadsheets import Column, Layout, template_build
 
 from ..models import LineAction
 
-#: Largest import file and number of rows; a project has tens of lines, not
-#: thousands.
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+#: Most rows of a line file (the file's size and the other limits are the
+#: settings' of every import): a project has tens of lines, not thousands.
 MAX_IMPORT_ROWS = 2000
 
 #: What a line does, as the file writes it: short labels, then other spellings
@@ -179,32 +181,32 @@ def _line_error(row: int, reason) -> tuple[int, ValidationError]:
     )
 
 
-def import_dataset(*, file):
-    """The file's rows through the same formats as every other import (type, size
-    and encoding checked; a file that cannot be read raises ``ValidationError``)."""
-    name = (getattr(file, "name", "") or "").lower()
-    size = getattr(file, "size", None)
-    too_big = ValidationError(
-        _("The file is too big to import; the largest is %(limit)s MB."),
-        code="file_too_big",
-        params={"limit": MAX_IMPORT_BYTES // 1024 // 1024},
-    )
-    if size is not None and size > MAX_IMPORT_BYTES:
-        raise too_big
-    file.seek(0)
-    data = file.read(MAX_IMPORT_BYTES + 1)
-    if len(data) > MAX_IMPORT_BYTES:
-        raise too_big
-    if name.endswith(".xlsx") and data.startswith(b"PK\x03\x04"):
-        file_format = XLSXFormat()
-    elif name.endswith(".csv"):
-        file_format = CSVFormat()
-    else:
-        raise ValidationError(
-            _("Import an Excel workbook (.xlsx) or a CSV file (.csv)."),
-            code="file_type_not_allowed",
-        )
+def _whole_number(text: str) -> int | None:
+    """``text`` as a whole number of ASCII digits, or ``None``."""
     try:
+        return parse_whole_number(text)
+    except CellError:
+        return None
+
+
+def import_dataset(*, file):
+    """The file's rows through the same formats as every other import (type, size,
+    rows and encoding checked by the guarded reader; a file that cannot be read
+    raises ``ValidationError``)."""
+    name = (getattr(file, "name", "") or "").lower()
+    try:
+        check_size(getattr(file, "size", None))
+        file.seek(0)
+        data = file.read(settings.IMPORT_MAX_BYTES + 1)
+        if name.endswith(".xlsx") and data.startswith(b"PK\x03\x04"):
+            file_format = XLSXFormat(max_rows=MAX_IMPORT_ROWS)
+        elif name.endswith(".csv"):
+            file_format = CSVFormat(max_rows=MAX_IMPORT_ROWS)
+        else:
+            raise ValidationError(
+                _("Import an Excel workbook (.xlsx) or a CSV file (.csv)."),
+                code="file_type_not_allowed",
+            )
         return file_format.create_dataset(data)
     except ImportFileError as exc:
         raise ValidationError(exc.message, code=exc.code) from exc
@@ -218,12 +220,6 @@ def lines_read(
     whose values do not resolve. Raises ``ValidationError`` for a file that cannot
     be read at all (type, size, encoding, headings)."""
     dataset = import_dataset(file=file)
-    if len(dataset) > MAX_IMPORT_ROWS:
-        raise ValidationError(
-            _("The file has more than %(limit)s rows."),
-            code="too_many_rows",
-            params={"limit": MAX_IMPORT_ROWS},
-        )
     layout = lines_layout()
     headings = layout.match(dataset.headers or [])
     readers = {column.key: column.reader for column in layout.columns}
@@ -272,15 +268,19 @@ def lines_read(
         }
         position_id = record.get("position_id", "")
         if position_id:
-            if not position_id.isdigit():
+            if _whole_number(position_id) is None:
                 found.append(
                     _line_error(
                         row_number,
-                        _("the position id must be a number, not “%(value)s”.")
+                        _(
+                            "the position id must be a number written with the "
+                            "digits 0 to 9, not “%(value)s”."
+                        )
                         % {"value": position_id},
                     )
                 )
-            item["position"] = position_id
+            else:
+                item["position"] = position_id
         for key, field in (
             ("rank_code", "rank"),
             ("category_code", "category"),
@@ -291,19 +291,20 @@ def lines_read(
                 item[field] = value
         headcount = record.get("headcount", "")
         if headcount:
-            if not headcount.isdigit() or int(headcount) < 1:
+            number = _whole_number(headcount)
+            if number is None or number < 1:
                 found.append(
                     _line_error(
                         row_number,
                         _(
-                            "the headcount must be a whole number of at least 1, "
-                            "not “%(value)s”."
+                            "the headcount must be a whole number of at least 1 "
+                            "written with the digits 0 to 9, not “%(value)s”."
                         )
                         % {"value": headcount},
                     )
                 )
             else:
-                item["headcount"] = int(headcount)
+                item["headcount"] = number
         if found:
             errors.extend(found)
         else:

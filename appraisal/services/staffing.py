@@ -53,6 +53,7 @@ from .dossiers import (
     KindRules,
     audit_channel_current,
     audit_record,
+    clean_ip,
     dossier_transition,
     kind_rules_register,
     require_not_party,
@@ -336,20 +337,21 @@ def staffing_plan_open(
             for kind in ceilings
         ]
     )
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                dossier=proposal,
-                actor=actor,
-                action=Action.CYCLE_OPENED,
-                from_status=Status.DRAFT,
-                to_status=Status.DRAFT,
-                ip=ip,
-                channel=audit_channel_current(),
-            )
-            for proposal in proposals
-        ]
-    )
+    entries = [
+        AuditEntry(
+            dossier=proposal,
+            actor=actor,
+            action=Action.CYCLE_OPENED,
+            from_status=Status.DRAFT,
+            to_status=Status.DRAFT,
+            ip=clean_ip(ip),
+            channel=audit_channel_current(),
+        )
+        for proposal in proposals
+    ]
+    for entry in entries:
+        entry.seal("")  # the first line of a new proposal's history
+    AuditEntry.objects.bulk_create(entries)
     audit_record(
         plan,
         actor=actor,

@@ -50,8 +50,20 @@ def browser_page(chromium):
     )
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Every page a browser test opens is checked against the content security
+    # policy: a resource or script it blocks is reported in the console.
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text)
+            if message.type == "error" and "Content Security Policy" in message.text
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert blocked == [], blocked
 
 
 @pytest.fixture

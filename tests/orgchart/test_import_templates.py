@@ -34,6 +34,7 @@ from orgchart.resources import (
     SalaryGroupResource,
     UnitResource,
 )
+from tests.hostile_files import xlsx as xlsx_bytes
 
 RESOURCES = {
     SalaryGroup: SalaryGroupResource,
@@ -57,15 +58,6 @@ UNIT_HEADINGS = [
     "Hiệu lực đến",
     "Trạng thái",
 ]
-
-
-def xlsx_bytes(rows: list[list]) -> bytes:
-    book = openpyxl.Workbook()
-    for row in rows:
-        book.active.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def csv_bytes(rows: list[list]) -> bytes:
