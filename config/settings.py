@@ -227,12 +227,12 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "form-action": ["'self'"],
-        "frame-ancestors": ["'self'"],
+        "frame-ancestors": ["'none'"],
     }
 }
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+X_FRAME_OPTIONS = "DENY"
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
@@ -344,4 +344,20 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # One name per set of choices, so clients get stable enum names whatever the
+    # order the components are generated in.
+    "ENUM_NAME_OVERRIDES": {
+        "LadderLevelEnum": "orgchart.models.LadderLevel",
+        "UnitKindEnum": "orgchart.models.Unit.Kind",
+        "UnitStatusEnum": "orgchart.models.Unit.Status",
+        "RankKindEnum": "orgchart.models.Rank.Kind",
+        "DossierKindEnum": "appraisal.models.DossierKind",
+        "DossierStatusEnum": "appraisal.models.Dossier.Status",
+        "DossierOutcomeEnum": "appraisal.models.Dossier.Outcome",
+        "DecisionOutcomeEnum": "appraisal.models.Decision.Outcome",
+        "AuditActionEnum": "appraisal.models.AuditEntry.Action",
+        "LineActionEnum": "appraisal.models.LineAction",
+        "AttachmentKindEnum": "appraisal.models.Attachment.Kind",
+        "ProjectKindEnum": "appraisal.models.JobPositionProject.Kind",
+    },
 }

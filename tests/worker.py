@@ -179,8 +179,14 @@ def celery_worker(transactional_db, settings, tmp_path):
 
 def _reset_connections(app) -> None:
     """Forget the connections, producers, queues and router built for the previous
-    broker and default queue (Celery caches them on first use)."""
+    broker and default queue (Celery caches them on first use, and kombu keeps its
+    own process-wide connection and producer pools: closed but not cleared, they
+    would refuse every later task of this test process with "Acquire on closed
+    pool")."""
+    from kombu import pools
+
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
+    pools.reset()
     app.__dict__.pop("amqp", None)

@@ -102,10 +102,14 @@ def test_every_role_lands_on_my_work_and_reaches_its_first_task_by_clicking(
                     page.get_by_role("link", name="Lập đề án vị trí việc làm")
                 ).to_be_visible()
             elif role == "divisionhead":
-                # The division head opens the year's staffing cycle.
-                expect(page.locator(".pf-start")).to_have_count(1)
+                # The division head opens the year's staffing cycle and proposes
+                # Home Affairs' unit consolidations.
+                expect(page.locator(".pf-start")).to_have_count(2)
                 expect(
                     page.get_by_role("link", name="Mở kỳ kế hoạch biên chế")
+                ).to_be_visible()
+                expect(
+                    page.get_by_role("link", name="Đề xuất sắp xếp tổ chức, đơn vị")
                 ).to_be_visible()
             else:
                 expect(page.locator(".pf-start")).to_have_count(0)

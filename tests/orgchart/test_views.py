@@ -26,9 +26,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Queries a page may run whatever the number of units or positions: session,
 #: user, the person's permissions and scope, then the page's own reads.
 CHART_BUDGET = 11
-#: The unit page as mounted: the org chart's reads and the four of the payroll card
-#: (``appraisal.selectors.staffing.unit_staffing_get``).
-UNIT_PAGE_BUDGET = 19 + 4
+#: The unit page as mounted: the org chart's reads, the four of the payroll card
+#: (``appraisal.selectors.staffing.unit_staffing_get``), the header's unread
+#: notifications and whether the person may propose a consolidation of the unit's
+#: sub-units (its unit grant and its roles).
+UNIT_PAGE_BUDGET = 19 + 4 + 1 + 2
 REFERENCE_BUDGET = 4
 
 

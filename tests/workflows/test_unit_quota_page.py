@@ -25,6 +25,7 @@ from tests.appraisal.test_staffing_services import (
     _to_the_committee as to_the_committee,
 )
 from tests.factories import JobPositionFactory, RankFactory, SalaryGroupFactory
+from tests.orgchart.test_views import UNIT_PAGE_BUDGET
 from tests.vietnamese_text import english_words, visible_text
 from tests.workflows.test_vietnamese_pages import _fixture_words
 
@@ -323,7 +324,7 @@ def test_payroll_queries_do_not_grow_with_years_positions_or_plans(
     assert len(staffing.previous) == min(1 + years, 4)
     client.force_login(people["officer"])
     # The org chart's own budget for the page (tests/orgchart/test_views.py).
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(UNIT_PAGE_BUDGET):
         response = client.get(unit_url(units["a"], year=YEAR))
     assert response.status_code == 200
 
