@@ -119,55 +119,20 @@ class ConsolidationFlow(flow.Flow):
         .Default(this.propose)
     )
 
-    receive = (
-        nodes.View(consolidation_tasks.ConsolidationReceiveView.as_view())
-        .Annotation(
-            title=_("Receive the dossier"),
-            description=_(
-                "The one-stop desk checks the dossier is complete: accept it, ask "
-                "for a supplement or refuse it."
+    receive, route_reception, assign_appraiser, appraise, route_appraisal = (
+        steps.appraisal_steps(
+            receive_view=consolidation_tasks.ConsolidationReceiveView.as_view(),
+            assign_view=consolidation_tasks.ConsolidationAssignAppraiserView.as_view(),
+            appraise_view=consolidation_tasks.ConsolidationAppraiseView.as_view(),
+            appraise_annotation=(
+                _("Appraise the consolidation"),
+                _(
+                    "The appraiser checks the operations and the impact statement, "
+                    "asks the proposer for revisions or completes the report."
+                ),
             ),
+            back=this.propose,
         )
-        .Assign(steps.sole_candidate)
-        .Next(this.route_reception)
-    )
-
-    route_reception = (
-        nodes.Switch()
-        .Annotation(title=_("Reception result"))
-        .Case(this.assign_appraiser, lambda a: _consolidation(a).was_accepted)
-        .Case(this.propose, lambda a: _consolidation(a).needs_supplement)
-        .Default(this.end)
-    )
-
-    assign_appraiser = (
-        nodes.View(consolidation_tasks.ConsolidationAssignAppraiserView.as_view())
-        .Annotation(
-            title=_("Assign an appraiser"),
-            description=_("The division head chooses who appraises the dossier."),
-        )
-        .Assign(steps.sole_candidate)
-        .Next(this.appraise)
-    )
-
-    appraise = (
-        nodes.View(consolidation_tasks.ConsolidationAppraiseView.as_view())
-        .Annotation(
-            title=_("Appraise the consolidation"),
-            description=_(
-                "The appraiser checks the operations and the impact statement, asks "
-                "the proposer for revisions or completes the report."
-            ),
-        )
-        .Assign(lambda activation: _consolidation(activation).assigned_appraiser)
-        .Next(this.route_appraisal)
-    )
-
-    route_appraisal = (
-        nodes.Switch()
-        .Annotation(title=_("Revision needed?"))
-        .Case(this.propose, lambda a: _consolidation(a).needs_revision)
-        .Default(this.review_report)
     )
 
     review_report, route_review, sign_report, route_signature = steps.report_steps(

@@ -112,58 +112,22 @@ class JobPositionProjectFlow(flow.Flow):
         .Default(this.receive)
     )
 
-    receive = (
-        nodes.View(views.ReceiveView.as_view())
-        .Annotation(
-            title=_("Receive the dossier"),
-            description=_(
-                "The one-stop desk checks the dossier is complete: accept it, ask "
-                "for a supplement or refuse it."
+    # The unit's officer adds what is missing or revises; then the head submits
+    # again.
+    receive, route_reception, assign_appraiser, appraise, route_appraisal = (
+        steps.appraisal_steps(
+            receive_view=views.ReceiveView.as_view(),
+            assign_view=views.AssignAppraiserView.as_view(),
+            appraise_view=views.ProjectAppraiseView.as_view(),
+            appraise_annotation=(
+                _("Appraise the project"),
+                _(
+                    "The appraiser checks the project against the checklist, asks "
+                    "the unit for revisions or completes the report."
+                ),
             ),
+            back=this.revise,
         )
-        .Assign(steps.sole_candidate)
-        .Next(this.route_reception)
-    )
-
-    route_reception = (
-        nodes.Switch()
-        .Annotation(title=_("Reception result"))
-        .Case(
-            this.assign_appraiser, lambda activation: _project(activation).was_accepted
-        )
-        # The unit's officer adds what is missing; then the head submits again.
-        .Case(this.revise, lambda activation: _project(activation).needs_supplement)
-        .Default(this.end)
-    )
-
-    assign_appraiser = (
-        nodes.View(views.AssignAppraiserView.as_view())
-        .Annotation(
-            title=_("Assign an appraiser"),
-            description=_("The division head chooses who appraises the dossier."),
-        )
-        .Assign(steps.sole_candidate)
-        .Next(this.appraise)
-    )
-
-    appraise = (
-        nodes.View(views.ProjectAppraiseView.as_view())
-        .Annotation(
-            title=_("Appraise the project"),
-            description=_(
-                "The appraiser checks the project against the checklist, asks the "
-                "unit for revisions or completes the report."
-            ),
-        )
-        .Assign(lambda activation: _project(activation).assigned_appraiser)
-        .Next(this.route_appraisal)
-    )
-
-    route_appraisal = (
-        nodes.Switch()
-        .Annotation(title=_("Revision needed?"))
-        .Case(this.revise, lambda activation: _project(activation).needs_revision)
-        .Default(this.review_report)
     )
 
     revise = (
