@@ -92,6 +92,21 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
     tmp_storage_class = UploadCache
     to_encoding = "utf-8-sig"
 
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        """As import-export's, but a workbook keeps real numbers and date cells for
+        our own Excel format too (the library recognises only its own classes,
+        by exact type, and would write every value as text)."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        data = self.get_data_for_export(
+            request, queryset, force_native_type=file_format.is_binary(), **kwargs
+        )
+        export_data = file_format.export_data(data)
+        encoding = kwargs.get("encoding")
+        if not file_format.is_binary() and encoding:
+            export_data = export_data.encode(encoding)
+        return export_data
+
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)
         layout = self.resource_classes[0]().layout()

@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from orgchart.imports import CellError, ChoiceWidget, text_value
-from orgchart.spreadsheets import Column, Layout, fold, template_build
+from orgchart.spreadsheets import (
+    Column,
+    Layout,
+    fold,
+    template_build,
+    workbook_bytes,
+)
 
 from ..models import AuditEntry, Consolidation, OperationSuccessor, PositionMapping
 from .consolidation import (
@@ -154,9 +160,7 @@ def mapping_template(*, consolidation: Consolidation) -> bytes:
                     mapping.headcount,
                 ]
             )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(book)
 
 
 def _read(consolidation, file) -> tuple[list[dict], list[ValidationError]]:

@@ -111,6 +111,13 @@ def test_every_role_lands_on_my_work_and_reaches_its_first_task_by_clicking(
                 expect(
                     page.get_by_role("link", name="Đề xuất sắp xếp tổ chức, đơn vị")
                 ).to_be_visible()
+            elif role == "appraiser":
+                # Appraisers, like the division head, propose Home Affairs' own
+                # unit consolidations.
+                expect(page.locator(".pf-start")).to_have_count(1)
+                expect(
+                    page.get_by_role("link", name="Đề xuất sắp xếp tổ chức, đơn vị")
+                ).to_be_visible()
             else:
                 expect(page.locator(".pf-start")).to_have_count(0)
             page.screenshot(path=str(folder / f"{role}-{width}.png"), full_page=True)
