@@ -145,6 +145,10 @@ def test_an_officer_starts_a_project_from_the_home_page_by_clicking(
     page.locator(
         "vf-page-menu-navigation a", has_text="Đề án vị trí việc làm"
     ).first.click()
+    # The menu navigates through Turbo: wait until its visit has finished (the
+    # document is no longer busy), or a click made meanwhile is dropped with it.
+    expect(page).to_have_url(re.compile(r"/jobpositionproject/$"))
+    page.wait_for_function("() => !document.documentElement.hasAttribute('aria-busy')")
     page.wait_for_load_state("networkidle")
     expect(page.locator(".pf-list-filter")).to_be_visible()
     expect(page.locator(".mdc-fab")).to_have_count(0)
