@@ -36,7 +36,7 @@ class DashboardFilterForm(forms.Form):
     """The period (this year up to today unless chosen), a unit and a kind of
     dossier; the units offered are those of the dossiers the person may see."""
 
-    date_from = forms.DateField(label=_("From"), required=False)
+    date_from = forms.DateField(label=_("From date"), required=False)
     date_to = forms.DateField(label=_("To"), required=False)
     unit = unit_filter_field()
     kind = forms.ChoiceField(
