@@ -27,10 +27,11 @@ class ChainReport:
     broken: list[BrokenLink]
 
 
-def audit_chains_verify(*, dossier_ids=None) -> ChainReport:
+def audit_chains_verify(*, dossier_ids=None, using: str = "default") -> ChainReport:
     """Recompute every dossier's chain (or those of ``dossier_ids``), in the order
-    the entries were written; one pass over the table, streamed."""
-    rows = AuditEntry.objects.order_by("dossier_id", "pk")
+    the entries were written; one pass over the table, streamed. ``using`` names
+    the database: the restore drill verifies a restored copy with it."""
+    rows = AuditEntry.objects.using(using).order_by("dossier_id", "pk")
     if dossier_ids is not None:
         rows = rows.filter(dossier_id__in=dossier_ids)
     previous: dict[int, str] = {}

@@ -2,6 +2,7 @@
 trail and name the first broken entry of each dossier whose chain is broken."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DEFAULT_DB_ALIAS
 
 from appraisal.selectors.audit import audit_chains_verify
 
@@ -12,8 +13,15 @@ class Command(BaseCommand):
         "each dossier (exit status 1 if any)."
     )
 
-    def handle(self, *args, **options):
-        report = audit_chains_verify()
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--database",
+            default=DEFAULT_DB_ALIAS,
+            help="The database to verify (a configured alias).",
+        )
+
+    def handle(self, *args, database, **options):
+        report = audit_chains_verify(using=database)
         for link in report.broken:
             self.stderr.write(
                 f"Dossier {link.dossier_id}: entry {link.entry_id} "
