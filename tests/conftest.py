@@ -150,4 +150,5 @@ from tests.signing import (  # noqa: E402,F401
     demo_authority_keys,
     signer_certificate,
 )
+from tests.step_process import step_process  # noqa: E402,F401
 from tests.worker import celery_worker, django_db_modify_db_settings  # noqa: E402,F401

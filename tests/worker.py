@@ -37,9 +37,14 @@ READY_TIMEOUT = 60
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: Fixtures whose subprocess opens the test database itself.
+SUBPROCESS_FIXTURES = {"celery_worker", "step_process"}
+
+
 def _uses_worker(session) -> bool:
     return any(
-        "celery_worker" in getattr(item, "fixturenames", ()) for item in session.items
+        SUBPROCESS_FIXTURES & set(getattr(item, "fixturenames", ()))
+        for item in session.items
     )
 
 
