@@ -170,6 +170,11 @@ CELERY_TASK_EAGER_PROPAGATES = False
 # Official documents: the steps issue the Word and PDF files and the signing steps
 # sign them (off only where a province has not introduced digital signatures).
 APPRAISAL_DOCUMENTS = env.bool("APPRAISAL_DOCUMENTS", default=True)
+
+# The folder of pg_dump and pg_restore of the database server's major version
+# (``manage.py backup`` / ``restore_drill``); empty: the ones on PATH.
+BACKUP_PG_BIN_DIR = env.str("BACKUP_PG_BIN_DIR", default="")
+
 # The key the signers' certificates and passwords are encrypted with (derived from
 # SECRET_KEY when empty: rotating SECRET_KEY then means uploading them again).
 APPRAISAL_SIGNING_KEY = env.str("APPRAISAL_SIGNING_KEY", default="")
