@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,46 @@ def step_process(transactional_db, settings):
             StepProcess.kill(process)
         if process.stdout:
             process.stdout.close()
+
+
+def pg_blocked_backend(alive, timeout: float = 60) -> int:
+    """The pid of the server process of this test database that waits for a
+    lock (the one the test holds), once there is one; ``alive()`` returns True
+    while the process being watched runs, else what to fail with."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            running = alive()
+            assert running is True, running
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+            row = cursor.fetchone()
+            if row:
+                return row[0]
+            time.sleep(0.05)
+    pytest.fail("nothing waited for the lock the test holds")
+
+
+def pg_backend_gone(pid: int | None, timeout: float = 30) -> None:
+    """PostgreSQL aborts a killed client's transaction when its server process
+    notices the client is gone (once the test's lock is released): wait for it."""
+    from django.db import connection
+
+    if pid is None:
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
+            if cursor.fetchone() is None:
+                return
+            time.sleep(0.05)
+    pytest.fail("the killed client's server process did not end")
 
 
 def main() -> None:

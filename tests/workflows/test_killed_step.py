@@ -35,6 +35,7 @@ from appraisal.models import (
     NumberRegister,
 )
 from tests.factories import pdf_upload
+from tests.step_process import pg_backend_gone, pg_blocked_backend
 from tests.workflows.conftest import url
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -65,22 +66,10 @@ def audit_blocked():
             reader.close()
 
 
-def _pg_wait_blocked(child, timeout: float = 60) -> int:
-    """The server process of the step, once it waits for our lock."""
-    deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            assert child.poll() is None, child.stdout.read().decode()[-3000:]
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
-            )
-            row = cursor.fetchone()
-            if row:
-                return row[0]
-            time.sleep(0.05)
-    pytest.fail("the step never waited for the audit table")
+def _pg_wait_blocked(child) -> int:
+    return pg_blocked_backend(
+        lambda: child.poll() is None or child.stdout.read().decode()[-3000:]
+    )
 
 
 def _sqlite_wait_blocked(child, timeout: float = 60) -> None:
@@ -101,21 +90,6 @@ def _sqlite_wait_blocked(child, timeout: float = 60) -> None:
     pytest.fail("the step never reached its commit")
 
 
-def wait_backend_gone(pid) -> None:
-    """PostgreSQL aborts the killed step's transaction when its server process
-    notices the client is gone, once our lock is released."""
-    if pid is None:
-        return
-    deadline = time.monotonic() + 30
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", [pid])
-            if cursor.fetchone() is None:
-                return
-            time.sleep(0.05)
-    pytest.fail("the killed step's server process did not end")
-
-
 def session_of(client) -> str:
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
@@ -130,7 +104,7 @@ def kill_in_the_middle(step_process, post_url, data, *, session, upload=None):
         child = step_process.post(post_url, data, session=session, upload=upload)
         pid = wait_blocked(child)
         step_process.kill(child)
-    wait_backend_gone(pid)
+    pg_backend_gone(pid)
 
 
 def receive_state(process) -> dict:
