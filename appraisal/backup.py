@@ -54,7 +54,8 @@ class BackupError(Exception):
 class Problem:
     """One thing the restored copy does not have as the manifest says."""
 
-    what: str  # "rows", "audit", "audit_head", "file_missing", "file_changed"
+    #: "rows", "audit", "audit_head", "file_row", "file_missing", "file_changed"
+    what: str
     message: str
 
 
@@ -443,6 +444,19 @@ def _verify(report: DrillReport, manifest: dict, connection, media: Path) -> Non
                         "entry it ended with when backed up."
                     )
                     % {"dossier": dossier},
+                )
+            )
+    rows = found["attachments"]
+    for name in sorted(set(rows) | set(manifest["attachments"])):
+        if rows.get(name) != manifest["attachments"].get(name):
+            report.problems.append(
+                Problem(
+                    "file_row",
+                    _(
+                        "Document %(name)s: its row in the restored database is "
+                        "not the one backed up."
+                    )
+                    % {"name": name},
                 )
             )
     for name, sha256 in manifest["attachments"].items():

@@ -176,3 +176,13 @@ def test_a_folder_without_a_backup_is_refused_clearly(tmp_path):
 def test_a_backup_is_not_written_over_another(backup):
     with pytest.raises(CommandError, match="is not empty"):
         call_command("backup", output=backup, stdout=io.StringIO())
+
+
+def test_a_document_row_changed_in_the_dump_is_named(backup, draft):
+    attachment = draft.attachments.order_by("pk").first()
+    Attachment.objects.filter(pk=attachment.pk).update(sha256="0" * 64)
+    redump(backup)
+
+    output = drill_fails(backup)
+
+    assert f"Document {attachment.file.name}: its row in the restored" in output
