@@ -53,7 +53,7 @@ def page_table(response, name: str) -> list[list[str]]:
     return [
         [
             html.unescape(re.sub(r"<[^>]+>", "", cell)).strip()
-            for cell in re.findall(r"<td>(.*?)</td>", row, re.S)
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
         ]
         for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
     ]
