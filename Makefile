@@ -28,6 +28,7 @@ demo: install documents-system
 	$(BIN)/python manage.py seed_demo_projects
 	$(BIN)/python manage.py seed_demo_staffing
 	$(BIN)/python manage.py seed_demo_consolidation
+	$(BIN)/python manage.py deadline_sweep
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Chromium from Debian for the browser tests (Playwright drives it; no download).

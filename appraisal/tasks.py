@@ -44,6 +44,14 @@ def notification_mail(notification_id: int) -> bool:
 
 
 @shared_task(**RETRY)
+def notification_mail_many(notification_ids: list[int]) -> int:
+    """Mail many notifications (each at most once)."""
+    from .services.notifications import notification_mail_send_many
+
+    return notification_mail_send_many(notification_ids=notification_ids)
+
+
+@shared_task(**RETRY)
 def notification_audit(entry_id: int) -> int:
     """Tell the people concerned about a supplement, revision or decision."""
     from .services.notifications import notification_audit_deliver

@@ -133,6 +133,14 @@ def unit_party_ids(unit: Unit) -> set[int]:
     )
 
 
+def person_name(user) -> str:
+    """How a person is named to others (trails, documents, lists): their full
+    name, their login only when no name was recorded; empty for nobody."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
 def user_group_names(*, user) -> frozenset[str]:
     """The product roles (group names, ``orgchart.permissions.Role``) ``user``
     holds; none when anonymous or inactive. One query per person per request."""

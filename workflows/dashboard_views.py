@@ -302,7 +302,12 @@ class DashboardView(LoginRequiredMixin, TemplateView):
                     "name": table.name,
                     "title": table.title,
                     "headers": [column.header for column in columns],
-                    "rows": [[_cell(c.value(row)) for c in columns] for row in rows],
+                    # Each cell with its column's name: at phone width the
+                    # table stacks and each value shows it (data-label).
+                    "rows": [
+                        [(c.header, _cell(c.value(row))) for c in columns]
+                        for row in rows
+                    ],
                     "chart": table.chart(dashboard, rows)
                     if table.chart and rows
                     else None,

@@ -36,6 +36,8 @@ from viewflow.workflow import STATUS, flow
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.flow.utils import wrap_start_view
 
+from orgchart.selectors import person_name
+
 from . import permissions
 from . import views as task_views
 
@@ -80,7 +82,7 @@ def refuse(request, node, task):
                     "Nothing was changed."
                 )
                 % {
-                    "person": _person(task.owner),
+                    "person": person_name(task.owner),
                     "task": task.title,
                     "when": formats.date_format(
                         timezone.localtime(task.finished), "SHORT_DATETIME_FORMAT"
@@ -110,14 +112,10 @@ def refuse(request, node, task):
         messages.warning(
             request,
             _("%(person)s has already taken the task “%(task)s”. Nothing was changed.")
-            % {"person": _person(task.owner), "task": task.title},
+            % {"person": person_name(task.owner), "task": task.title},
         )
         return back
     return HttpResponseRedirect(node.reverse("assign", args=[task.process_id, task.pk]))
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 class SQLiteBusy(Exception):

@@ -21,6 +21,7 @@ from appraisal.models import (
 from appraisal.services.staffing import ABSURD_NUMBER
 from orgchart.models import Unit
 from orgchart.permissions import Role
+from orgchart.selectors import person_name
 
 from .forms import CommentForm
 
@@ -46,10 +47,6 @@ def _number(label, *, required=False):
     return forms.IntegerField(
         label=label, required=required, min_value=0, max_value=ABSURD_NUMBER
     )
-
-
-def _person(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 class UnitChoices(forms.ModelMultipleChoiceField):
@@ -136,7 +133,7 @@ class StaffingPlanOpenForm(forms.Form):
             .distinct()
         )
         self.fields["appraiser"].queryset = appraisers
-        self.fields["appraiser"].label_from_instance = _person
+        self.fields["appraiser"].label_from_instance = person_name
         units = (
             Unit.objects.active_on(today)
             .filter(kind__in=PARTICIPANT_KINDS)

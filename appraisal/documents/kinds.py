@@ -15,6 +15,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from orgchart.models import Unit
+from orgchart.selectors import person_name
 
 from ..models import (
     AppraisalReport,
@@ -64,12 +65,6 @@ def _place(unit: Unit) -> str:
         if marker in name:
             return name.split(marker, 1)[1]
     return name
-
-
-def _name(user) -> str:
-    if user is None:
-        return ""
-    return user.get_full_name() or user.get_username()
 
 
 def _upper(text: str) -> str:
@@ -169,7 +164,7 @@ def _report(dossier) -> AppraisalReport:
 
 
 def _report_signature(report: AppraisalReport) -> Signature:
-    return Signature(capacity="", title="GIÁM ĐỐC", name=_name(report.signed_by))
+    return Signature(capacity="", title="GIÁM ĐỐC", name=person_name(report.signed_by))
 
 
 def _home_affairs_header(dossier, report: AppraisalReport, number: str) -> dict:
@@ -265,7 +260,7 @@ def _committee_header(dossier, decision: Decision) -> dict:
         "signature": Signature(
             capacity="TM. ỦY BAN NHÂN DÂN",
             title="CHỦ TỊCH",
-            name=_name(decision.signer),
+            name=person_name(decision.signer),
         ),
     }
 

@@ -30,7 +30,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Min, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from orgchart.models import JobPosition, Unit, active_on_condition
@@ -253,8 +254,64 @@ class _Limits:
         return None
 
 
-def _local_date(moment: datetime.datetime) -> datetime.date:
-    return timezone.localtime(moment).date()
+def _completed_outcomes(
+    scoped: QuerySet[Dossier], first: datetime.date, last: datetime.date
+) -> list[tuple[str, str, datetime.date, int, int]]:
+    """The dossiers of ``scoped`` first completed in ``first`` … ``last`` (local
+    days), counted in the database per unit and month: ``(unit code, unit name,
+    first day of the month, completed, completed on or before the due date)``, in
+    tree order. One query; its rows grow with units and months, not dossiers."""
+    zone = timezone.get_current_timezone()
+    earlier = AuditEntry.objects.filter(
+        dossier_id=OuterRef("dossier_id"),
+        to_status__in=COMPLETED_STATUSES,
+        created_at__lt=OuterRef("created_at"),
+    )
+    rows = (
+        AuditEntry.objects.filter(
+            dossier__in=scoped.filter(due_on__isnull=False).values("pk"),
+            to_status__in=COMPLETED_STATUSES,
+            created_at__gte=datetime.datetime.combine(first, datetime.time(), zone),
+            created_at__lt=datetime.datetime.combine(
+                last + datetime.timedelta(days=1), datetime.time(), zone
+            ),
+        )
+        .exclude(Exists(earlier))
+        .annotate(
+            finished=TruncDate("created_at", tzinfo=zone),
+            month=TruncMonth("created_at", tzinfo=zone),
+        )
+        .values(
+            "dossier__unit__path",
+            "dossier__unit__code",
+            "dossier__unit__name",
+            "month",
+        )
+        .annotate(
+            processed=Count("dossier_id", distinct=True),
+            on_time=Count(
+                "dossier_id",
+                distinct=True,
+                filter=Q(finished__lte=F("dossier__due_on")),
+            ),
+        )
+        .values_list(
+            "dossier__unit__code",
+            "dossier__unit__name",
+            "month",
+            "processed",
+            "on_time",
+        )
+        .order_by("dossier__unit__path", "month")
+    )
+    return [
+        (code, name, _as_date(month), processed, on_time)
+        for code, name, month, processed, on_time in rows
+    ]
+
+
+def _as_date(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
 
 
 @dataclass(frozen=True)
@@ -269,18 +326,18 @@ class _StepDone:
 
 def _steps_done(entries: Iterable[tuple], last: datetime.date) -> list[_StepDone]:
     """The steps each dossier completed, from its status changes in time order:
-    ``(dossier_id, kind, from_status, to_status, created_at)``. A step's visits
-    interrupted by the unit's time (a supplement or a revision) add up."""
+    ``(dossier_id, kind, from_status, to_status, local date)``. A step's visits
+    interrupted by the unit's time (a supplement or a revision) add up. Working
+    days are counted as differences of the calendar's ordinals."""
     entries = list(entries)
     if not entries:
         return []
-    calendar = WorkingCalendar(_local_date(entries[0][4]), last)
+    calendar = WorkingCalendar(entries[0][4], last)
     limits = _Limits()
     done: list[_StepDone] = []
     # Per dossier: the step running (or paused) → (its first day, days so far, entered)
     running: dict[int, dict] = {}
-    for dossier_id, kind, from_status, to_status, created_at in entries:
-        on = _local_date(created_at)
+    for dossier_id, kind, from_status, to_status, on in entries:
         state = running.setdefault(dossier_id, {})
         step = STEP_OF_STATUS.get(from_status)
         if step is not None and state.get("step") == step and "entered" in state:
@@ -311,12 +368,13 @@ def _quarter(day: datetime.date) -> str:
 
 
 def _rates(
-    keys: Iterable[tuple[str, str]], outcomes: Iterable[tuple[str, bool]]
+    keys: Iterable[tuple[str, str]], outcomes: Iterable[tuple[str, int, int]]
 ) -> list[Rate]:
+    """Rates in the order of ``keys`` from ``(key, processed, on time)`` counts."""
     rates = {key: Rate(key=key, label=label) for key, label in keys}
-    for key, on_time in outcomes:
+    for key, processed, on_time in outcomes:
         rate = rates.setdefault(key, Rate(key=key, label=key))
-        rate.processed += 1
+        rate.processed += processed
         rate.on_time += on_time
     return [rate for rate in rates.values() if rate.processed]
 
@@ -444,42 +502,21 @@ def dashboard_for_user(*, user, filters: DashboardFilters) -> Dashboard:
     due_soon = _deadline_list(scoped, DeadlineState.DUE_SOON, today)
 
     first, last = filters.date_from, filters.date_to
-    zone = timezone.get_current_timezone()
-    completed = (
-        scoped.annotate(
-            completed_at=Min(
-                "audit_entries__created_at",
-                filter=Q(audit_entries__to_status__in=COMPLETED_STATUSES),
-            )
-        )
-        .filter(
-            completed_at__gte=datetime.datetime.combine(first, datetime.time(), zone),
-            completed_at__lt=datetime.datetime.combine(
-                last + datetime.timedelta(days=1), datetime.time(), zone
-            ),
-            due_on__isnull=False,
-        )
-        .order_by("unit__path")
-        .values_list("unit__code", "unit__name", "due_on", "completed_at")
-    )
-    outcomes = []  # (unit code, unit name, day completed, on time), in tree order
-    for code, name, due_on, completed_at in completed:
-        finished = _local_date(completed_at)
-        outcomes.append((code, name, finished, finished <= due_on))
+    outcomes = _completed_outcomes(scoped, first, last)
     total = Rate(key="total", label="")
-    for *_unit, _finished, on_time in outcomes:
-        total.processed += 1
+    for _code, _name, _month, processed, on_time in outcomes:
+        total.processed += processed
         total.on_time += on_time
     by_month = _rates(
         _months(first, last),
-        ((f"{f.year}-{f.month:02d}", ok) for _c, _n, f, ok in outcomes),
+        ((f"{m.year}-{m.month:02d}", p, ok) for _c, _n, m, p, ok in outcomes),
     )
     by_quarter = _rates(
-        _quarters(first, last), ((_quarter(f), ok) for _c, _n, f, ok in outcomes)
+        _quarters(first, last), ((_quarter(m), p, ok) for _c, _n, m, p, ok in outcomes)
     )
     by_unit = _rates(
-        dict.fromkeys((code, name) for code, name, _f, _ok in outcomes),
-        ((code, ok) for code, _n, _f, ok in outcomes),
+        dict.fromkeys((code, name) for code, name, *_counts in outcomes),
+        ((code, p, ok) for code, _n, _m, p, ok in outcomes),
     )
 
     # The status changes, up to the period's end, of the dossiers that changed
@@ -499,7 +536,7 @@ def dashboard_for_user(*, user, filters: DashboardFilters) -> Dashboard:
             "dossier__dossier_kind",
             "from_status",
             "to_status",
-            "created_at",
+            TruncDate("created_at", tzinfo=timezone.get_current_timezone()),
         )
     )
     steps = [
@@ -512,7 +549,7 @@ def dashboard_for_user(*, user, filters: DashboardFilters) -> Dashboard:
     ]
     by_step = _rates(
         step_labels,
-        ((done.step, done.days <= done.limit) for done in steps if done.limit),
+        ((done.step, 1, done.days <= done.limit) for done in steps if done.limit),
     )
     times = {value: StepTime(step=value, label=label) for value, label in step_labels}
     for done in steps:

@@ -133,13 +133,21 @@ class ImpactRow:
         return add_months(self.effective_date, ALLOWANCE_MONTHS)
 
     @property
-    def meets_standard(self) -> bool | None:
-        """Whether population and area reach the standard (None: not assessed)."""
+    def figures_missing(self) -> bool:
+        """Whether the standard applies but the population or the area after is
+        not known (a source unit's figures were never recorded): the statement
+        cannot say whether the unit meets it."""
         if self.standard is None or self.exempt:
+            return False
+        return self.population_after is None or self.area_after is None
+
+    @property
+    def meets_standard(self) -> bool | None:
+        """Whether population and area reach the standard (None: not assessed,
+        because the unit is exempt or its figures are missing)."""
+        if self.standard is None or self.exempt or self.figures_missing:
             return None
         population, area = self.standard
-        if self.population_after is None or self.area_after is None:
-            return False
         return self.population_after >= population and self.area_after >= area
 
 
@@ -389,7 +397,20 @@ def impact_compute(*, consolidation: Consolidation) -> ImpactStatement:
             top = row.successor is None or row.successor.parent_successor_id is None
             if administrative and top and has_sources:
                 _administrative(row, operation, by_pk)
-                if row.meets_standard is False:
+                if row.figures_missing:
+                    warnings.append(
+                        _(
+                            "%(unit)s: the population or the area is not recorded, "
+                            "so the standard of %(population)s people and "
+                            "%(area)s km² cannot be checked."
+                        )
+                        % {
+                            "unit": row.name,
+                            "population": f"{row.standard[0]:,}".replace(",", "."),
+                            "area": row.standard[1],
+                        }
+                    )
+                elif row.meets_standard is False:
                     warnings.append(
                         _(
                             "%(unit)s is below the standard of %(population)s people "

@@ -41,11 +41,23 @@ class WorkingCalendar:
     def __init__(self, first: datetime.date, last: datetime.date) -> None:
         self.first = first
         self.last = last
+        self._ordinals: dict[datetime.date, int] | None = None
         self.declared: dict[datetime.date, str] = dict(
             CalendarDay.objects.filter(date__range=(first, last)).values_list(
                 "date", "kind"
             )
         )
+
+    def ordinals(self) -> dict[datetime.date, int]:
+        """Each day of the range with the number of working days from ``first``
+        up to and including it, computed once."""
+        if self._ordinals is None:
+            self._ordinals, total, day = {}, 0, self.first
+            while day <= self.last:
+                total += self.is_working_day(day)
+                self._ordinals[day] = total
+                day += ONE_DAY
+        return self._ordinals
 
     def covers(self, day: datetime.date) -> bool:
         return self.first <= day <= self.last
@@ -59,7 +71,12 @@ class WorkingCalendar:
         return is_statutory_working_day(day)
 
     def count(self, start: datetime.date, end: datetime.date) -> int:
-        """Working days after ``start`` up to and including ``end``."""
+        """Working days after ``start`` up to and including ``end``: a difference
+        of two ordinals when both days are in the calendar's range (counting many
+        periods costs one pass over the range, not one per period)."""
+        if self.first <= start <= self.last and self.first <= end <= self.last:
+            ordinals = self.ordinals()
+            return max(ordinals[end] - ordinals[start], 0)
         total = 0
         day = start + ONE_DAY
         while day <= end:

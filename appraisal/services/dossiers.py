@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from orgchart.permissions import Role
+from orgchart.selectors import person_name
 
 from ..documents.registry import Step
 from ..models import (
@@ -662,7 +663,7 @@ def dossier_assign_appraiser(
         actor=actor,
         action=Action.APPRAISER_ASSIGNED,
         from_status=from_status,
-        comment=comment or str(appraiser),
+        comment=comment or person_name(appraiser),
         ip=ip,
     )
     return dossier

@@ -7,6 +7,7 @@ nobody), retried on failure and idempotent per event and person (the unique
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -66,6 +67,19 @@ def mail_preference_set(*, user, events: Iterable[str]) -> MailPreference:
     return preference
 
 
+@dataclass(frozen=True)
+class Tidings:
+    """One event to tell ``recipient_ids`` about one dossier; ``key`` makes it
+    once per person (the person's id is appended)."""
+
+    recipient_ids: frozenset[int]
+    event: str
+    dossier_id: int
+    key: str
+    step: str = ""
+    url: str = ""
+
+
 def notification_record(
     *,
     recipient_ids: Iterable[int],
@@ -77,59 +91,131 @@ def notification_record(
 ) -> list[Notification]:
     """Record the event for each recipient once (``key`` plus the person), and
     start the mail of each new one after commit. Returns the new notifications."""
-    people = get_user_model().objects.filter(pk__in=set(recipient_ids), is_active=True)
+    return notification_record_many(
+        tidings=[
+            Tidings(
+                recipient_ids=frozenset(recipient_ids),
+                event=event,
+                dossier_id=dossier_id,
+                key=key,
+                step=step,
+                url=url,
+            )
+        ]
+    )
+
+
+def notification_record_many(*, tidings: Iterable[Tidings]) -> list[Notification]:
+    """Record many events at once, each once per active recipient, in a fixed
+    number of queries whatever their number (the deadline sweep tells thousands
+    of people at once); the new ones are mailed, after commit, by one background
+    job to those who want them. Returns the new notifications."""
+    tidings = list(tidings)
+    wanted_ids = set().union(*(t.recipient_ids for t in tidings)) if tidings else set()
+    people = {
+        person.pk: person
+        for person in get_user_model().objects.filter(pk__in=wanted_ids, is_active=True)
+    }
+    rows = {
+        f"{t.key}:{pk}": Notification(
+            key=f"{t.key}:{pk}",
+            recipient=people[pk],
+            event=t.event,
+            dossier_id=t.dossier_id,
+            step=t.step[:255],
+            url=t.url[:500],
+        )
+        for t in tidings
+        for pk in sorted(t.recipient_ids)
+        if pk in people
+    }
+    if not rows:
+        return []
     made = []
     with transaction.atomic():
-        for person in people:
-            notification, created = Notification.objects.get_or_create(
-                key=f"{key}:{person.pk}",
-                defaults={
-                    "recipient": person,
-                    "event": event,
-                    "dossier_id": dossier_id,
-                    "step": step[:255],
-                    "url": url[:500],
-                },
+        existing = set()
+        for chunk in _chunks(list(rows)):
+            existing.update(
+                Notification.objects.filter(key__in=chunk).values_list("key", flat=True)
             )
-            if created:
-                made.append(notification)
-    from ..tasks import notification_mail
+        new = [row for key, row in rows.items() if key not in existing]
+        # A concurrent run may have told the same person meanwhile: its row wins.
+        Notification.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        for chunk in _chunks([row.key for row in new]):
+            made.extend(
+                Notification.objects.filter(key__in=chunk)
+                .select_related("recipient")
+                .order_by("pk")
+            )
+    preferences = dict(
+        MailPreference.objects.filter(
+            user_id__in={n.recipient_id for n in made}
+        ).values_list("user_id", "events")
+    )
+    to_mail = [
+        n.pk
+        for n in made
+        if n.recipient.email
+        and n.event in preferences.get(n.recipient_id, Event.values)
+    ]
+    if to_mail:
+        from ..tasks import notification_mail_many
 
-    for notification in made:
-        if notification.recipient.email and mail_wanted(notification.recipient, event):
-            transaction.on_commit(
-                lambda pk=notification.pk: notification_mail.delay(pk)
-            )
+        transaction.on_commit(lambda: notification_mail_many.delay(to_mail))
     return made
 
 
-def notification_mail_send(*, notification_id: int) -> bool:
-    """Mail one notification unless it was mailed already (a retried or repeated
-    job sends nothing twice). Returns whether a mail went out."""
+def _mail_one(notification: Notification) -> bool:
+    text = notification_text(notification)
+    subject = _("PositionFlow: %(text)s") % {"text": text}
+    body = text
+    if notification.url:
+        body += "\n\n" + settings.SITE_URL.rstrip("/") + notification.url
     with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .select_related("recipient", "dossier__unit")
-            .get(pk=notification_id)
-        )
-        if notification.mailed_at is not None:
+        # The update claims the row (a concurrent job waits for it, then finds it
+        # mailed and sends nothing).
+        claimed = Notification.objects.filter(
+            pk=notification.pk, mailed_at=None
+        ).update(mailed_at=timezone.now())
+        if not claimed:
             return False
-        with translation.override(settings.LANGUAGE_CODE):
-            text = notification_text(notification)
-            subject = _("PositionFlow: %(text)s") % {"text": text}
-            body = text
-            if notification.url:
-                body += "\n\n" + settings.SITE_URL.rstrip("/") + notification.url
-        # A failure raises and rolls the mark back, so the retry sends it.
         send_mail(
             subject[:200],
             body,
             settings.DEFAULT_FROM_EMAIL,
             [notification.recipient.email],
         )
-        notification.mailed_at = timezone.now()
-        notification.save(update_fields=["mailed_at"])
     return True
+
+
+def _chunks(items: list, size: int = 2000) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def notification_mail_send(*, notification_id: int) -> bool:
+    """Mail one notification unless it was mailed already (a retried or repeated
+    job sends nothing twice). Returns whether a mail went out."""
+    return notification_mail_send_many(notification_ids=[notification_id]) == 1
+
+
+def notification_mail_send_many(*, notification_ids: Iterable[int]) -> int:
+    """Mail each notification not mailed yet (read together); each is marked
+    mailed in the transaction that sends it: a failure raises and rolls its mark
+    back, so the retry sends it, and those sent before it are not sent again.
+    Returns how many mails went out."""
+    notifications = list(
+        Notification.objects.filter(pk__in=list(notification_ids), mailed_at=None)
+        .select_related("recipient", "dossier__unit")
+        .order_by("pk")
+    )
+    if not notifications:
+        return 0
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for notification in notifications:
+            sent += _mail_one(notification)
+    return sent
 
 
 def notification_audit_enqueue(entry: AuditEntry, dossier: Dossier) -> None:

@@ -179,3 +179,41 @@ def test_a_new_unit_formed_from_three_is_exempt_from_the_standards(people, org):
     [row] = cons.impact_compute(consolidation=consolidation).rows
     assert (row.population_after, row.exempt, row.meets_standard) == (15000, True, None)
     assert PositionMapping.objects.filter(action="keep").count() == 6
+
+
+def test_unknown_population_says_the_figures_are_missing_not_below_standard(
+    people, org
+):
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    u = org["units"]
+    u["x1"].population = None
+    u["x1"].save(update_fields=["population"])
+    consolidation = open_consolidation(people, org, scope="administrative")
+    cons.operation_add(
+        user=people["division_head"],
+        consolidation=consolidation,
+        kind="merge",
+        effective_date=D,
+        source_units=[u["x1"], u["x2"]],
+        successors=[
+            new_unit("Xã Mới", "XM", u["province"], kind="commune_pc", level="commune")
+        ],
+        voters_in_favour_pct=Decimal("80"),
+    )
+    cons.mapping_default(consolidation=consolidation)
+    with translation.override("vi"):
+        statement = cons.impact_compute(consolidation=consolidation)
+        warnings = [str(w) for w in statement.warnings]
+        page = render_to_string(
+            "workflows/consolidation/_impact.html",
+            {"impact": statement, "consolidation": consolidation},
+        )
+    [row] = statement.rows
+    assert (row.population_after, row.area_after) == (None, Decimal("35"))
+    assert row.figures_missing and row.meets_standard is None
+    assert not any("chưa đạt tiêu chuẩn" in w for w in warnings)
+    assert any("chưa có số liệu" in w and "16.000" in w for w in warnings)
+    assert "chưa đạt tiêu chuẩn" not in page
+    assert "Chưa có số liệu dân số hoặc diện tích" in page

@@ -192,6 +192,20 @@ def test_pages_fit_a_phone_screen(live_server, phone, artifacts_dir, demo):
     page = walk.visit(f"/jobpositionproject/{received.pk}/", "10-dossier-reception")
     walk.visit(f"/jobpositionproject/{received.pk}/receive/{task.pk}/", "11-task-view")
 
+    # The dashboard: its tables stack, and each value shows its column's name.
+    page = walk.visit("/dashboard/", "12-dashboard")
+    cells = page.evaluate(
+        """() => [...document.querySelectorAll('[data-table] table tbody tr')]
+            .flatMap(tr => [...tr.children].map((td, i) => [
+                tr.closest('table').querySelectorAll('thead th')[i].textContent,
+                getComputedStyle(td, '::before').content,
+                getComputedStyle(td).display]))"""
+    )
+    assert cells, "the dashboard shows no table"
+    for header, label, display in cells:
+        assert display == "block", (header, display)
+        assert label == f'"{header}: "', (header, label)
+
 
 def _has_open(process, node: str) -> bool:
     return Task.objects.filter(

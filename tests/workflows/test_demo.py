@@ -3,6 +3,8 @@ their step in their inbox or queue, through the same scoped lists as the pages."
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -117,3 +119,26 @@ def test_the_demo_staffing_cycle_leaves_work_for_each_role(units, demo_users):
 def test_the_staffing_command_needs_the_demo_logins(units):
     with pytest.raises(CommandError):
         call_command("seed_demo_staffing", unit="SA")
+
+
+def test_the_demo_leaves_unread_notifications_in_each_bell(
+    client, units, demo_users, django_capture_on_commit_callbacks
+):
+    """``make demo`` seeds through the real flows, whose background jobs (eager
+    in the embedded setup) tell each person of the tasks that reached them and of
+    the revisions and decisions; then it runs the deadline sweep. Every demo login
+    finds unread notifications in the bell."""
+    from appraisal.models import Notification
+    from appraisal.selectors.notifications import notification_unread_count
+
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_processes_seed(unit=units["a"], users=demo_users)
+        call_command("deadline_sweep", stdout=io.StringIO())
+    for who, user in demo_users.items():
+        assert notification_unread_count(user=user) > 0, who
+    events = set(Notification.objects.values_list("event", flat=True))
+    assert {"task", "revision", "decision"} <= events
+    client.force_login(demo_users["officer"])
+    page = client.get("/home/", follow=True).content.decode()
+    unread = notification_unread_count(user=demo_users["officer"])
+    assert f'data-unread="{unread}"' in page

@@ -249,3 +249,47 @@ def test_every_role_reads_its_own_notifications(client, people, role):
     client.force_login(people[role])
     assert client.get(reverse("notifications:index")).status_code == 200
     assert client.get(reverse("notifications:preferences")).status_code == 200
+
+
+def test_the_sweeps_queries_do_not_grow_with_the_reminders(
+    driver, people, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from workflows.notifications import deadline_sweep
+
+    dossiers = [
+        Dossier.objects.get(pk=driver.to_appraisal(title=f"Hồ sơ {n}").project.pk)
+        for n in range(3)
+    ]
+    mail_preference_set(user=people["appraiser"], events=[])
+    soon = deadline_due_soon_until()
+    late = datetime.date.today() - datetime.timedelta(days=1)  # noqa: DTZ011
+
+    def sweep_with(due: list) -> tuple[int, int]:
+        for dossier, due_on in zip(dossiers, due, strict=True):
+            dossier.due_on = due_on
+            dossier.save(update_fields=["due_on"])
+        with (
+            django_capture_on_commit_callbacks(execute=True),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            made = deadline_sweep()
+        return made, len(queries)
+
+    far = soon + datetime.timedelta(days=60)
+    one, one_queries = sweep_with([soon, far, far])
+    three, three_queries = sweep_with([late, soon, soon])
+    assert (one, three) == (1, 3)
+    assert three_queries == one_queries
+    # With mail wanted, the reminders go out from one background job.
+    mail_preference_set(user=people["appraiser"], events=[Event.OVERDUE])
+    mail.outbox.clear()
+    for dossier in dossiers:
+        dossier.due_on = late - datetime.timedelta(days=1)
+        dossier.save(update_fields=["due_on"])
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert deadline_sweep() == 3
+    assert len(callbacks) == 1
+    assert len(mail.outbox) == 3

@@ -516,3 +516,18 @@ def test_division_head_sends_the_report_back_with_the_reason(driver, people):
     driver.login("appraiser")
     page = driver.client.get(url(driver.open_task(process), "execute"), follow=True)
     assert "Bổ sung căn cứ pháp lý" in page.content.decode()
+
+
+def test_the_trail_names_the_appraiser_assigned_by_full_name(driver, people):
+    appraiser = people["appraiser"]
+    appraiser.first_name, appraiser.last_name = "Minh", "Phạm Văn"
+    appraiser.save(update_fields=["first_name", "last_name"])
+    process = driver.to_appraisal()
+    entry = AuditEntry.objects.get(
+        dossier=process.project, action=Action.APPRAISER_ASSIGNED
+    )
+    assert entry.comment == "Minh Phạm Văn"
+    driver.login("observer")
+    page = driver.client.get(dossier_url(process)).content.decode()
+    assert "Minh Phạm Văn" in page
+    assert ">appraiser<" not in page and "— appraiser" not in page

@@ -31,7 +31,22 @@ class KeyForm(forms.Form):
     )
 
 
-class ApiKeysView(LoginRequiredMixin, generic.FormView):
+class SiteMenuMixin:
+    """A page mounted outside the viewflow site (here ``/api-keys/``, a path the
+    API's clients and documentation name) still shows the site's side menu:
+    viewflow's middleware marks only the site's own routes with their site, and
+    its base template reads the site from there, so the page marks itself the
+    same way."""
+
+    def setup(self, request, *args, **kwargs):
+        from ..frontend import site
+
+        super().setup(request, *args, **kwargs)
+        if request.resolver_match is not None:
+            request.resolver_match.site = site
+
+
+class ApiKeysView(LoginRequiredMixin, SiteMenuMixin, generic.FormView):
     template_name = "workflows/api_keys.html"
     form_class = KeyForm
 

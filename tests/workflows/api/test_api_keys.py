@@ -113,3 +113,11 @@ def test_errors_are_in_vietnamese_by_default(client, people, settings):
     body = response.json()
     assert body["code"] == "not_authenticated"
     assert "Đăng nhập" in body["detail"] or "khóa" in body["detail"]
+
+
+def test_the_page_has_the_side_menu_of_the_other_pages(client, people):
+    client.force_login(people["observer"])
+    page = client.get("/api-keys/").content.decode()
+    assert "vf-page__menu" in page
+    # The site's applications, as on the dashboard or the notifications page.
+    assert 'href="/dashboard/"' in page and 'href="/notifications/"' in page
