@@ -18,6 +18,7 @@ from orgchart.models import Unit
 
 from ..models import (
     AppraisalReport,
+    AuditEntry,
     Decision,
     JobPositionProject,
     LineAction,
@@ -70,6 +71,28 @@ def _name(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+def _signer_name(dossier_id: int, user, action: str) -> str:
+    """The signer's name; "X (thay Y)" when X signed standing in for the absent
+    Y (a delegation, recorded on the audit row of the signing step)."""
+    name = _name(user)
+    if user is None:
+        return name
+    entry = (
+        AuditEntry.objects.filter(
+            dossier_id=dossier_id,
+            actor=user,
+            action=action,
+            on_behalf_of__isnull=False,
+        )
+        .select_related("on_behalf_of")
+        .order_by("-pk")
+        .first()
+    )
+    if entry is None:
+        return name
+    return f"{name} (thay {_name(entry.on_behalf_of)})"
 
 
 def _upper(text: str) -> str:
@@ -169,7 +192,13 @@ def _report(dossier) -> AppraisalReport:
 
 
 def _report_signature(report: AppraisalReport) -> Signature:
-    return Signature(capacity="", title="GIÁM ĐỐC", name=_name(report.signed_by))
+    return Signature(
+        capacity="",
+        title="GIÁM ĐỐC",
+        name=_signer_name(
+            report.dossier_id, report.signed_by, AuditEntry.Action.REPORT_SIGNED
+        ),
+    )
 
 
 def _home_affairs_header(dossier, report: AppraisalReport, number: str) -> dict:
@@ -265,7 +294,7 @@ def _committee_header(dossier, decision: Decision) -> dict:
         "signature": Signature(
             capacity="TM. ỦY BAN NHÂN DÂN",
             title="CHỦ TỊCH",
-            name=_name(decision.signer),
+            name=_signer_name(dossier.pk, decision.signer, AuditEntry.Action.APPROVED),
         ),
     }
 
