@@ -27,7 +27,7 @@ class DelegationForm(forms.Form):
         queryset=get_user_model().objects.none(),
     )
     role = forms.ChoiceField(label=_("In the role"), choices=())
-    starts_on = forms.DateField(label=_("From"))
+    starts_on = forms.DateField(label=_("From date"))
     ends_on = forms.DateField(label=_("Until (inclusive)"))
     reason = forms.CharField(label=_("Reason"), max_length=255)
 
