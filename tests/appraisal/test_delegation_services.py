@@ -83,7 +83,9 @@ def test_appraiser_names_a_colleague_and_it_is_in_the_admin_history(staff):
 
 
 def test_nobody_stands_in_for_themselves(staff):
-    _refused("self_delegation", delegator=staff["appraiser"], delegate=staff["appraiser"])
+    _refused(
+        "self_delegation", delegator=staff["appraiser"], delegate=staff["appraiser"]
+    )
 
 
 def test_the_delegate_must_hold_the_same_role(staff):
@@ -206,9 +208,7 @@ def test_a_delegation_ends_by_itself_after_its_last_day(staff):
         delegation_revoke(delegation=delegation, actor=staff["appraiser"])
 
 
-def test_active_delegations_are_read_once_per_request(
-    staff, django_assert_num_queries
-):
+def test_active_delegations_are_read_once_per_request(staff, django_assert_num_queries):
     _create(staff["appraiser"], staff["appraiser2"])
     fresh = type(staff["appraiser2"]).objects.get(pk=staff["appraiser2"].pk)
     with django_assert_num_queries(1):
