@@ -28,6 +28,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -194,7 +195,7 @@ def delegation_create(
     _require_same_role(delegator, delegate, role)
     _require_period(starts_on, ends_on)
     # One delegation at a time per person: serialise the delegator's requests.
-    type(delegator).objects.select_for_update().filter(pk=delegator.pk).exists()
+    get_user_model().objects.select_for_update().filter(pk=delegator.pk).exists()
     clash = (
         Delegation.objects.overlapping(starts_on, ends_on)
         .filter(delegator=delegator)
