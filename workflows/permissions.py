@@ -365,3 +365,19 @@ def may_reassign_appraisers(user) -> bool:
     """The head of the organisation and payroll division, or the director, moves
     an absent appraiser's dossiers to another appraiser."""
     return bool({Role.DIVISION_HEAD, Role.DIRECTOR} & group_names(user))
+
+
+def appraiser_filter(user) -> Q:
+    """A filter for the dossiers ``user`` appraises: assigned to them, or to an
+    appraiser they stand in for today — minus, for the latter, the dossiers of
+    units ``user`` drafts or signs for (separation of duties)."""
+    condition = Q(assigned_appraiser=user)
+    if Role.APPRAISER not in group_names(user):
+        return condition
+    stands_for = delegators_for(user=user, roles=[Role.APPRAISER])
+    if stands_for:
+        party = unit_filter(user, ACT_FOR_UNIT, prefix="unit__") | unit_filter(
+            user, SIGN_FOR_UNIT, prefix="unit__"
+        )
+        condition |= Q(assigned_appraiser_id__in=sorted(stands_for)) & ~party
+    return condition

@@ -133,7 +133,7 @@ def _queue_filter(user) -> Q:
     condition |= Q(
         flow_task=flow_class.instance.node("appraise"),
         process__artifact_object_id__in=JobPositionProject.objects.filter(
-            assigned_appraiser=user
+            permissions.appraiser_filter(user)
         ).values("pk"),
     )
     return condition

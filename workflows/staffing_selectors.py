@@ -165,7 +165,7 @@ def _queue_filter(scope: FlowScope, user) -> Q:
         condition |= Q(
             flow_task=flow.node(node_name),
             process__artifact_object_id__in=scope.model.objects.filter(
-                assigned_appraiser=user
+                permissions.appraiser_filter(user)
             ).values("pk"),
         )
     return condition
