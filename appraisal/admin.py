@@ -18,6 +18,7 @@ from .models import (
     Consolidation,
     ConsolidationOperation,
     Decision,
+    Delegation,
     ExternalDecision,
     JobPositionProject,
     LeadershipLimit,
@@ -114,6 +115,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "created_at",
         "dossier",
         "actor",
+        "on_behalf_of",
         "action",
         "from_status",
         "to_status",
@@ -121,11 +123,33 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["action"]
     search_fields = ["dossier__title", "actor__username", "comment"]
-    list_select_related = ["dossier", "actor"]
+    list_select_related = ["dossier", "actor", "on_behalf_of"]
     date_hierarchy = "created_at"
 
     def get_actions(self, request):
         return {}
+
+
+@admin.register(Delegation)
+class DelegationAdmin(ReadOnlyAdmin):
+    """Delegations, as the people gave them on their page; each creation and
+    revocation is in the object's history (who, when)."""
+
+    list_display = [
+        "delegator",
+        "delegate",
+        "role",
+        "starts_on",
+        "ends_on",
+        "created_by",
+        "created_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    list_filter = ["role"]
+    search_fields = ["delegator__username", "delegate__username", "reason"]
+    list_select_related = ["delegator", "delegate", "created_by", "revoked_by"]
+    date_hierarchy = "starts_on"
 
 
 @admin.register(ChecklistCriterion)

@@ -28,6 +28,13 @@ CHAINED_FIELDS = (
     "created_at",
 )
 
+#: Columns added later: an entry's hash covers each (name and value) only when it
+#: holds a value, so the entries sealed before the column existed keep their hash.
+OPTIONAL_CHAINED_FIELDS = ("on_behalf_of_id",)
+
+#: Every column an entry's hash may cover.
+ALL_CHAINED_FIELDS = CHAINED_FIELDS + OPTIONAL_CHAINED_FIELDS
+
 
 def _canonical(name: str, value):
     if name == "created_at":
@@ -42,5 +49,8 @@ def entry_hash(previous: str, values: dict) -> str:
     """The chain hash of an entry whose columns are ``values`` and whose
     predecessor's hash is ``previous`` (empty for a dossier's first entry)."""
     content = [previous] + [_canonical(name, values[name]) for name in CHAINED_FIELDS]
+    for name in OPTIONAL_CHAINED_FIELDS:
+        if values.get(name) is not None:
+            content += [name, values[name]]
     data = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(data.encode()).hexdigest()

@@ -181,6 +181,8 @@ APPRAISAL_SIGNING_KEY = env.str("APPRAISAL_SIGNING_KEY", default="")
 # "Nghệ An, ngày … tháng … năm …": the place on the documents (from the province's
 # name when empty).
 APPRAISAL_DOCUMENT_PLACE = env.str("APPRAISAL_DOCUMENT_PLACE", default="")
+# The longest a delegation (ủy quyền) may last, in days.
+DELEGATION_MAX_DAYS = env.int("DELEGATION_MAX_DAYS", default=90)
 
 AUTHENTICATION_BACKENDS = [
     # First: counts failed logins and refuses locked-out ones before a password

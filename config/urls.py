@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from workflows.api.urls import keys as api_keys
 from workflows.api.urls import v1 as api_v1
+from workflows.delegation_views import urlpatterns as delegation_urls
 from workflows.frontend import auth_urls, site
 
 admin.site.site_header = _("PositionFlow administration")
@@ -16,6 +17,7 @@ urlpatterns = [
     path("accounts/", auth_urls),
     path("api/v1/", include(api_v1)),
     path("api-keys/", include(api_keys)),
+    path("delegations/", include(delegation_urls)),
     path("", site.urls),
 ]
 

@@ -71,7 +71,7 @@ def unit_list_visible(*, user) -> QuerySet[Unit]:
 _PERSON_CACHE = "_positionflow_scope_cache"
 
 
-def _person_cache(user) -> dict:
+def person_cache(user) -> dict:
     return user.__dict__.setdefault(_PERSON_CACHE, {})
 
 
@@ -85,7 +85,7 @@ def unit_paths_granted(*, user, perm: str) -> tuple[str, ...]:
     inactive person (who holds nothing)."""
     if not user.is_authenticated or not user.is_active:
         return ()
-    cache = _person_cache(user)
+    cache = person_cache(user)
     key = ("paths", perm)
     if key not in cache:
         perms = SCOPE_PERMISSIONS if perm in SCOPE_PERMISSIONS else [perm]
@@ -146,7 +146,7 @@ def user_group_names(*, user) -> frozenset[str]:
     holds; none when anonymous or inactive. One query per person per request."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    cache = _person_cache(user)
+    cache = person_cache(user)
     if "groups" not in cache:
         cache["groups"] = frozenset(user.groups.values_list("name", flat=True))
     return cache["groups"]

@@ -238,7 +238,7 @@ class AuditListView(_PagedListView):
     def export_columns(self):
         return [
             ExportColumn(_("At"), lambda e: e.created_at),
-            ExportColumn(_("Person"), lambda e: e.actor or ""),
+            ExportColumn(_("Person"), lambda e: e.actor_display),
             ExportColumn(_("Action"), lambda e: e.get_action_display()),
             ExportColumn(
                 _("Kind of dossier"), lambda e: e.dossier.get_dossier_kind_display()

@@ -215,6 +215,7 @@ class WorkRow:
     claimable: bool
     dossier_url: str
     action_url: str
+    acting_for: Any = None
 
 
 def work_rows(tasks) -> list[WorkRow]:
@@ -231,6 +232,7 @@ def work_rows(tasks) -> list[WorkRow]:
                     "process_detail", args=[task.process_id]
                 ),
                 action_url=flow_task.reverse(action, args=[task.process_id, task.pk]),
+                acting_for=getattr(task, "acting_for", None),
             )
         )
     return rows

@@ -25,22 +25,35 @@ from viewflow.workflow.models import Task
 
 from appraisal.models import Dossier, Notification
 from appraisal.selectors.deadlines import deadline_due_soon_until
+from appraisal.selectors.delegations import delegates_active_for
 from appraisal.services.notifications import (
     Tidings,
     notification_record,
     notification_record_many,
 )
 
-from .permissions import candidate_ids
+from .permissions import (
+    APPRAISER_TASKS,
+    ROLE_TASKS,
+    candidate_ids,
+    node_roles,
+    party_user_ids,
+)
 
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 
 
 def task_recipient_ids(task: Task, dossier: Dossier) -> set[int]:
-    """The person holding ``task``, or everyone who may take it."""
-    if task.owner_id:
-        return {task.owner_id}
-    return candidate_ids(task.flow_task.name, dossier)
+    """The person holding ``task``, or everyone who may take it; and the
+    colleagues standing in for them today (a delegation), so an absent person's
+    work reaches whoever acts for them."""
+    node_name = task.flow_task.name
+    people = {task.owner_id} if task.owner_id else candidate_ids(node_name, dossier)
+    delegates = delegates_active_for(delegator_ids=people, roles=node_roles(node_name))
+    if delegates and node_name in APPRAISER_TASKS | ROLE_TASKS.keys():
+        # Separation of duties holds for the people standing in too.
+        delegates -= party_user_ids(dossier.unit)
+    return people | delegates
 
 
 def _task_dossier(task: Task) -> Dossier | None:

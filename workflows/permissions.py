@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from appraisal.selectors.delegations import appraiser_or_delegate, delegators_for
 from orgchart.models import Unit
 from orgchart.permissions import ROLE_LABELS, Role
 from orgchart.selectors import unit_party_ids, unit_paths_granted, user_group_names
@@ -137,12 +138,107 @@ def may_take(user, node_name: str, project) -> bool:
             user, project.unit
         )
     if node_name in APPRAISER_TASKS:
-        return project.assigned_appraiser_id == user.pk and not acts_for_unit(
+        return _appraiser_or_delegate(user, project) and not acts_for_unit(
             user, project.unit
         )
     if node_name in PROPOSER_TASKS:
         return may_propose_for(user, project, node_name)
     return False
+
+
+def _appraiser_or_delegate(user, dossier) -> bool:
+    """The appraiser assigned to ``dossier``, or an appraiser standing in for
+    them today (``appraisal.models.Delegation``)."""
+    if dossier.assigned_appraiser_id == user.pk:
+        return dossier.assigned_appraiser_id is not None
+    return Role.APPRAISER in group_names(user) and appraiser_or_delegate(user, dossier)
+
+
+# --- delegation: standing in for an absent colleague ----------------------------
+
+#: The role each unit permission belongs to.
+PERMISSION_ROLES = {ACT_FOR_UNIT: Role.UNIT_OFFICER, SIGN_FOR_UNIT: Role.UNIT_HEAD}
+
+
+def node_roles(node_name: str) -> frozenset[str]:
+    """The roles whose people perform the task ``node_name`` (a delegation in
+    one of them lets the delegate act on the absent person's task)."""
+    if node_name in UNIT_TASKS:
+        return frozenset({PERMISSION_ROLES[UNIT_TASKS[node_name]]})
+    if node_name in ROLE_TASKS:
+        return frozenset({ROLE_TASKS[node_name]})
+    if node_name in APPRAISER_TASKS:
+        return frozenset({Role.APPRAISER})
+    if node_name in PROPOSER_TASKS:
+        perm, roles = PROPOSER_TASKS[node_name]
+        return frozenset({PERMISSION_ROLES[perm], *roles})
+    return frozenset()
+
+
+def stands_in_for(user, node_name: str, owner_id: int | None) -> bool:
+    """``user`` stands in today for ``owner_id`` in a role of ``node_name``."""
+    if owner_id is None or owner_id == user.pk:
+        return False
+    return owner_id in delegators_for(user=user, roles=node_roles(node_name))
+
+
+def may_act(user, node_name: str, dossier, owner_id: int | None) -> bool:
+    """May ``user`` perform the task ``node_name`` of ``dossier`` held by
+    ``owner_id``: their own, or the absent colleague's they stand in for —
+    always within :func:`may_take` (scope and separation of duties hold)."""
+    if owner_id is None:
+        return False
+    if owner_id != user.pk and not stands_in_for(user, node_name, owner_id):
+        return False
+    return may_take(user, node_name, dossier)
+
+
+def acting_for(user, node_name: str, dossier, owner) -> object | None:
+    """The absent person ``user`` acts for on this task, if any: the task's
+    holder they stand in for, or the appraiser assigned to the dossier."""
+    if owner is not None and stands_in_for(user, node_name, owner.pk):
+        return owner
+    if (
+        node_name in APPRAISER_TASKS
+        and dossier.assigned_appraiser_id
+        and dossier.assigned_appraiser_id != user.pk
+    ):
+        return dossier.assigned_appraiser
+    return None
+
+
+def inbox_filter(user, flow_class) -> Q:
+    """The tasks of ``flow_class`` held by ``user``, and those held by the people
+    they stand in for today at a step of the delegated role — never the dossiers
+    of units ``user`` drafts or signs for at a Home Affairs or committee step
+    (separation of duties); the caller keeps to the dossiers ``user`` may see."""
+    condition = Q(owner=user)
+    if not delegators_for(user=user, roles=node_roles_all()):
+        return condition
+    from appraisal.models import Dossier
+
+    party = unit_filter(user, ACT_FOR_UNIT, prefix="unit__") | unit_filter(
+        user, SIGN_FOR_UNIT, prefix="unit__"
+    )
+    own = Dossier.objects.filter(party).order_by().values("pk")
+    for node in flow_class.instance.nodes():
+        name = getattr(node, "name", "")
+        owners = delegators_for(user=user, roles=node_roles(name))
+        if not owners:
+            continue
+        clause = Q(flow_task=node, owner_id__in=sorted(owners))
+        if name not in UNIT_TASKS and name not in PROPOSER_TASKS:
+            clause &= ~Q(process__artifact_object_id__in=own)
+        condition |= clause
+    return condition
+
+
+def node_roles_all() -> frozenset[str]:
+    """Every role that performs some task."""
+    roles: set[str] = set()
+    for name in (*UNIT_TASKS, *ROLE_TASKS, *APPRAISER_TASKS, *PROPOSER_TASKS):
+        roles |= node_roles(name)
+    return frozenset(roles)
 
 
 def may_propose_for(user, dossier, node_name: str = "propose") -> bool:
@@ -263,3 +359,25 @@ def proposer_owner(dossier):
     if author is not None and author.is_active and may_propose_for(author, dossier):
         return author
     return None
+
+
+def may_reassign_appraisers(user) -> bool:
+    """The head of the organisation and payroll division, or the director, moves
+    an absent appraiser's dossiers to another appraiser."""
+    return bool({Role.DIVISION_HEAD, Role.DIRECTOR} & group_names(user))
+
+
+def appraiser_filter(user) -> Q:
+    """A filter for the dossiers ``user`` appraises: assigned to them, or to an
+    appraiser they stand in for today — minus, for the latter, the dossiers of
+    units ``user`` drafts or signs for (separation of duties)."""
+    condition = Q(assigned_appraiser=user)
+    if Role.APPRAISER not in group_names(user):
+        return condition
+    stands_for = delegators_for(user=user, roles=[Role.APPRAISER])
+    if stands_for:
+        party = unit_filter(user, ACT_FOR_UNIT, prefix="unit__") | unit_filter(
+            user, SIGN_FOR_UNIT, prefix="unit__"
+        )
+        condition |= Q(assigned_appraiser_id__in=sorted(stands_for)) & ~party
+    return condition

@@ -97,8 +97,13 @@ def _tasks(user) -> QuerySet[Task]:
 
 
 def task_list_inbox(*, user) -> QuerySet[Task]:
-    """Tasks assigned to ``user`` and waiting for them, oldest first."""
-    return _tasks(user).filter(owner=user, status=STATUS.ASSIGNED).order_by("created")
+    """Tasks assigned to ``user`` (or to the colleagues they stand in for) and
+    waiting for them, oldest first."""
+    return (
+        _tasks(user)
+        .filter(permissions.inbox_filter(user, _flow()), status=STATUS.ASSIGNED)
+        .order_by("created")
+    )
 
 
 def _queue_filter(user) -> Q:
@@ -128,7 +133,7 @@ def _queue_filter(user) -> Q:
     condition |= Q(
         flow_task=flow_class.instance.node("appraise"),
         process__artifact_object_id__in=JobPositionProject.objects.filter(
-            assigned_appraiser=user
+            permissions.appraiser_filter(user)
         ).values("pk"),
     )
     return condition
@@ -229,7 +234,8 @@ def work_list_for_user(*, user, filters: dict | None = None) -> list[Task]:
     deadline (none yet, or the clock is stopped) last, oldest first.
 
     Every task carries ``task.project`` (its dossier, with ``deadline_state``) and
-    ``task.claimable`` (True when the person must take it first). A fixed number of
+    ``task.claimable`` (True when the person must take it first) and
+    ``task.acting_for`` (the absent colleague whose task it is). A fixed number of
     queries whatever the number of tasks.
     """
     if not user.is_authenticated or not user.is_active:
@@ -239,6 +245,8 @@ def work_list_for_user(*, user, filters: dict | None = None) -> list[Task]:
     for inbox, queue, narrow in WORK_SOURCES:
         for task in narrow(queryset=inbox(user=user), user=user, filters=filters):
             task.claimable = False
+            # Held by a colleague the person stands in for (a delegation).
+            task.acting_for = task.owner if task.owner_id != user.pk else None
             tasks.append(task)
         for task in narrow(queryset=queue(user=user), user=user, filters=filters):
             task.claimable = True

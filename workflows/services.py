@@ -1,8 +1,10 @@
 """Writes of the flow itself (the dossier's writes are in ``appraisal.services``).
 
-Only the draft of a task form, kept and dropped. Work on a step may take days (an
-appraisal report, a reasoned refusal); keeping it keeps what was typed on the task
-without completing it, so nothing is lost and nothing moves on.
+The draft of a task form, kept and dropped; and the move of an absent
+appraiser's open tasks with their dossiers (:func:`appraiser_reassign`). Work on
+a step may take days (an appraisal report, a reasoned refusal); keeping a draft
+keeps what was typed on the task without completing it, so nothing is lost and
+nothing moves on.
 """
 
 from __future__ import annotations
@@ -12,7 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow import STATUS
-from viewflow.workflow.models import Task
+from viewflow.workflow.models import Process, Task
+
+from appraisal.models import Notification
+from appraisal.services.delegations import dossier_list_reassign_appraiser
+from appraisal.services.notifications import notification_record
+
+from . import permissions
 
 #: Form fields never kept in a draft.
 _NOT_KEPT = frozenset(
@@ -29,6 +37,13 @@ _NOT_KEPT = frozenset(
 )
 
 
+def _holds(actor, task: Task) -> bool:
+    """``actor`` holds ``task``, or stands in for the colleague who does."""
+    return task.owner_id == actor.pk or permissions.stands_in_for(
+        actor, task.flow_task.name, task.owner_id
+    )
+
+
 @transaction.atomic
 def task_draft_save(*, task: Task, actor, data) -> dict:
     """Keep ``data`` (a form's submitted values) as the draft of ``task``, which
@@ -37,7 +52,7 @@ def task_draft_save(*, task: Task, actor, data) -> dict:
     Only the task's JSON changes: its status, owner and dates do not.
     """
     current = Task.objects.select_for_update().get(pk=task.pk)
-    if current.status != STATUS.ASSIGNED or current.owner_id != actor.pk:
+    if current.status != STATUS.ASSIGNED or not _holds(actor, current):
         raise ValidationError(
             _("Only the person who has taken this open task can save a draft of it."),
             code="task_not_yours",
@@ -61,7 +76,7 @@ def task_draft_clear(*, task: Task, actor) -> None:
     """Drop the draft of ``task`` once the dossier itself holds what it kept (the
     page was saved); only its owner's open task, otherwise nothing happens."""
     current = Task.objects.select_for_update().get(pk=task.pk)
-    if current.status != STATUS.ASSIGNED or current.owner_id != actor.pk:
+    if current.status != STATUS.ASSIGNED or not _holds(actor, current):
         return
     payload = dict(current.data or {})
     if payload.pop("draft", None) is None:
@@ -69,3 +84,45 @@ def task_draft_clear(*, task: Task, actor) -> None:
     payload.pop("draft_saved_at", None)
     Task.objects.filter(pk=current.pk).update(data=payload)
     task.data = payload
+
+
+@transaction.atomic
+def appraiser_reassign(*, actor, absent, appraiser, ip: str | None = None) -> list:
+    """Move every open dossier of the absent appraiser ``absent`` to
+    ``appraiser`` in one step (``appraisal.services.delegations``, which audits
+    each and refuses the whole when one cannot move), with their open appraisal
+    tasks held by ``absent``; ``appraiser`` is told of each dossier. Returns the
+    dossiers moved."""
+    dossiers = dossier_list_reassign_appraiser(
+        actor=actor, absent=absent, appraiser=appraiser, ip=ip
+    )
+    ids = [dossier.pk for dossier in dossiers]
+    tasks = Task.objects.select_for_update().filter(
+        process__artifact_object_id__in=ids,
+        status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        flow_task_type="HUMAN",
+        owner=absent,
+    )
+    for task in tasks:
+        if task.flow_task.name in permissions.APPRAISER_TASKS:
+            Task.objects.filter(pk=task.pk).update(owner=appraiser)
+    pages = {}
+    for dossier_pk, process_pk, flow_class in (
+        Process.objects.filter(artifact_object_id__in=ids)
+        .order_by("created")
+        .values_list("artifact_object_id", "pk", "flow_class")
+    ):
+        if flow_class is not None:
+            pages[dossier_pk] = flow_class.instance.reverse(
+                "process_detail", args=[process_pk]
+            )
+    for dossier in dossiers:
+        notification_record(
+            recipient_ids=[appraiser.pk],
+            event=Notification.Event.TASK,
+            dossier_id=dossier.pk,
+            key=f"reassigned:{dossier.pk}:{dossier.version}",
+            step=str(_("Reassigned to you")),
+            url=pages.get(dossier.pk, ""),
+        )
+    return dossiers

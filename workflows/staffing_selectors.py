@@ -165,17 +165,20 @@ def _queue_filter(scope: FlowScope, user) -> Q:
         condition |= Q(
             flow_task=flow.node(node_name),
             process__artifact_object_id__in=scope.model.objects.filter(
-                assigned_appraiser=user
+                permissions.appraiser_filter(user)
             ).values("pk"),
         )
     return condition
 
 
 def task_list_inbox(*, scope: FlowScope, user) -> QuerySet[Task]:
-    """Tasks of ``scope``'s flow assigned to ``user`` and waiting for them."""
+    """Tasks of ``scope``'s flow assigned to ``user`` (or to the colleagues they
+    stand in for) and waiting for them."""
     return (
         _tasks(scope, user)
-        .filter(owner=user, status=STATUS.ASSIGNED)
+        .filter(
+            permissions.inbox_filter(user, scope.flow_class), status=STATUS.ASSIGNED
+        )
         .order_by("created")
     )
 

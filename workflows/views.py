@@ -971,7 +971,9 @@ def process_tasks(*, process, dossier, user) -> list:
         )
         task.can_assign_now = may and task.status == STATUS.NEW
         task.can_execute_now = (
-            may and task.status == STATUS.ASSIGNED and task.owner_id == user.pk
+            may
+            and task.status == STATUS.ASSIGNED
+            and permissions.may_act(user, task.flow_task.name, dossier, task.owner_id)
         )
     return tasks
 

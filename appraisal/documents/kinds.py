@@ -19,6 +19,7 @@ from orgchart.selectors import person_name
 
 from ..models import (
     AppraisalReport,
+    AuditEntry,
     Decision,
     JobPositionProject,
     LineAction,
@@ -65,6 +66,28 @@ def _place(unit: Unit) -> str:
         if marker in name:
             return name.split(marker, 1)[1]
     return name
+
+
+def _signer_name(dossier_id: int, user, action: str) -> str:
+    """The signer's name; "X (thay Y)" when X signed standing in for the absent
+    Y (a delegation, recorded on the audit row of the signing step)."""
+    name = person_name(user)
+    if user is None:
+        return name
+    entry = (
+        AuditEntry.objects.filter(
+            dossier_id=dossier_id,
+            actor=user,
+            action=action,
+            on_behalf_of__isnull=False,
+        )
+        .select_related("on_behalf_of")
+        .order_by("-pk")
+        .first()
+    )
+    if entry is None:
+        return name
+    return f"{name} (thay {person_name(entry.on_behalf_of)})"
 
 
 def _upper(text: str) -> str:
@@ -164,7 +187,13 @@ def _report(dossier) -> AppraisalReport:
 
 
 def _report_signature(report: AppraisalReport) -> Signature:
-    return Signature(capacity="", title="GIÁM ĐỐC", name=person_name(report.signed_by))
+    return Signature(
+        capacity="",
+        title="GIÁM ĐỐC",
+        name=_signer_name(
+            report.dossier_id, report.signed_by, AuditEntry.Action.REPORT_SIGNED
+        ),
+    )
 
 
 def _home_affairs_header(dossier, report: AppraisalReport, number: str) -> dict:
@@ -260,7 +289,7 @@ def _committee_header(dossier, decision: Decision) -> dict:
         "signature": Signature(
             capacity="TM. ỦY BAN NHÂN DÂN",
             title="CHỦ TỊCH",
-            name=person_name(decision.signer),
+            name=_signer_name(dossier.pk, decision.signer, AuditEntry.Action.APPROVED),
         ),
     }
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from orgchart.models import Unit
 
-from ..audit_chain import CHAINED_FIELDS, entry_hash
+from ..audit_chain import ALL_CHAINED_FIELDS, entry_hash
 from .calendar import DossierKind
 
 __all__ = [
@@ -1081,6 +1081,18 @@ class AuditEntry(models.Model):
         verbose_name=_("actor"),
         help_text=_("Empty when the system acted (e.g. applying a decision)."),
     )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("for"),
+        help_text=_(
+            "The absent person the actor stood in for (a delegation); empty when "
+            "the actor acted in their own name."
+        ),
+    )
     action = models.CharField(_("action"), max_length=24, choices=Action.choices)
     from_status = models.CharField(
         _("from status"), max_length=24, choices=Dossier.Status.choices
@@ -1131,9 +1143,23 @@ class AuditEntry(models.Model):
             _("The audit trail cannot be deleted."), code="audit_append_only"
         )
 
+    @property
+    def actor_display(self) -> str:
+        """Who acted, in words: "X for Y" when X stood in for the absent Y."""
+        if self.actor is None:
+            return ""
+        actor = self.actor.get_full_name() or self.actor.get_username()
+        if self.on_behalf_of_id is None:
+            return actor
+        absent = self.on_behalf_of
+        return _("%(actor)s for %(absent)s") % {
+            "actor": actor,
+            "absent": absent.get_full_name() or absent.get_username(),
+        }
+
     def seal(self, previous: str) -> None:
         """Chain the entry to ``previous``, the hash of the dossier's entry
         before it (``appraisal.audit_chain``)."""
         self.chain_hash = entry_hash(
-            previous, {name: getattr(self, name) for name in CHAINED_FIELDS}
+            previous, {name: getattr(self, name) for name in ALL_CHAINED_FIELDS}
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..audit_chain import CHAINED_FIELDS, entry_hash
+from ..audit_chain import ALL_CHAINED_FIELDS, entry_hash
 from ..models import AuditEntry
 
 
@@ -37,7 +37,7 @@ def audit_chains_verify(*, dossier_ids=None, using: str = "default") -> ChainRep
     previous: dict[int, str] = {}
     broken: dict[int, BrokenLink] = {}
     entries = 0
-    values = rows.values("pk", "chain_hash", *CHAINED_FIELDS)
+    values = rows.values("pk", "chain_hash", *ALL_CHAINED_FIELDS)
     for row in values.iterator(chunk_size=2000):
         entries += 1
         dossier = row["dossier_id"]

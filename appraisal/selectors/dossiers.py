@@ -159,7 +159,7 @@ def audit_list_for_user(*, user) -> QuerySet[AuditEntry]:
     visible = dossier_list_for_user(user=user).order_by().values("pk")
     return (
         AuditEntry.objects.filter(dossier__in=visible)
-        .select_related("actor", "dossier__unit")
+        .select_related("actor", "on_behalf_of", "dossier__unit")
         .order_by("-created_at", "-pk")
     )
 

@@ -42,6 +42,7 @@ from ..models import (
     Remark,
     Revision,
 )
+from .delegations import delegators_for
 
 __all__ = [
     "FieldChange",
@@ -121,7 +122,10 @@ def project_scope(user: AnyUser) -> Q:
     if roles & PROVINCE_WIDE_ROLES:
         scope |= Q(current_revision__gte=1)
     if Role.APPRAISER in roles:
-        scope |= Q(assigned_appraiser=user)
+        # The dossiers assigned to them, and to the appraisers they stand in for
+        # today (``Delegation``): the absent person's scope, never wider.
+        stands_for = delegators_for(user=user, roles=[Role.APPRAISER])
+        scope |= Q(assigned_appraiser_id__in=[user.pk, *sorted(stands_for)])
     granted = {
         path
         for perm in (ACT_FOR_UNIT, SIGN_FOR_UNIT)
@@ -181,7 +185,9 @@ def project_revisions(*, project: JobPositionProject) -> QuerySet[Revision]:
 
 def project_audit(*, project: JobPositionProject) -> QuerySet[AuditEntry]:
     """The dossier's history, oldest first, with who acted."""
-    return AuditEntry.objects.filter(dossier=project).select_related("actor")
+    return AuditEntry.objects.filter(dossier=project).select_related(
+        "actor", "on_behalf_of"
+    )
 
 
 #: Actions that send a dossier back to an earlier step, with a reason.

@@ -52,6 +52,7 @@ from ..models import (
     PositionMapping,
     UnitQuota,
 )
+from ..selectors.delegations import appraiser_or_delegate
 from ..selectors.projects import ACT_FOR_UNIT, user_acts_for_unit, user_roles
 from .dossiers import (
     COMMITTEE_ISSUER,
@@ -925,7 +926,7 @@ def _require_mapping_editor(user, locked: Consolidation) -> None:
     """The proposer while the dossier is theirs; the assigned appraiser while it
     is under appraisal."""
     if locked.status == Status.UNDER_APPRAISAL:
-        if locked.assigned_appraiser_id != getattr(user, "pk", None):
+        if not appraiser_or_delegate(user, locked):
             raise ValidationError(
                 _("Only the appraiser assigned to this dossier may appraise it."),
                 code="not_assigned_appraiser",

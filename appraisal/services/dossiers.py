@@ -49,6 +49,7 @@ from ..models import (
     Revision,
 )
 from ..models.calendar import ProcessingStep
+from ..selectors.delegations import appraiser_or_delegate
 from ..selectors.projects import (
     ACT_FOR_UNIT,
     SIGN_FOR_UNIT,
@@ -65,6 +66,9 @@ __all__ = [
     "COMMITTEE_ISSUER",
     "HOME_AFFAIRS_ISSUER",
     "KindRules",
+    "appraiser_move",
+    "appraiser_require_eligible",
+    "audit_acting_for",
     "audit_record",
     "clean_ip",
     "dossier_accept",
@@ -236,6 +240,28 @@ def audit_channel_current() -> str:
     return _CHANNEL.get()
 
 
+#: The absent person the actor stands in for (a delegation), if any.
+_ON_BEHALF_OF: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "audit_on_behalf_of", default=None
+)
+
+
+@contextlib.contextmanager
+def audit_acting_for(person) -> Iterator[None]:
+    """Record every audit row written inside the block as made for ``person``
+    (the absent colleague the actor stands in for, ``Delegation``): the row
+    says "X for Y". ``None`` records the actor acting in their own name."""
+    token = _ON_BEHALF_OF.set(person)
+    try:
+        yield
+    finally:
+        _ON_BEHALF_OF.reset(token)
+
+
+def audit_acting_for_current():
+    return _ON_BEHALF_OF.get()
+
+
 def audit_record(
     dossier: Dossier,
     *,
@@ -262,6 +288,9 @@ def audit_record(
         ip=clean_ip(ip),
         channel=_CHANNEL.get(),
     )
+    on_behalf_of = _ON_BEHALF_OF.get()
+    if on_behalf_of is not None and actor is not None and on_behalf_of.pk != actor.pk:
+        entry.on_behalf_of = on_behalf_of
     with transaction.atomic():
         Dossier.objects.select_for_update().filter(pk=dossier.pk).exists()
         previous = (
@@ -401,10 +430,11 @@ def require_unit_head(actor, dossier: Dossier) -> None:
 
 
 def require_appraiser(actor, dossier: Dossier) -> None:
-    """The appraiser assigned to the dossier, still an appraiser, not a party."""
+    """The appraiser assigned to the dossier, or a colleague standing in for them
+    (``Delegation``), still an appraiser, not a party."""
     if (
         not actor.is_active
-        or dossier.assigned_appraiser_id != actor.pk
+        or not appraiser_or_delegate(actor, dossier)
         or Role.APPRAISER not in user_roles(actor)
     ):
         raise ValidationError(
@@ -598,29 +628,9 @@ def dossier_refuse(
 # --- appraisal ---------------------------------------------------------------------
 
 
-@transaction.atomic
-def dossier_assign_appraiser(
-    *,
-    dossier: Dossier,
-    actor: User,
-    appraiser: User,
-    comment: str = "",
-    ip: str | None = None,
-) -> Dossier:
-    """The head of the organisation and payroll division assigns a received dossier
-    to an appraiser (or reassigns it during the appraisal). The appraiser must hold
-    the appraiser role and must not draft or sign for the unit (separation of
-    duties). The appraiser also gets the kind's object permission to appraise the
-    dossier (``KindRules.appraise_permission``)."""
-    locked = dossier_lock(dossier)
-    rules = kind_rules(locked)
-    require_role(
-        actor,
-        Role.DIVISION_HEAD,
-        "not_division_head",
-        _("Only the head of the organisation and payroll division assigns appraisers."),
-    )
-    require_status(locked, Status.RECEIVED, Status.UNDER_APPRAISAL)
+def appraiser_require_eligible(appraiser, locked: Dossier) -> None:
+    """``appraiser`` may appraise ``locked``: an active appraiser who neither
+    drafts nor signs for its unit (separation of duties)."""
     if not appraiser.is_active or Role.APPRAISER not in user_roles(appraiser):
         raise ValidationError(
             {
@@ -644,6 +654,42 @@ def dossier_assign_appraiser(
                 )
             }
         )
+
+
+def appraiser_move(locked: Dossier, appraiser) -> None:
+    """Give the (locked) dossier to ``appraiser``: the kind's object permission to
+    appraise it moves from the previous appraiser to them (the caller saves)."""
+    rules = kind_rules(locked)
+    previous = locked.assigned_appraiser
+    if previous is not None:
+        remove_perm(rules.appraise_permission, previous, locked)
+    assign_perm(rules.appraise_permission, appraiser, locked)
+    locked.assigned_appraiser = appraiser
+
+
+@transaction.atomic
+def dossier_assign_appraiser(
+    *,
+    dossier: Dossier,
+    actor: User,
+    appraiser: User,
+    comment: str = "",
+    ip: str | None = None,
+) -> Dossier:
+    """The head of the organisation and payroll division assigns a received dossier
+    to an appraiser (or reassigns it during the appraisal). The appraiser must hold
+    the appraiser role and must not draft or sign for the unit (separation of
+    duties). The appraiser also gets the kind's object permission to appraise the
+    dossier (``KindRules.appraise_permission``)."""
+    locked = dossier_lock(dossier)
+    require_role(
+        actor,
+        Role.DIVISION_HEAD,
+        "not_division_head",
+        _("Only the head of the organisation and payroll division assigns appraisers."),
+    )
+    require_status(locked, Status.RECEIVED, Status.UNDER_APPRAISAL)
+    appraiser_require_eligible(appraiser, locked)
     if locked.assigned_appraiser_id == appraiser.pk:
         raise ValidationError(
             _("%(user)s is already the appraiser of this dossier."),
@@ -651,11 +697,7 @@ def dossier_assign_appraiser(
             params={"user": appraiser},
         )
     from_status = locked.status
-    previous = locked.assigned_appraiser
-    if previous is not None:
-        remove_perm(rules.appraise_permission, previous, locked)
-    assign_perm(rules.appraise_permission, appraiser, locked)
-    locked.assigned_appraiser = appraiser
+    appraiser_move(locked, appraiser)
     locked.status = Status.UNDER_APPRAISAL
     dossier_transition(
         locked,

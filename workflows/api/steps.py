@@ -24,6 +24,8 @@ from rest_framework import exceptions
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
+from appraisal.services.dossiers import audit_acting_for
+
 from .. import permissions
 from .errors import NoTask
 
@@ -106,7 +108,11 @@ def step_take(
             _refuse(user, task)
         activation = node.activation_class(task)
         activation.start(request)
-        result = perform(activation.process.dossier)
+        principal = permissions.acting_for(
+            user, node.name, activation.process.dossier, task.owner
+        )
+        with audit_acting_for(principal):
+            result = perform(activation.process.dossier)
         if complete:
             activation.execute()
         return result

@@ -1,0 +1,195 @@
+"""Acting for an absent colleague: the appraiser going away names a colleague,
+who finds the appraisal in their work list marked "For <name>", opens it and
+completes it; the audit trail says "X for Y" and its chain still verifies. A
+delegation that has ended no longer works; separation of duties holds through
+it; Home Affairs moves an absent appraiser's dossiers in one step, or not at
+all."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+from viewflow.workflow import STATUS
+
+from appraisal.models import AuditEntry, Delegation, Notification
+from appraisal.selectors.audit import audit_chains_verify
+from tests.workflows.conftest import url
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+HOME = "/home/"
+
+
+def _delegate(client, delegator, delegate, **overrides):
+    client.force_login(delegator)
+    data = {
+        "delegate": delegate.pk,
+        "role": "appraiser",
+        "starts_on": TODAY.strftime("%d/%m/%Y"),
+        "ends_on": (TODAY + datetime.timedelta(days=5)).strftime("%d/%m/%Y"),
+        "reason": "Đi công tác",
+        **overrides,
+    }
+    return client.post(reverse("delegations"), data)
+
+
+@pytest.fixture
+def appraising(driver):
+    """A project at the appraisal, held by ``appraiser``."""
+    process = driver.to_appraisal()
+    task = driver.open_task(process, "appraise")
+    assert task.owner == driver.people["appraiser"]
+    return process
+
+
+def test_the_delegate_sees_and_completes_the_absent_appraisers_appraisal(
+    client, driver, people, appraising
+):
+    response = _delegate(client, people["appraiser"], people["appraiser2"])
+    assert response.status_code == 302
+    task = driver.open_task(appraising, "appraise")
+
+    client.force_login(people["appraiser2"])
+    home = client.get(HOME).content.decode()
+    assert f'data-task="{task.pk}"' in home
+    assert f'data-acting-for="{people["appraiser"].pk}"' in home
+    assert "For appraiser" in home
+    assert client.get(url(task, "execute")).status_code == 200
+
+    assert driver.save_report("appraiser2", appraising).status_code == 302
+    response = driver.execute(
+        "appraiser2", appraising, "appraise", {"action": "complete", "comment": ""}
+    )
+    assert response.status_code == 302, response.content[:2000]
+
+    task.refresh_from_db()
+    assert task.status == STATUS.DONE
+    assert driver.open_node(appraising) == "review_report"
+    entries = AuditEntry.objects.filter(
+        dossier_id=appraising.project.pk,
+        action__in=[AuditEntry.Action.REPORT_SAVED, AuditEntry.Action.REPORT_COMPLETED],
+    )
+    assert {(e.actor_id, e.on_behalf_of_id) for e in entries} == {
+        (people["appraiser2"].pk, people["appraiser"].pk)
+    }
+    assert audit_chains_verify(dossier_ids=[appraising.project.pk]).broken == []
+    client.force_login(people["division_head"])
+    page = client.get(
+        reverse("jobpositionproject:process_detail", args=[appraising.pk])
+    )
+    assert "appraiser2 for appraiser" in page.content.decode()
+
+
+def test_an_ended_delegation_no_longer_works(client, driver, people, appraising):
+    _delegate(client, people["appraiser"], people["appraiser2"])
+    Delegation.objects.update(
+        starts_on=TODAY - datetime.timedelta(days=9),
+        ends_on=TODAY - datetime.timedelta(days=1),
+    )
+    task = driver.open_task(appraising, "appraise")
+
+    client.force_login(people["appraiser2"])
+    assert f'data-task="{task.pk}"' not in client.get(HOME).content.decode()
+    # The dossier is no longer theirs to see at all.
+    assert client.get(url(task, "execute")).status_code == 404
+    response = driver.execute(
+        "appraiser2", appraising, "appraise", {"action": "complete", "comment": ""}
+    )
+    assert response.status_code == 404
+    task.refresh_from_db()
+    assert task.status == STATUS.ASSIGNED
+
+
+def test_separation_of_duties_holds_through_a_delegation(
+    client, driver, people, units, appraising
+):
+    # appraiser2 also drafts for department A, whose dossier this is.
+    assign_perm("orgchart.act_for_unit", people["appraiser2"], units["a"])
+    _delegate(client, people["appraiser"], people["appraiser2"])
+    task = driver.open_task(appraising, "appraise")
+
+    client.force_login(people["appraiser2"])
+    assert f'data-task="{task.pk}"' not in client.get(HOME).content.decode()
+    assert client.get(url(task, "execute")).status_code == 403
+    response = driver.execute(
+        "appraiser2", appraising, "appraise", {"action": "complete", "comment": ""}
+    )
+    assert response.status_code == 403
+    task.refresh_from_db()
+    assert task.status == STATUS.ASSIGNED
+    assert not AuditEntry.objects.filter(on_behalf_of__isnull=False).exists()
+
+
+def test_the_delegates_work_list_costs_the_same_with_more_delegated_tasks(
+    client, driver, people, appraising
+):
+    _delegate(client, people["appraiser"], people["appraiser2"])
+    client.force_login(people["appraiser2"])
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(HOME).status_code == 200
+    second = driver.to_appraisal(title="Đề án thứ hai")
+    client.force_login(people["appraiser2"])
+    with CaptureQueriesContext(connection) as two:
+        page = client.get(HOME).content.decode()
+    assert page.count('data-acting-for="') == 2
+    assert len(two) == len(one), (len(one), len(two))
+    assert second
+
+
+def test_home_affairs_reassigns_an_absent_appraisers_dossiers_in_one_step(
+    client, driver, people, appraising
+):
+    task = driver.open_task(appraising, "appraise")
+    client.force_login(people["division_head"])
+    response = client.post(
+        reverse("delegations_reassign"),
+        {"absent": people["appraiser"].pk, "appraiser": people["appraiser2"].pk},
+    )
+    assert response.status_code == 302
+
+    project = appraising.project
+    project.refresh_from_db()
+    task.refresh_from_db()
+    assert project.assigned_appraiser == people["appraiser2"]
+    assert task.owner == people["appraiser2"]
+    entry = AuditEntry.objects.filter(dossier_id=project.pk).latest("pk")
+    assert entry.action == AuditEntry.Action.APPRAISER_ASSIGNED
+    assert entry.actor == people["division_head"]
+    assert Notification.objects.filter(
+        recipient=people["appraiser2"], dossier_id=project.pk
+    ).exists()
+    # The new appraiser appraises it as their own.
+    client.force_login(people["appraiser2"])
+    assert client.get(url(task, "execute")).status_code == 200
+    client.force_login(people["appraiser"])
+    assert client.get(url(task, "execute")).status_code == 404
+
+
+def test_a_reassignment_to_a_party_of_the_unit_changes_nothing(
+    client, driver, people, units, appraising
+):
+    assign_perm("orgchart.sign_for_unit", people["appraiser2"], units["a"])
+    task = driver.open_task(appraising, "appraise")
+    before = AuditEntry.objects.count()
+    client.force_login(people["director"])
+    response = client.post(
+        reverse("delegations_reassign"),
+        {"absent": people["appraiser"].pk, "appraiser": people["appraiser2"].pk},
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "separation of duties" in text
+    assert appraising.project.title in text
+    project = appraising.project
+    project.refresh_from_db()
+    task.refresh_from_db()
+    assert project.assigned_appraiser == people["appraiser"]
+    assert task.owner == people["appraiser"]
+    assert AuditEntry.objects.count() == before
