@@ -36,8 +36,8 @@ from viewflow.workflow import STATUS, flow
 from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.flow.utils import wrap_start_view
 
-from orgchart.selectors import person_name
 from appraisal.services.dossiers import audit_acting_for
+from orgchart.selectors import person_name
 
 from . import permissions
 from . import views as task_views
