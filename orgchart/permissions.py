@@ -82,3 +82,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.view_group",
     ],
 }
+
+
+#: Roles that must confirm each login with a second factor (a code from an
+#: authenticator app): those who sign and decide for the province, and those who
+#: administer everyone's rights. Staff and superusers too, whatever their groups.
+TWO_FACTOR_ROLES = (Role.DIRECTOR, Role.COMMITTEE, Role.ADMINISTRATOR)
