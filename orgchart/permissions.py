@@ -80,6 +80,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
+        # The login lockouts (django-axes): see them and unlock by deleting.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ],
 }
 

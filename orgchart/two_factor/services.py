@@ -197,3 +197,16 @@ def two_factor_reset(*, user) -> int:
             removed += devices.count()
             devices.delete()
     return removed
+
+
+def demo_app_ensure(*, user, key: bytes) -> TOTPDevice:
+    """The demo's logins: a confirmed app with the documented demo key
+    (``orgchart.demo.DEMO_TOTP_KEY``), kept as it is when already there so its
+    used codes stay used. Never for a real installation's people."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True, key=key.hex()).first()
+    if device is None:
+        TOTPDevice.objects.filter(user=user).delete()
+        device = TOTPDevice.objects.create(
+            user=user, name=_("Authenticator app"), key=key.hex(), confirmed=True
+        )
+    return device
