@@ -260,9 +260,9 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # A session ends after SESSION_IDLE_MINUTES without a request, and when the
 # browser closes. Sessions live in the database; rather than saving the session
-# on every request (SESSION_SAVE_EVERY_REQUEST: one write per request, and a
-# request still running when the person logs in again writes the old session
-# back), IdleSessionMiddleware renews the expiry at most once a minute.
+# on every request (SESSION_SAVE_EVERY_REQUEST: one write and one Set-Cookie per
+# request, parallel requests of one page included), IdleSessionMiddleware renews
+# the expiry at most once a minute.
 SESSION_COOKIE_AGE = 60 * env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_RENEW_SECONDS = 60
