@@ -19,10 +19,18 @@ from __future__ import annotations
 import http.client
 import re
 import sys
+import time
+from base64 import b32decode
 from html import unescape
 from urllib.parse import urlencode, urljoin, urlsplit
 
+from django_otp.oath import hotp
+
 PASSWORD = "demo12345"  # noqa: S105 - the documented demo password
+#: The documented demo authenticator key (orgchart.demo.DEMO_TOTP_KEY) of the
+#: logins whose role requires two-factor authentication.
+TOTP_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
+TWO_FACTOR = {"director", "committee", "admin"}
 #: Demo logins and whether they may open the demo dossier of Sở Tư pháp.
 ROLES = {
     "officer": True,
@@ -128,6 +136,23 @@ def login(client: ProxiedClient, username: str) -> None:
     check("secure" in flags, "session cookie not Secure")
     check("httponly" in flags, "session cookie not HttpOnly")
     check("sessionid" in client.cookies, f"{username}: no session after login")
+    if username in TWO_FACTOR:
+        second_step(client, username)
+
+
+def second_step(client: ProxiedClient, username: str) -> None:
+    """The code of the demo's authenticator app, as the phone computes it."""
+    status, path, page = client.get("/")
+    check(path.startswith("/accounts/two-factor/"), f"{username}: no code asked")
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    check(token is not None, f"{username}: no CSRF token on the code page")
+    code = f"{hotp(b32decode(TOTP_KEY), int(time.time()) // 30, 6):06d}"
+    status, headers, _ = client.request(
+        "POST",
+        "/accounts/two-factor/",
+        {"csrfmiddlewaretoken": token.group(1).decode(), "code": code, "next": "/"},
+    )
+    check(status == 302, f"{username}: the code answered {status}")
 
 
 def find_dossier(client: ProxiedClient) -> str:

@@ -52,6 +52,11 @@ INSTALLED_APPS = [
     "appraisal",
     "workflows",
     "axes",
+    # Two-factor authentication: one-time codes from an authenticator app (TOTP)
+    # and one-time backup codes (orgchart/two_factor/).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +69,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Ends a session after SESSION_IDLE_MINUTES without a request (below).
+    "config.middleware.IdleSessionMiddleware",
+    # Which device, if any, confirmed this session's second step.
+    "django_otp.middleware.OTPMiddleware",
+    # Until that second step is done, only the pages that do it are served.
+    "orgchart.two_factor.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Refuses a locked-out account or address (login throttling, below).
@@ -240,6 +251,28 @@ CONTENT_SECURITY_POLICY = {
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Two-factor authentication (django-otp): after the password, a person with an
+# authenticator app confirmed gives its 6-digit code (or a one-time backup code);
+# the director, the committee, administrators, staff and superusers must set one
+# up before anything else (orgchart.permissions.TWO_FACTOR_ROLES). A wrong code
+# makes the next try wait 1, 2, 4, 8 … seconds (the device's own throttle); a
+# code is accepted once. The API's keys are unaffected (a key is its own proof).
+TWO_FACTOR_BACKUP_CODES = 10
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="PositionFlow")
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# Administrators reset a person's devices; they never read their secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# A session ends after SESSION_IDLE_MINUTES without a request, and when the
+# browser closes. Sessions live in the database; rather than saving the session
+# on every request (SESSION_SAVE_EVERY_REQUEST: one write and one Set-Cookie per
+# request, parallel requests of one page included), IdleSessionMiddleware renews
+# the expiry at most once a minute.
+SESSION_COOKIE_AGE = 60 * env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_RENEW_SECONDS = 60
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -14,6 +14,7 @@ admin.site.index_title = _("Reference data and settings")
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("orgchart.two_factor.urls")),
     path("accounts/", auth_urls),
     path("api/v1/", include(api_v1)),
     path("api-keys/", include(api_keys)),

@@ -295,3 +295,7 @@ class JobPositionAdmin(SpreadsheetAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The users' list with the reset of two-factor authentication.
+from .two_factor import admin as _two_factor_admin  # noqa: E402,F401

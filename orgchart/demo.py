@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+from base64 import b32decode
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -43,6 +44,7 @@ from .models import (
 )
 from .permissions import ROLE_LABELS, Role
 from .services import position_create, roles_ensure, unit_bulk_create, unit_update
+from .two_factor.services import demo_app_ensure, two_factor_required
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -55,6 +57,10 @@ DEMO_PROVINCE_CODE = 40
 
 #: The one documented password of every demo login (README, "Demo logins").
 DEMO_PASSWORD = "demo12345"  # noqa: S105
+#: The demo's authenticator-app key (base32) for the logins whose role requires
+#: two-factor authentication: typed into any authenticator app, it gives their
+#: codes. Demo only, as public as the demo password.
+DEMO_TOTP_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
 
 SAMPLE_CATALOGUE_BASIS = "Phụ lục Nghị định 361/2025/NĐ-CP (mẫu minh họa)"
 SAMPLE_CATALOGUE_NOTE = (
@@ -709,6 +715,8 @@ def _users_ensure(*, password: str) -> tuple[int, list[DemoLogin]]:
             scope = str(_("Everything (superuser)"))
         else:
             scope = str(_("Every unit of the province"))
+        if two_factor_required(user):
+            demo_app_ensure(user=user, key=b32decode(DEMO_TOTP_KEY))
         logins.append(
             DemoLogin(demo.username, password, str(ROLE_LABELS[demo.role]), scope)
         )

@@ -80,5 +80,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
+        # The login lockouts (django-axes): see them and unlock by deleting.
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ],
 }
+
+
+#: Roles that must confirm each login with a second factor (a code from an
+#: authenticator app): those who sign and decide for the province, and those who
+#: administer everyone's rights. Staff and superusers too, whatever their groups.
+TWO_FACTOR_ROLES = (Role.DIRECTOR, Role.COMMITTEE, Role.ADMINISTRATOR)

@@ -136,6 +136,35 @@ def _migration_rows(request):
 
 
 @pytest.fixture(autouse=True)
+def _force_login_is_a_finished_login(monkeypatch):
+    """``client.force_login`` stands for a finished login. For a person who uses
+    two-factor authentication (or whose role must) that includes the code: the
+    session is marked confirmed by their authenticator app, a real confirmed
+    device (set up for them if they have none), as ``django_otp.login`` does after
+    the code page. The tests of two-factor authentication log in through the real
+    pages instead (tests/test_two_factor.py)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from orgchart.two_factor.services import totp_device_get, two_factor_required
+
+    force_login = Client.force_login
+
+    def finished_login(self, user, backend=None):
+        force_login(self, user, backend)
+        device = totp_device_get(user)
+        if device is None and two_factor_required(user):
+            device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+        if device is not None:
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", finished_login)
+
+
+@pytest.fixture(autouse=True)
 def _documents_switch(request, settings):
     """The steps issue (and sign) documents only in the tests about documents
     (marked ``documents``): elsewhere a signing step needs no certificate and no

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from orgchart.permissions import Role
+from tests.e2e.login import log_in
 from workflows.demo import demo_processes_seed
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -69,12 +70,7 @@ def demo(two_units, ref, positions, make_user):
 
 
 def _login(page, base_url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(base_url + "/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form.vf-form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
+    log_in(page, base_url, username, PASSWORD)
 
 
 def test_every_role_lands_on_my_work_and_reaches_its_first_task_by_clicking(

@@ -13,6 +13,7 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from orgchart.permissions import Role
+from tests.e2e.login import log_in
 from workflows.demo import demo_processes_seed
 from workflows.flows import JobPositionProjectFlow
 
@@ -77,14 +78,8 @@ class Phone:
         self.folder = folder
 
     def login(self, username: str):
-        page = self.page
-        page.context.clear_cookies()
-        page.goto(self.base_url + "/accounts/login/")
-        page.locator("input[name=username]").fill(username)
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("form.vf-form button[type=submit]").click()
-        page.wait_for_load_state("networkidle")
-        expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+        log_in(self.page, self.base_url, username, PASSWORD)
+        expect(self.page).not_to_have_url(re.compile(r"/accounts/login/"))
 
     def visit(self, path: str, name: str, *, status: int = 200):
         response = self.page.goto(self.base_url + path)

@@ -18,6 +18,7 @@ from appraisal.models import ChecklistCriterion, JobPositionProject
 from orgchart.models import LadderLevel
 from orgchart.permissions import Role
 from orgchart.selectors import unit_get_establishment
+from tests.e2e.login import log_in
 from tests.factories import (
     JobPositionFactory,
     PositionCategoryFactory,
@@ -107,14 +108,8 @@ class Walk:
         self.page.screenshot(path=str(path), full_page=True)
 
     def login(self, username: str):
-        page = self.page
-        page.context.clear_cookies()
-        page.goto(self.base_url + "/accounts/login/")
-        page.locator("input[name=username]").fill(username)
-        page.locator("input[name=password]").fill(PASSWORD)
-        page.locator("form.vf-form button[type=submit]").click()
-        page.wait_for_load_state("networkidle")
-        expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+        log_in(self.page, self.base_url, username, PASSWORD)
+        expect(self.page).not_to_have_url(re.compile(r"/accounts/login/"))
 
     def open_from_list(self, list_name: str, title: str):
         """Open the project's task from the person's queue or inbox."""

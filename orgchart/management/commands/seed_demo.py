@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from orgchart.demo import DEMO_PASSWORD, demo_seed
+from orgchart.demo import DEMO_PASSWORD, DEMO_TOTP_KEY, demo_seed
 
 
 class Command(BaseCommand):
@@ -53,3 +53,12 @@ class Command(BaseCommand):
         for row in [header, *rows]:
             cells = [str(row[i]).ljust(widths[i]) for i in range(3)]
             self.stdout.write("  ".join([*cells, str(row[3])]))
+        self.stdout.write("")
+        self.stdout.write(
+            _(
+                "director, committee and admin confirm each login with a code from "
+                "an authenticator app (two-factor authentication). Add this key to "
+                "any authenticator app (time-based, 6 digits, 30 seconds): %(key)s"
+            )
+            % {"key": DEMO_TOTP_KEY}
+        )
