@@ -235,21 +235,27 @@ def audit_channel_current() -> str:
     return _CHANNEL.get()
 
 
-def audit_record(
+def _audit_entry(
     dossier: Dossier,
     *,
     actor: User | None,
     action: str,
     from_status: str,
-    comment: str = "",
-    ip: str | None = None,
+    comment: str,
+    ip: str | None,
 ) -> AuditEntry:
-    """One line of the dossier's history (Circular 01/2018/TT-VPCP, forms 05–06),
-    chained by its hash to the dossier's previous line. The dossier's row is
-    locked (again, if the caller holds it already: a no-op) so that two lines
-    of one dossier are never chained to the same predecessor. The people
-    concerned by a supplement, a revision or a decision are told after commit
-    (``notifications``)."""
+    """The dossier's next audit line, sealed to the dossier's chain head (not
+    saved). The head is the one read with the dossier's lock by
+    :func:`dossier_lock` and kept on that instance since; any other instance
+    reads it afresh under the lock."""
+    if getattr(dossier, "_audit_locked", False):
+        previous = dossier.audit_head
+    else:
+        previous = (
+            Dossier.objects.select_for_update()
+            .values_list("audit_head", flat=True)
+            .get(pk=dossier.pk)
+        )
     entry = AuditEntry(
         dossier=dossier,
         actor=actor,
@@ -261,16 +267,37 @@ def audit_record(
         ip=clean_ip(ip),
         channel=_CHANNEL.get(),
     )
-    with transaction.atomic():
-        Dossier.objects.select_for_update().filter(pk=dossier.pk).exists()
-        previous = (
-            AuditEntry.objects.filter(dossier_id=dossier.pk)
-            .order_by("-pk")
-            .values_list("chain_hash", flat=True)
-            .first()
+    entry.seal(previous or "")
+    return entry
+
+
+def audit_record(
+    dossier: Dossier,
+    *,
+    actor: User | None,
+    action: str,
+    from_status: str,
+    comment: str = "",
+    ip: str | None = None,
+) -> AuditEntry:
+    """One line of the dossier's history (Circular 01/2018/TT-VPCP, forms 05–06),
+    chained by its hash to the dossier's previous line, whose hash the dossier's
+    row keeps (``audit_head``): the row is locked (by the caller's
+    :func:`dossier_lock`, or here) so that two lines of one dossier are never
+    chained to the same predecessor. The people concerned by a supplement, a
+    revision or a decision are told after commit (``notifications``)."""
+    with transaction.atomic(savepoint=False):
+        entry = _audit_entry(
+            dossier,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            comment=comment,
+            ip=ip,
         )
-        entry.seal(previous or "")
         entry.save()
+        Dossier.objects.filter(pk=dossier.pk).update(audit_head=entry.chain_hash)
+    dossier.audit_head = entry.chain_hash
     notification_audit_enqueue(entry, dossier)
     return entry
 
@@ -286,9 +313,9 @@ def dossier_transition(
     ip: str | None = None,
 ) -> None:
     """Save a status change of the locked dossier, record it in the audit trail and
-    hand the new state to the caller's instance: the last step of every action."""
-    dossier_save(locked)
-    audit_record(
+    hand the new state to the caller's instance: the last step of every action.
+    The new chain head is written in the same update as the status."""
+    entry = _audit_entry(
         locked,
         actor=actor,
         action=action,
@@ -296,6 +323,10 @@ def dossier_transition(
         comment=comment,
         ip=ip,
     )
+    locked.audit_head = entry.chain_hash
+    dossier_save(locked)
+    entry.save()
+    notification_audit_enqueue(entry, locked)
     dossier_sync(locked, dossier)
 
 
@@ -360,7 +391,11 @@ def dossier_lock(dossier: Dossier | int) -> Dossier:
         query = Dossier.objects.select_for_update()
     else:
         query = model.objects.select_for_update(of=("self", "dossier_ptr"))
-    return query.select_related("unit").get(pk=pk)
+    locked = query.select_related("unit").get(pk=pk)
+    # Its audit chain head was read under the lock: the audit lines written
+    # through this instance chain to it without reading it again.
+    locked._audit_locked = True
+    return locked
 
 
 def require_known_fields(fields, allowed) -> None:
