@@ -76,23 +76,36 @@ def notification_record(
     url: str = "",
 ) -> list[Notification]:
     """Record the event for each recipient once (``key`` plus the person), and
-    start the mail of each new one after commit. Returns the new notifications."""
-    people = get_user_model().objects.filter(pk__in=set(recipient_ids), is_active=True)
-    made = []
-    with transaction.atomic():
-        for person in people:
-            notification, created = Notification.objects.get_or_create(
-                key=f"{key}:{person.pk}",
-                defaults={
-                    "recipient": person,
-                    "event": event,
-                    "dossier_id": dossier_id,
-                    "step": step[:255],
-                    "url": url[:500],
-                },
+    start the mail of each new one after commit. Returns the new notifications.
+    Three statements whatever the recipients: the people, the keys already
+    recorded, one insert of the new ones (a job repeated at the same moment
+    fails on the unique key, is retried and then finds them recorded)."""
+    people = {
+        person.pk: person
+        for person in get_user_model().objects.filter(
+            pk__in=set(recipient_ids), is_active=True
+        )
+    }
+    if not people:
+        return []
+    keys = {pk: f"{key}:{pk}" for pk in people}
+    recorded = set(
+        Notification.objects.filter(key__in=keys.values()).values_list("key", flat=True)
+    )
+    made = Notification.objects.bulk_create(
+        [
+            Notification(
+                key=keys[pk],
+                recipient=person,
+                event=event,
+                dossier_id=dossier_id,
+                step=step[:255],
+                url=url[:500],
             )
-            if created:
-                made.append(notification)
+            for pk, person in people.items()
+            if keys[pk] not in recorded
+        ]
+    )
     from ..tasks import notification_mail
 
     for notification in made:
