@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import datetime
 import ipaddress
 from collections.abc import Callable, Iterator
@@ -203,13 +204,36 @@ def dossier_sync(source: Dossier, target: Dossier) -> None:
         setattr(target, f.attname, getattr(source, f.attname))
 
 
+def _state(dossier: Dossier) -> dict[str, Any]:
+    """The dossier's column values (mutable ones copied), to tell later which
+    of them an action changed."""
+    fields = dossier._meta.concrete_fields
+    values = {f.attname: getattr(dossier, f.attname) for f in fields}
+    return {
+        name: copy.deepcopy(value) if isinstance(value, dict | list) else value
+        for name, value in values.items()
+    }
+
+
 def dossier_save(dossier: Dossier) -> None:
     """Validate and save the (locked) dossier with a new version, so a form built
-    on the older state is refused."""
+    on the older state is refused. A dossier read by :func:`dossier_lock` has
+    only the fields the action changed validated and written (with every rule
+    of the whole row, ``clean()``, and the constraints on those fields): the
+    others were valid when read under the lock and nobody else has changed them
+    since."""
     dossier.version += 1
     dossier.updated_at = timezone.now()
-    dossier.full_clean()
-    dossier.save()
+    read = getattr(dossier, "_locked_state", None)
+    if read is None:
+        dossier.full_clean()
+        dossier.save()
+        return
+    fields = dossier._meta.concrete_fields
+    changed = [f for f in fields if getattr(dossier, f.attname) != read[f.attname]]
+    dossier.full_clean(exclude=[f.name for f in fields if f not in changed])
+    dossier.save(update_fields=[f.name for f in changed])
+    dossier._locked_state = _state(dossier)
 
 
 #: Through which door the person is acting (the pages unless an API request says
@@ -395,6 +419,7 @@ def dossier_lock(dossier: Dossier | int) -> Dossier:
     # Its audit chain head was read under the lock: the audit lines written
     # through this instance chain to it without reading it again.
     locked._audit_locked = True
+    locked._locked_state = _state(locked)
     return locked
 
 
