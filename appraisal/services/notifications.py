@@ -78,7 +78,8 @@ def notification_record(
     """Record the event for each recipient once (``key`` plus the person), and
     start the mail of each new one after commit. Returns the new notifications.
     Three statements whatever the recipients: the people, the keys already
-    recorded, one insert of the new ones (a job repeated at the same moment
+    recorded, one insert of the new ones (a transaction around it only when
+    there are several) (a job repeated at the same moment
     fails on the unique key, is retried and then finds them recorded)."""
     people = {
         person.pk: person
@@ -92,20 +93,22 @@ def notification_record(
     recorded = set(
         Notification.objects.filter(key__in=keys.values()).values_list("key", flat=True)
     )
-    made = Notification.objects.bulk_create(
-        [
-            Notification(
-                key=keys[pk],
-                recipient=person,
-                event=event,
-                dossier_id=dossier_id,
-                step=step[:255],
-                url=url[:500],
-            )
-            for pk, person in people.items()
-            if keys[pk] not in recorded
-        ]
-    )
+    made = [
+        Notification(
+            key=keys[pk],
+            recipient=person,
+            event=event,
+            dossier_id=dossier_id,
+            step=step[:255],
+            url=url[:500],
+        )
+        for pk, person in people.items()
+        if keys[pk] not in recorded
+    ]
+    if len(made) == 1:
+        made[0].save()  # one INSERT, without bulk_create's transaction around it
+    else:
+        Notification.objects.bulk_create(made)
     from ..tasks import notification_mail
 
     for notification in made:
