@@ -58,8 +58,8 @@ from .dossiers import (
     KindRules,
     audit_record,
     dossier_lock,
-    dossier_save,
     dossier_sync,
+    dossier_transition,
     kind_rules_register,
     require_known_fields,
     require_status,
@@ -153,8 +153,8 @@ def _lock(consolidation: Consolidation | int) -> Consolidation:
 
 def _write(locked, dossier, *, user, action, comment="", ip=None) -> None:
     """A change that keeps the status: new version, audit row, caller synced."""
-    dossier_save(locked)
-    audit_record(
+    dossier_transition(
+        locked,
         locked,
         actor=user,
         action=action,
@@ -1427,8 +1427,8 @@ def consolidation_apply(
         if decision.applied_at is None:
             decision.applied_at = now
             decision.save(update_fields=["applied_at"])
-    dossier_save(locked)
-    audit_record(
+    dossier_transition(
+        locked,
         locked,
         actor=user,
         action=Action.UNITS_REORGANISED,

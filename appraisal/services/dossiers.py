@@ -759,8 +759,8 @@ def remark_add(
         text=text,
         author=actor,
     )
-    dossier_save(locked)
-    audit_record(
+    dossier_transition(
+        locked,
         locked,
         actor=actor,
         action=Action.REMARK_ADDED,
@@ -785,8 +785,8 @@ def remark_resolve(*, remark: Remark, actor: User, ip: str | None = None) -> Rem
         )
     remark.resolved = True
     remark.save(update_fields=["resolved"])
-    dossier_save(locked)
-    audit_record(
+    dossier_transition(
+        locked,
         locked,
         actor=actor,
         action=Action.REMARK_RESOLVED,
@@ -920,8 +920,8 @@ def report_save(
     require_version(locked, expected_version)
     report, changed = _report_write(locked, actor=actor, fields=fields)
     if changed:
-        dossier_save(locked)
-        audit_record(
+        dossier_transition(
+            locked,
             locked,
             actor=actor,
             action=Action.REPORT_SAVED,
