@@ -24,6 +24,7 @@ this reports.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import statistics
@@ -44,6 +45,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--projects", type=int, default=20, help="project lifecycles")
     parser.add_argument(
         "--minimal", type=int, default=200, help="minimal approvals (yardstick)"
+    )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="also print the statements of each POST of one more lifecycle",
     )
     return parser.parse_args(argv)
 
@@ -74,6 +80,10 @@ def setup_django(media_root: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["MEDIA_ROOT"] = media_root
+    # The steps' official documents are rendered and signed by a job after the
+    # step commits (``bench/documents.py`` measures them); the lifecycle measures
+    # the steps themselves, as the flow tests do.
+    os.environ.setdefault("APPRAISAL_DOCUMENTS", "0")
     import django
 
     django.setup()
@@ -126,17 +136,24 @@ class Counted:
         self.posts = 0
         self.seconds = 0.0
         self.queries = QueryCounter()
+        self.captured: list | None = None
 
     def login(self, user):
         self.client.force_login(user)
 
     def post(self, path, data=None):
         from django.db import connection
+        from django.test.utils import CaptureQueriesContext
 
         self.posts += 1
         started = time.perf_counter()
-        with connection.execute_wrapper(self.queries):
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(connection.execute_wrapper(self.queries))
+            if self.captured is not None:
+                capture = stack.enter_context(CaptureQueriesContext(connection))
             response = self.client.post(path, data or {})
+        if self.captured is not None:
+            self.captured.append((path, [query["sql"] for query in capture]))
         self.seconds += time.perf_counter() - started
         if response.status_code != 302:
             raise RuntimeError(
@@ -375,6 +392,14 @@ def run(label: str, count: int, one) -> dict:
     return result
 
 
+def print_statements(captured: list) -> None:
+    """Each POST of ``captured`` with its statements (their first 160 characters)."""
+    for path, statements in captured:
+        print(f"\n  POST {path}: {len(statements)} statements")
+        for statement in statements:
+            print(f"    {statement[:160]}")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     name = prepare_database()
@@ -428,6 +453,20 @@ def main(argv: list[str] | None = None) -> None:
             f"{queries:5.1f}x the queries, {posts:5.1f}x the POSTs; "
             f"queries per POST {per_post:.1f} vs {per_post_minimal:.1f}"
         )
+        time_per_post = (1 / project_result["per_second"]) / project_result["posts"]
+        time_per_post_minimal = (1 / minimal_result["per_second"]) / minimal_result[
+            "posts"
+        ]
+        print(
+            f"  time per POST {time_per_post * 1000:.1f} ms vs "
+            f"{time_per_post_minimal * 1000:.1f} ms: "
+            f"{time_per_post / time_per_post_minimal:4.1f}x minimal"
+        )
+        if args.statements:
+            client.captured = []
+            minimal_one()
+            project_one()
+            print_statements(client.captured)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ granted to them as guardian object permissions and everything below them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -71,8 +73,33 @@ def unit_list_visible(*, user) -> QuerySet[Unit]:
 _PERSON_CACHE = "_positionflow_scope_cache"
 
 
+_IN_ACTION = "in_action"
+
+
 def person_cache(user) -> dict:
     return user.__dict__.setdefault(_PERSON_CACHE, {})
+
+
+@contextlib.contextmanager
+def person_rights_in_action(user) -> Iterator[None]:
+    """Inside the block, one action's transaction opened by the caller (a task
+    page's POST, under the flow's lock), the person's roles and unit grants are
+    read afresh once and every check of the action, the page's and the
+    service's, uses that reading (:func:`person_rights_read_in_action`)."""
+    cache = person_cache(user)
+    cache.clear()
+    cache[_IN_ACTION] = True
+    try:
+        yield
+    finally:
+        cache.pop(_IN_ACTION, None)
+
+
+def person_rights_read_in_action(user) -> bool:
+    """Whether ``user``'s roles and grants cached for this request were read
+    inside the action's own transaction (:func:`person_rights_in_action`), so a
+    service may rely on them instead of reading them again."""
+    return bool(getattr(user, "__dict__", {}).get(_PERSON_CACHE, {}).get(_IN_ACTION))
 
 
 def unit_paths_granted(*, user, perm: str) -> tuple[str, ...]:

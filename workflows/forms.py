@@ -7,6 +7,9 @@ checked again by the service the page calls (``appraisal.services.projects``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import cached_property, partial
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -78,6 +81,26 @@ class ProjectFieldsForm(forms.Form):
     )
 
 
+class LazyMapping(Mapping):
+    """A mapping read from ``load()`` the first time it is used."""
+
+    def __init__(self, load):
+        self._load = load
+
+    @cached_property
+    def _data(self) -> Mapping:
+        return self._load()
+
+    def __getitem__(self, key):
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
 class CatalogueSelect(forms.Select):
     """The catalogue entry of a line; each option carries the entry's standard
     name, category and usual rank (``data-*``), which the lines table copies into
@@ -135,13 +158,14 @@ class ProjectLineForm(forms.ModelForm):
 class BaseProjectLineFormSet(forms.BaseFormSet):
     """The lines as an editable table: rows are added in the browser (or with the
     blank row), removed with their "remove" box; choices are read once for the
-    whole table, not once per row."""
+    whole table, not once per row, and only when the table is drawn (a POST that
+    succeeds redirects without drawing it)."""
 
     def __init__(self, *args, unit: Unit, **kwargs):
         self.unit = unit
         super().__init__(*args, **kwargs)
         today = timezone.localdate()
-        choices = {
+        self._querysets = {
             "position": JobPosition.objects.active_on(today)
             .filter(unit=unit)
             .order_by("name"),
@@ -149,11 +173,19 @@ class BaseProjectLineFormSet(forms.BaseFormSet):
             "category": PositionCategory.objects.all(),
             "rank": Rank.objects.all(),
         }
-        self._choices = {}
-        for name, queryset in choices.items():
-            field = forms.ModelChoiceField(queryset=queryset, required=False)
-            self._choices[name] = (queryset, list(field.choices))
-        self._catalogue_data = catalogue_fill_data(choices["catalogue_entry"])
+        self._choices: dict[str, list] = {}
+
+    def _choices_of(self, name: str) -> list:
+        if name not in self._choices:
+            field = forms.ModelChoiceField(
+                queryset=self._querysets[name], required=False
+            )
+            self._choices[name] = list(field.choices)
+        return self._choices[name]
+
+    @cached_property
+    def _catalogue_data(self) -> dict[str, dict[str, str]]:
+        return catalogue_fill_data(self._querysets["catalogue_entry"])
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
@@ -167,10 +199,12 @@ class BaseProjectLineFormSet(forms.BaseFormSet):
         return form
 
     def _share_choices(self, form):
-        for name, (queryset, choices) in self._choices.items():
+        for name, queryset in self._querysets.items():
             form.fields[name].queryset = queryset
-            form.fields[name].choices = choices
-        form.fields["catalogue_entry"].widget.option_data = self._catalogue_data
+            form.fields[name].choices = partial(self._choices_of, name)
+        form.fields["catalogue_entry"].widget.option_data = LazyMapping(
+            lambda: self._catalogue_data
+        )
 
     def line_data(self) -> list[dict]:
         return [

@@ -37,7 +37,7 @@ from viewflow.workflow.exceptions import FlowLockFailed
 from viewflow.workflow.flow.utils import wrap_start_view
 
 from appraisal.services.dossiers import audit_acting_for
-from orgchart.selectors import person_name
+from orgchart.selectors import person_name, person_rights_in_action
 
 from . import permissions
 from . import views as task_views
@@ -163,9 +163,12 @@ def scoped_task_view(node, origin_view, *, permission=None, start=False):
                 try:
                     # The flow lock opens the transaction; joining it (no
                     # savepoint) keeps every POST all-or-nothing all the same.
+                    # The person's rights are read once inside it, for the
+                    # page's checks and the service's alike.
                     with (
                         flow_class.lock(process_pk),
                         transaction.atomic(savepoint=False),
+                        person_rights_in_action(request.user),
                     ):
                         return call()
                 except OperationalError as exc:

@@ -167,6 +167,16 @@ class Dossier(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     version = models.PositiveIntegerField(_("version"), default=1)
+    audit_head = models.CharField(
+        _("last audit hash"),
+        max_length=64,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The chain hash of the dossier's latest audit entry, which the next "
+            "entry is chained to."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

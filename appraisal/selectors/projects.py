@@ -30,7 +30,11 @@ from guardian.shortcuts import get_objects_for_user
 
 from orgchart.models import Unit
 from orgchart.permissions import Role
-from orgchart.selectors import unit_paths_granted, user_group_names
+from orgchart.selectors import (
+    person_rights_read_in_action,
+    unit_paths_granted,
+    user_group_names,
+)
 
 from ..models import (
     Attachment,
@@ -79,11 +83,13 @@ SIGN_FOR_UNIT = "orgchart.sign_for_unit"
 
 def user_roles(user: AnyUser) -> frozenset[str]:
     """The product roles (group names) ``user`` holds; none when inactive. Read
-    afresh on every call: the services check rights inside their own transaction,
-    whatever the page checked before (the pages' scope uses the per-request
-    ``orgchart.selectors.user_group_names``)."""
+    afresh: the services check rights inside their own transaction, whatever the
+    page checked before; a reading made inside that same transaction (a task
+    page's POST, ``orgchart.selectors.person_rights_in_action``) is reused."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
+    if person_rights_read_in_action(user):
+        return user_group_names(user=user)
     return frozenset(user.groups.values_list("name", flat=True))
 
 
@@ -91,10 +97,17 @@ def user_acts_for_unit(user: AnyUser, unit: Unit, perms: list[str] | str) -> boo
     """Whether ``user`` holds one of ``perms`` as an object permission on ``unit`` or
     on one of its ancestors (a grant covers the subtree). Global grants and the
     superuser flag do not count: per-unit rights are object permissions only.
-    Read afresh on every call (one query), like :func:`user_roles`."""
+    Read afresh (one query), like :func:`user_roles`, unless read inside the
+    action's own transaction already."""
     if not user.is_authenticated or not user.is_active:
         return False
     perms = [perms] if isinstance(perms, str) else list(perms)
+    if person_rights_read_in_action(user):
+        return any(
+            unit.path.startswith(path)
+            for perm in perms
+            for path in unit_paths_granted(user=user, perm=perm)
+        )
     ids = [*unit.ancestor_ids, unit.pk]
     return get_objects_for_user(
         user,

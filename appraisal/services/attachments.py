@@ -20,10 +20,9 @@ from django.utils.translation import gettext_lazy as _
 
 from ..models import Attachment, AuditEntry, Dossier
 from .dossiers import (
-    audit_record,
     dossier_lock,
-    dossier_save,
     dossier_sync,
+    dossier_transition,
     require_status,
     require_unit_officer,
 )
@@ -190,8 +189,8 @@ def attachment_add(
     try:
         attachment.full_clean()
         attachment.save()
-        dossier_save(locked)
-        audit_record(
+        dossier_transition(
+            locked,
             locked,
             actor=actor,
             action=Action.ATTACHMENT_ADDED,
@@ -239,8 +238,8 @@ def attachment_remove(
     storage = attachment.file.storage
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(stored))
-    dossier_save(locked)
-    audit_record(
+    dossier_transition(
+        locked,
         locked,
         actor=actor,
         action=Action.ATTACHMENT_REMOVED,

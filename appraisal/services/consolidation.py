@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -59,8 +59,8 @@ from .dossiers import (
     KindRules,
     audit_record,
     dossier_lock,
-    dossier_save,
     dossier_sync,
+    dossier_transition,
     kind_rules_register,
     require_known_fields,
     require_status,
@@ -154,8 +154,8 @@ def _lock(consolidation: Consolidation | int) -> Consolidation:
 
 def _write(locked, dossier, *, user, action, comment="", ip=None) -> None:
     """A change that keeps the status: new version, audit row, caller synced."""
-    dossier_save(locked)
-    audit_record(
+    dossier_transition(
+        locked,
         locked,
         actor=user,
         action=action,
@@ -1282,20 +1282,15 @@ def _flag_open_dossiers(
 ) -> int:
     """Dossiers still open of the units that closed get a row in their trail for
     Home Affairs to act on (carry them over to the successor, or close them)."""
-    # Each new line is chained to its dossier's last one (``AuditEntry.seal``),
-    # under the dossier's lock like every other line of its trail.
-    last_hash = (
-        AuditEntry.objects.filter(dossier_id=OuterRef("pk"))
-        .order_by("-pk")
-        .values("chain_hash")[:1]
-    )
+    # Each new line is chained to its dossier's last one (``AuditEntry.seal``,
+    # the head the dossier's row keeps), under the dossier's lock like every
+    # other line of its trail.
     dossiers = list(
         Dossier.objects.filter(unit_id__in=[unit.pk for unit in closed])
         .exclude(status__in=Dossier.FINAL_STATUSES)
         .exclude(pk=locked.pk)
         .select_for_update(of=("self",))
         .select_related("unit")
-        .annotate(last_hash=Subquery(last_hash))
     )
     kind_of = {
         unit.path: op.get_kind_display()
@@ -1331,8 +1326,10 @@ def _flag_open_dossiers(
         for dossier in dossiers
     ]
     for entry, dossier in zip(entries, dossiers, strict=True):
-        entry.seal(dossier.last_hash or "")
+        entry.seal(dossier.audit_head)
+        dossier.audit_head = entry.chain_hash
     AuditEntry.objects.bulk_create(entries)
+    Dossier.objects.bulk_update(dossiers, ["audit_head"])
     return len(dossiers)
 
 
@@ -1431,8 +1428,8 @@ def consolidation_apply(
         if decision.applied_at is None:
             decision.applied_at = now
             decision.save(update_fields=["applied_at"])
-    dossier_save(locked)
-    audit_record(
+    dossier_transition(
+        locked,
         locked,
         actor=user,
         action=Action.UNITS_REORGANISED,

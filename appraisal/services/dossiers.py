@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import copy
 import datetime
 import ipaddress
 from collections.abc import Callable, Iterator
@@ -208,13 +209,36 @@ def dossier_sync(source: Dossier, target: Dossier) -> None:
         setattr(target, f.attname, getattr(source, f.attname))
 
 
+def _state(dossier: Dossier) -> dict[str, Any]:
+    """The dossier's column values (mutable ones copied), to tell later which
+    of them an action changed."""
+    fields = dossier._meta.concrete_fields
+    values = {f.attname: getattr(dossier, f.attname) for f in fields}
+    return {
+        name: copy.deepcopy(value) if isinstance(value, dict | list) else value
+        for name, value in values.items()
+    }
+
+
 def dossier_save(dossier: Dossier) -> None:
     """Validate and save the (locked) dossier with a new version, so a form built
-    on the older state is refused."""
+    on the older state is refused. A dossier read by :func:`dossier_lock` has
+    only the fields the action changed validated and written (with every rule
+    of the whole row, ``clean()``, and the constraints on those fields): the
+    others were valid when read under the lock and nobody else has changed them
+    since."""
     dossier.version += 1
     dossier.updated_at = timezone.now()
-    dossier.full_clean()
-    dossier.save()
+    read = getattr(dossier, "_locked_state", None)
+    if read is None:
+        dossier.full_clean()
+        dossier.save()
+        return
+    fields = dossier._meta.concrete_fields
+    changed = [f for f in fields if getattr(dossier, f.attname) != read[f.attname]]
+    dossier.full_clean(exclude=[f.name for f in fields if f not in changed])
+    dossier.save(update_fields=[f.name for f in changed])
+    dossier._locked_state = _state(dossier)
 
 
 #: Through which door the person is acting (the pages unless an API request says
@@ -262,21 +286,27 @@ def audit_acting_for_current():
     return _ON_BEHALF_OF.get()
 
 
-def audit_record(
+def _audit_entry(
     dossier: Dossier,
     *,
     actor: User | None,
     action: str,
     from_status: str,
-    comment: str = "",
-    ip: str | None = None,
+    comment: str,
+    ip: str | None,
 ) -> AuditEntry:
-    """One line of the dossier's history (Circular 01/2018/TT-VPCP, forms 05–06),
-    chained by its hash to the dossier's previous line. The dossier's row is
-    locked (again, if the caller holds it already: a no-op) so that two lines
-    of one dossier are never chained to the same predecessor. The people
-    concerned by a supplement, a revision or a decision are told after commit
-    (``notifications``)."""
+    """The dossier's next audit line, sealed to the dossier's chain head (not
+    saved). The head is the one read with the dossier's lock by
+    :func:`dossier_lock` and kept on that instance since; any other instance
+    reads it afresh under the lock."""
+    if getattr(dossier, "_audit_locked", False):
+        previous = dossier.audit_head
+    else:
+        previous = (
+            Dossier.objects.select_for_update()
+            .values_list("audit_head", flat=True)
+            .get(pk=dossier.pk)
+        )
     entry = AuditEntry(
         dossier=dossier,
         actor=actor,
@@ -291,16 +321,37 @@ def audit_record(
     on_behalf_of = _ON_BEHALF_OF.get()
     if on_behalf_of is not None and actor is not None and on_behalf_of.pk != actor.pk:
         entry.on_behalf_of = on_behalf_of
-    with transaction.atomic():
-        Dossier.objects.select_for_update().filter(pk=dossier.pk).exists()
-        previous = (
-            AuditEntry.objects.filter(dossier_id=dossier.pk)
-            .order_by("-pk")
-            .values_list("chain_hash", flat=True)
-            .first()
+    entry.seal(previous or "")
+    return entry
+
+
+def audit_record(
+    dossier: Dossier,
+    *,
+    actor: User | None,
+    action: str,
+    from_status: str,
+    comment: str = "",
+    ip: str | None = None,
+) -> AuditEntry:
+    """One line of the dossier's history (Circular 01/2018/TT-VPCP, forms 05–06),
+    chained by its hash to the dossier's previous line, whose hash the dossier's
+    row keeps (``audit_head``): the row is locked (by the caller's
+    :func:`dossier_lock`, or here) so that two lines of one dossier are never
+    chained to the same predecessor. The people concerned by a supplement, a
+    revision or a decision are told after commit (``notifications``)."""
+    with transaction.atomic(savepoint=False):
+        entry = _audit_entry(
+            dossier,
+            actor=actor,
+            action=action,
+            from_status=from_status,
+            comment=comment,
+            ip=ip,
         )
-        entry.seal(previous or "")
         entry.save()
+        Dossier.objects.filter(pk=dossier.pk).update(audit_head=entry.chain_hash)
+    dossier.audit_head = entry.chain_hash
     notification_audit_enqueue(entry, dossier)
     return entry
 
@@ -316,9 +367,9 @@ def dossier_transition(
     ip: str | None = None,
 ) -> None:
     """Save a status change of the locked dossier, record it in the audit trail and
-    hand the new state to the caller's instance: the last step of every action."""
-    dossier_save(locked)
-    audit_record(
+    hand the new state to the caller's instance: the last step of every action.
+    The new chain head is written in the same update as the status."""
+    entry = _audit_entry(
         locked,
         actor=actor,
         action=action,
@@ -326,6 +377,10 @@ def dossier_transition(
         comment=comment,
         ip=ip,
     )
+    locked.audit_head = entry.chain_hash
+    dossier_save(locked)
+    entry.save()
+    notification_audit_enqueue(entry, locked)
     dossier_sync(locked, dossier)
 
 
@@ -390,7 +445,12 @@ def dossier_lock(dossier: Dossier | int) -> Dossier:
         query = Dossier.objects.select_for_update()
     else:
         query = model.objects.select_for_update(of=("self", "dossier_ptr"))
-    return query.select_related("unit").get(pk=pk)
+    locked = query.select_related("unit").get(pk=pk)
+    # Its audit chain head was read under the lock: the audit lines written
+    # through this instance chain to it without reading it again.
+    locked._audit_locked = True
+    locked._locked_state = _state(locked)
+    return locked
 
 
 def require_known_fields(fields, allowed) -> None:
@@ -742,8 +802,8 @@ def remark_add(
         text=text,
         author=actor,
     )
-    dossier_save(locked)
-    audit_record(
+    dossier_transition(
+        locked,
         locked,
         actor=actor,
         action=Action.REMARK_ADDED,
@@ -768,8 +828,8 @@ def remark_resolve(*, remark: Remark, actor: User, ip: str | None = None) -> Rem
         )
     remark.resolved = True
     remark.save(update_fields=["resolved"])
-    dossier_save(locked)
-    audit_record(
+    dossier_transition(
+        locked,
         locked,
         actor=actor,
         action=Action.REMARK_RESOLVED,
@@ -903,8 +963,8 @@ def report_save(
     require_version(locked, expected_version)
     report, changed = _report_write(locked, actor=actor, fields=fields)
     if changed:
-        dossier_save(locked)
-        audit_record(
+        dossier_transition(
+            locked,
             locked,
             actor=actor,
             action=Action.REPORT_SAVED,

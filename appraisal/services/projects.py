@@ -399,8 +399,14 @@ def project_update(
     _require_version(locked, expected_version)
     for name, value in fields.items():
         setattr(locked, name, value.strip() if isinstance(value, str) else value)
-    _save(locked)
-    _audit(locked, actor=actor, action=Action.UPDATED, from_status=locked.status, ip=ip)
+    _transition(
+        locked,
+        locked,
+        actor=actor,
+        action=Action.UPDATED,
+        from_status=locked.status,
+        ip=ip,
+    )
     _sync(locked, project)
     return project
 
@@ -427,9 +433,13 @@ def project_lines_save(
     )
     _raise_line_errors(errors)
     _lines_replace(locked, built)
-    _save(locked)
-    _audit(
-        locked, actor=actor, action=Action.LINES_SAVED, from_status=locked.status, ip=ip
+    _transition(
+        locked,
+        locked,
+        actor=actor,
+        action=Action.LINES_SAVED,
+        from_status=locked.status,
+        ip=ip,
     )
     _sync(locked, project)
     return list(locked.lines.all())
@@ -472,8 +482,8 @@ def project_lines_import(
             if match:
                 line.key = match
     _lines_replace(locked, built)
-    _save(locked)
-    _audit(
+    _transition(
+        locked,
         locked,
         actor=actor,
         action=Action.LINES_IMPORTED,
@@ -489,10 +499,15 @@ def project_lines_import(
 
 
 def _draft_apply(
-    locked: JobPositionProject, *, fields: dict | None, lines: list[dict] | None
+    locked: JobPositionProject,
+    *,
+    fields: dict | None,
+    lines: list[dict] | None,
+    save: bool = True,
 ) -> None:
     """Write the unit's edits of the text and the lines to the locked dossier (no
-    audit row: the caller's action writes the one row of what the person did)."""
+    audit row: the caller's action writes the one row of what the person did;
+    ``save=False`` leaves saving the dossier's row to it, with that row)."""
     fields = fields or {}
     require_known_fields(fields, PROJECT_EDITABLE_FIELDS)
     for name, value in fields.items():
@@ -503,7 +518,8 @@ def _draft_apply(
         )
         _raise_line_errors(errors)
         _lines_replace(locked, built)
-    _save(locked)
+    if save:
+        _save(locked)
 
 
 @transaction.atomic
@@ -523,8 +539,15 @@ def project_draft_save(
     _require_unit_officer(actor, locked)
     _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
     _require_version(locked, expected_version)
-    _draft_apply(locked, fields=fields, lines=lines)
-    _audit(locked, actor=actor, action=Action.UPDATED, from_status=locked.status, ip=ip)
+    _draft_apply(locked, fields=fields, lines=lines, save=False)
+    _transition(
+        locked,
+        locked,
+        actor=actor,
+        action=Action.UPDATED,
+        from_status=locked.status,
+        ip=ip,
+    )
     _sync(locked, project)
     return project
 
@@ -841,8 +864,8 @@ def decision_apply(
     decision.save(update_fields=["applied_at"])
     from_status = project.status
     project.status = Status.APPLIED
-    _save(project)
-    _audit(
+    _transition(
+        project,
         project,
         actor=actor,
         action=Action.DECISION_APPLIED,

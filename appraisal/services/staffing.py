@@ -349,9 +349,11 @@ def staffing_plan_open(
         )
         for proposal in proposals
     ]
-    for entry in entries:
+    for entry, proposal in zip(entries, proposals, strict=True):
         entry.seal("")  # the first line of a new proposal's history
+        proposal.audit_head = entry.chain_hash
     AuditEntry.objects.bulk_create(entries)
+    StaffingProposal.objects.bulk_update(proposals, ["audit_head"])
     audit_record(
         plan,
         actor=actor,

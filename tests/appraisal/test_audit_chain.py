@@ -62,6 +62,12 @@ def test_every_entry_is_chained_to_the_one_before(history):
     assert "every chain is intact" in output
 
 
+def test_the_dossier_row_keeps_the_hash_the_next_entry_chains_to(history, draft):
+    draft.refresh_from_db()
+    assert draft.audit_head == history[-1].chain_hash
+    assert "every chain is intact" in verify()
+
+
 def test_a_comment_changed_in_the_database_is_named(history):
     target = history[3]
     tamper(f"UPDATE {TABLE} SET comment = %s WHERE id = %s", ["đã sửa", target.pk])

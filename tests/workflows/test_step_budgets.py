@@ -1,0 +1,236 @@
+"""What one click on a task page costs: every POST of the job-position project's
+path, from the draft to the applied decision with one revision round, runs at
+most its budget of statements (``bench/lifecycle.py`` measures the same path's
+time against viewflow's minimal approval). The budgets do not depend on how many
+dossiers, people or positions there are; where a step writes rows per line (the
+decision applied to the establishment), its budget is a constant plus one per
+line and says so."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from viewflow.workflow import STATUS
+
+from appraisal.models import Attachment, JobPositionProject
+from tests.factories import UnitFactory, docx_upload, pdf_upload
+from tests.workflows.conftest import url
+from tests.workflows.consolidation_fixtures import ConsolidationDriver
+
+pytestmark = pytest.mark.django_db
+
+Status = JobPositionProject.Status
+
+#: Statements per POST, by step (measured, the same on SQLite and PostgreSQL
+#: inside the test's transaction, plus two). Each includes the session and the
+#: person, the flow's lock, the task, the scope check (the person's roles and
+#: grants, read once for the page and the service), the service's lock of the
+#: dossier's rows, its validation and audit row, viewflow's next task with the
+#: gateway's, and the notification of whoever gets it.
+BUDGET = {
+    "assign": 12,
+    "attach": 23,
+    "draft": 53,
+    "submit": 39,
+    "receive": 43,
+    "assign_appraiser": 33,
+    "request_revision": 28,
+    "revise": 53,
+    "save_report": 45,
+    "complete_report": 37,
+    "review_report": 30,
+    "sign_report": 40,
+}
+#: The committee's approval also applies the decision in the same POST: a
+#: constant plus about twenty per approved line (the line validated into the
+#: decision, the position it opens validated and written, the line linked to it).
+DECIDE_BUDGET, DECIDE_PER_LINE = 75, 20
+
+
+class CountingDriver:
+    """Posts like ``FlowDriver`` and keeps each POST's statement count."""
+
+    def __init__(self, driver):
+        self.driver = driver
+        self.counts: dict[str, list[int]] = {}
+
+    def post(self, step: str, path: str, data=None):
+        with CaptureQueriesContext(connection) as queries:
+            response = self.driver.client.post(path, data or {})
+        assert response.status_code == 302, response.content[:3000]
+        self.counts.setdefault(step, []).append(len(queries))
+        return response
+
+    def act(self, who, process, node, data, *, step=None):
+        self.driver.login(who)
+        task = self.driver.open_task(process, node)
+        if task.status == STATUS.NEW:
+            self.post("assign", url(task, "assign"))
+        return self.post(step or node, url(task, "execute"), {"_complete": "1", **data})
+
+
+class CountingClient:
+    """A test client that keeps each POST's statement count by the flow node
+    its URL names (``…/<node>/<task>/assign/`` counts as ``assign``)."""
+
+    def __init__(self, client):
+        self.client = client
+        self.counts: dict[str, list[int]] = {}
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def post(self, path, data=None, **kwargs):
+        with CaptureQueriesContext(connection) as queries:
+            response = self.client.post(path, data or {}, **kwargs)
+        parts = path.rstrip("/").split("/")
+        step = parts[-1] if parts[-1] in {"assign", "start"} else parts[-3]
+        if parts[-1] == "execute" and parts[-2] == "start":
+            step = "start"
+        self.counts.setdefault(step, []).append(len(queries))
+        return response
+
+
+def over_budget(counts: dict[str, list[int]], budget: dict[str, int]) -> dict:
+    return {
+        step: (max(seen), budget[step])
+        for step, seen in counts.items()
+        if max(seen) > budget[step]
+    }
+
+
+def test_every_step_of_a_project_stays_within_its_statement_budget(driver, people):
+    counting = CountingDriver(driver)
+    process = driver.start("officer")
+    project = process.project
+    draft = driver.open_task(process, "draft")
+    for kind, upload in (
+        (Attachment.Kind.SUBMISSION_LETTER, pdf_upload("Tờ trình số 12.pdf")),
+        (Attachment.Kind.PROJECT_DOCUMENT, docx_upload("Đề án VTVL.docx")),
+        (Attachment.Kind.ESTABLISHMENT_DECISION, pdf_upload("QĐ chức năng.pdf")),
+    ):
+        counting.post(
+            "attach",
+            url(draft, "execute"),
+            {"_attach": "1", "kind": kind, "file": upload},
+        )
+    lines = [driver.add_line(), driver.add_line(name="Chuyên viên pháp chế")]
+    counting.act("officer", process, "draft", driver.draft_data(process, lines))
+    counting.act("head", process, "submit", {"comment": "Kính trình"})
+    counting.act("reception", process, "receive", {"decision": "accept"})
+    counting.act(
+        "division_head",
+        process,
+        "assign_appraiser",
+        {"appraiser": people["appraiser"].pk},
+    )
+    counting.act(
+        "appraiser",
+        process,
+        "appraise",
+        {"action": "request_revision", "comment": "Giảm biên chế"},
+        step="request_revision",
+    )
+    project.refresh_from_db()
+    revised = [
+        {**driver.add_line(headcount=1), "key": line.key}
+        for line in project.lines.order_by("pk")
+    ]
+    counting.act("officer", process, "revise", driver.draft_data(process, revised))
+    counting.act("head", process, "submit", {"comment": "Đã chỉnh sửa"})
+    driver.login("appraiser")
+    project.refresh_from_db()
+    counting.post(
+        "save_report",
+        url(driver.open_task(process, "appraise"), "execute"),
+        {
+            "_save_report": "1",
+            "version": project.version,
+            "recommendation": "approve",
+            "text": "Đạt",
+            **driver.answers(),
+            **driver.formset_data("proposed", []),
+        },
+    )
+    counting.act(
+        "appraiser", process, "appraise", {"action": "complete"}, step="complete_report"
+    )
+    counting.act("division_head", process, "review_report", {"action": "sign"})
+    counting.act("director", process, "sign_report", {"action": "sign"})
+    counting.act(
+        "committee",
+        process,
+        "decide",
+        {"outcome": "approved", "effective_date": "2099-01-01"},
+    )
+
+    project.refresh_from_db()
+    assert project.status == Status.APPLIED
+    decide = counting.counts.pop("decide")
+    assert over_budget(counting.counts, BUDGET) == {}
+    assert max(decide) <= DECIDE_BUDGET + DECIDE_PER_LINE * len(lines)
+
+
+#: The staffing cycle's per-unit steps (each unit's proposal is its own small
+#: process: the officer's draft, the head's submission, the review).
+STAFFING_BUDGET = {"assign": 14, "draft": 38, "submit": 41, "review": 42}
+
+
+def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
+    plan = staffing.open_cycle()
+    staffing.client = counting = CountingClient(staffing.client)
+    assert (
+        staffing.draft("officer", plan, "a", actual=19, proposed=21).status_code == 302
+    )
+    assert staffing.submit("head", plan, "a").status_code == 302
+    assert staffing.review("appraiser", plan, "a").status_code == 302
+    proposal = staffing.proposal(plan, "a")
+    assert proposal.status == Status.RECEIVED
+    assert over_budget(counting.counts, STAFFING_BUDGET) == {}
+
+
+#: A unit consolidation's steps up to the committee's decision, which here
+#: applies one operation at once (its date has come: one division absorbed,
+#: its position moved); more operations cost more in that POST
+#: (``bench/consolidation.py`` measures 130 of them).
+CONSOLIDATION_BUDGET = {
+    "assign": 12,
+    "start": 38,
+    "propose": 38,
+    "submit_proposal": 49,
+    "receive": 43,
+    "assign_appraiser": 33,
+    "appraise": 57,
+    "review_report": 30,
+    "sign_report": 40,
+    "decide": 125,
+}
+
+
+def test_every_step_of_a_consolidation_stays_within_its_statement_budget(
+    client, people, units, ref
+):
+    flow = ConsolidationDriver(CountingClient(client), people, units)
+    a2 = UnitFactory(code="SA-P2", parent=units["a"], kind="division", name="Phòng A2")
+    process = flow.start("division_head", unit=units["a"])
+    response = flow.add_operation(
+        "division_head",
+        process,
+        "absorb",
+        sources=[a2],
+        existing=[units["a1"]],
+        date=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    assert response.status_code == 302, response.content[:3000]
+    assert flow.propose("division_head", process).status_code == 302
+    flow.submit(process)
+    flow.receive_and_assign(process)
+    flow.to_committee(process)
+    flow.approve(process)
+    assert flow.consolidation(process).is_applied
+    counts = flow.client.counts
+    assert over_budget(counts, CONSOLIDATION_BUDGET) == {}
