@@ -131,26 +131,25 @@ def notification_record_many(*, tidings: Iterable[Tidings]) -> list[Notification
     }
     if not rows:
         return []
-    made = []
-    with transaction.atomic():
-        existing = set()
-        for chunk in _chunks(list(rows)):
-            existing.update(
-                Notification.objects.filter(key__in=chunk).values_list("key", flat=True)
+    existing = set()
+    for chunk in _chunks(list(rows)):
+        existing.update(
+            Notification.objects.filter(key__in=chunk).values_list("key", flat=True)
+        )
+    made = [row for key, row in rows.items() if key not in existing]
+    # One INSERT that returns the keys (no re-read). A run recording the same
+    # event at the same moment fails on the unique key instead; its job is
+    # retried and then finds them recorded.
+    Notification.objects.bulk_create(made, batch_size=1000)
+    mailable = {n.recipient_id for n in made if n.recipient.email}
+    preferences = (
+        dict(
+            MailPreference.objects.filter(user_id__in=mailable).values_list(
+                "user_id", "events"
             )
-        new = [row for key, row in rows.items() if key not in existing]
-        # A concurrent run may have told the same person meanwhile: its row wins.
-        Notification.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
-        for chunk in _chunks([row.key for row in new]):
-            made.extend(
-                Notification.objects.filter(key__in=chunk)
-                .select_related("recipient")
-                .order_by("pk")
-            )
-    preferences = dict(
-        MailPreference.objects.filter(
-            user_id__in={n.recipient_id for n in made}
-        ).values_list("user_id", "events")
+        )
+        if mailable
+        else {}
     )
     to_mail = [
         n.pk
