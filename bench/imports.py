@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime
-import io
 import json
 import os
 import resource
@@ -199,7 +198,13 @@ def child_service(path: str, count: int) -> dict:
 
 
 def run_child(kind: str, path: Path, count: int, media: str) -> dict:
-    env = {**os.environ, "MEDIA_ROOT": media}
+    # DEBUG off: Django would otherwise keep every statement's SQL in memory.
+    env = {
+        **os.environ,
+        "MEDIA_ROOT": media,
+        "DEBUG": "False",
+        "SECRET_KEY": "bench-only-" + "x" * 50,
+    }
     done = subprocess.run(  # noqa: S603 - this script, fixed arguments
         [sys.executable, __file__, "--child", kind, str(path), str(count)],
         env=env,

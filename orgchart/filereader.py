@@ -251,9 +251,36 @@ def iter_csv(data: bytes | str, *, bounds: dict[str, int]) -> Iterator[list]:
     """The cleaned rows of a CSV file, streamed one at a time, within ``bounds``."""
     if len(data) > bounds["bytes"]:
         raise too_big_error(bounds["bytes"])
-    rows = _csv_rows(_decoded(data))
+    if isinstance(data, bytes):
+        if b"\x00" in data[:4096]:
+            _decoded(data)  # refused as not a CSV text file
+        rows = _streamed_csv_rows(data)
+    else:
+        rows = _csv_rows(data)
     # The apostrophe our exports put before a formula-looking text comes off.
     return _bounded(([csv_unescaped(v) for v in row] for row in rows), bounds)
+
+
+def _streamed_csv_rows(data: bytes) -> Iterator[list[str]]:
+    """The rows of UTF-8 ``data`` decoded as they are read, so that a large
+    file is never held twice (bytes and text) in memory."""
+    first_line = data.split(b"\n", 1)[0]
+    delimiter = ";" if first_line.count(b";") > first_line.count(b",") else ","
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    try:
+        yield from csv.reader(text, delimiter=delimiter)
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _(
+                'The file is not UTF-8 text. In Excel, save it as "CSV UTF-8 '
+                '(Comma delimited)", or upload the workbook as xlsx.'
+            ),
+            code="bad_encoding",
+        ) from exc
+    except csv.Error as exc:
+        raise ImportFileError(
+            _("The file could not be read as CSV: %(error)s.") % {"error": exc}
+        ) from exc
 
 
 def iter_rows(data: bytes, *, name: str, bounds: dict[str, int]) -> Iterator[list]:
