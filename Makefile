@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint browser documents-system bench bench-staffing bench-api bench-documents bench-consolidation bench-dashboard messages clean prod-smoke
+.PHONY: install demo test lint browser documents-system bench bench-staffing bench-api bench-documents bench-consolidation bench-dashboard bench-imports messages clean prod-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -98,6 +98,12 @@ bench-consolidation: install
 # (PostgreSQL), as ratios to a primary-key lookup. See bench/README.md.
 bench-dashboard: install
 	$(BIN)/python bench/dashboard.py
+
+# 100,000 establishment rows imported through the job runner (stream, validate,
+# bulk insert in one transaction) against a bare bulk_create of the same rows,
+# with each one's peak memory (PostgreSQL). See bench/README.md.
+bench-imports: install
+	$(BIN)/python bench/imports.py
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l vi --no-obsolete \

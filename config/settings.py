@@ -134,6 +134,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # Several deployments (or test runs) may share one Redis.
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
         }
     }
 else:
@@ -324,6 +326,15 @@ IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=200 * 1
 IMPORT_MAX_COMPRESSION_RATIO = env.int("IMPORT_MAX_COMPRESSION_RATIO", default=100)
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 IMPORT_MAX_COLUMNS = env.int("IMPORT_MAX_COLUMNS", default=100)
+# Imports as background jobs (orgchart.import_jobs): a file of more rows than
+# IMPORT_BACKGROUND_ROWS is imported by a Celery worker while the page shows its
+# progress; such a file is streamed and may be as large as IMPORT_JOB_MAX_*.
+# A running job whose worker gave no sign of life for IMPORT_JOB_STALE_SECONDS
+# is shown as failed (nothing written) and may be run again.
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=500)
+IMPORT_JOB_MAX_ROWS = env.int("IMPORT_JOB_MAX_ROWS", default=200_000)
+IMPORT_JOB_MAX_BYTES = env.int("IMPORT_JOB_MAX_BYTES", default=50 * 1024 * 1024)
+IMPORT_JOB_STALE_SECONDS = env.int("IMPORT_JOB_STALE_SECONDS", default=120)
 
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -50,12 +50,15 @@ class ImportFileError(ValueError):
         self.code = code
 
 
-def limits(max_rows: int | None = None) -> dict[str, int]:
+def limits(max_rows: int | None = None, *, background: bool = False) -> dict[str, int]:
     """The limits in force: the settings, and ``max_rows`` when an import keeps
-    a smaller one of its own."""
-    rows = settings.IMPORT_MAX_ROWS
+    a smaller one of its own. ``background``: the file is read by a background
+    job (``orgchart.import_jobs``), which streams it and may take the larger
+    ``IMPORT_JOB_MAX_ROWS`` and ``IMPORT_JOB_MAX_BYTES``."""
+    rows = settings.IMPORT_JOB_MAX_ROWS if background else settings.IMPORT_MAX_ROWS
+    size = settings.IMPORT_JOB_MAX_BYTES if background else settings.IMPORT_MAX_BYTES
     return {
-        "bytes": settings.IMPORT_MAX_BYTES,
+        "bytes": size,
         "unpacked": settings.IMPORT_MAX_UNPACKED_BYTES,
         "ratio": settings.IMPORT_MAX_COMPRESSION_RATIO,
         "rows": min(rows, max_rows) if max_rows else rows,
@@ -63,10 +66,11 @@ def limits(max_rows: int | None = None) -> dict[str, int]:
     }
 
 
-def too_big_error() -> ImportFileError:
+def too_big_error(limit: int | None = None) -> ImportFileError:
+    limit = settings.IMPORT_MAX_BYTES if limit is None else limit
     return ImportFileError(
         _("The file is too big to import; the largest is %(limit)s MB.")
-        % {"limit": max(1, settings.IMPORT_MAX_BYTES // 1024 // 1024)},
+        % {"limit": max(1, limit // 1024 // 1024)},
         code="file_too_big",
     )
 
@@ -100,19 +104,20 @@ def _clean(value):
     return clean_text(value) if isinstance(value, str) else value
 
 
-def _bounded(rows: Iterable[Iterable], bounds: dict[str, int]) -> list[list]:
-    """The rows, cleaned, read no further than one row past the limit."""
-    result: list[list] = []
+def _bounded(rows: Iterable[Iterable], bounds: dict[str, int]) -> Iterator[list]:
+    """The rows, cleaned, one at a time, read no further than one row past the
+    limit."""
+    count = 0
     for values in rows:
-        if len(result) > bounds["rows"]:  # the heading row plus the limit
+        if count > bounds["rows"]:  # the heading row plus the limit
             raise _too_many_rows(bounds["rows"])
+        count += 1
         values = list(values)
         while values and (values[-1] is None or values[-1] == ""):
             values.pop()
         if len(values) > bounds["columns"]:
             raise _too_many_columns(bounds["columns"])
-        result.append([_clean(value) for value in values])
-    return result
+        yield [_clean(value) for value in values]
 
 
 def _not_a_workbook() -> ImportFileError:
@@ -169,11 +174,16 @@ def _check_dimensions(sheet, bounds: dict[str, int]) -> None:
 
 def read_xlsx(data: bytes, *, max_rows: int | None = None) -> list[list]:
     """The cleaned rows of the first sheet of the workbook ``data``."""
+    return list(iter_xlsx(data, bounds=limits(max_rows)))
+
+
+def iter_xlsx(data: bytes, *, bounds: dict[str, int]) -> Iterator[list]:
+    """The cleaned rows of the first sheet of the workbook ``data``, streamed one
+    at a time (memory does not grow with the sheet), within ``bounds``."""
     import openpyxl
 
-    bounds = limits(max_rows)
     if len(data) > bounds["bytes"]:
-        raise too_big_error()
+        raise too_big_error(bounds["bytes"])
     _check_container(data, bounds)
     try:
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -181,12 +191,12 @@ def read_xlsx(data: bytes, *, max_rows: int | None = None) -> list[list]:
         raise _not_a_workbook() from exc
     try:
         if not book.worksheets:
-            return []
+            return
         sheet = book.worksheets[0]
         _check_dimensions(sheet, bounds)
         # ``max_col`` bounds the padding openpyxl adds to short rows.
         cells = sheet.iter_rows(values_only=True, max_col=bounds["columns"] + 1)
-        return _bounded(cells, bounds)
+        yield from _bounded(cells, bounds)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
         if isinstance(exc, ImportFileError):
             raise
@@ -234,9 +244,72 @@ def _csv_rows(text: str) -> Iterator[list[str]]:
 def read_csv(data: bytes | str, *, max_rows: int | None = None) -> list[list]:
     """The cleaned rows of a CSV file in UTF-8 (with or without the byte-order
     mark Excel writes), separated by commas or semicolons."""
-    bounds = limits(max_rows)
+    return list(iter_csv(data, bounds=limits(max_rows)))
+
+
+def iter_csv(data: bytes | str, *, bounds: dict[str, int]) -> Iterator[list]:
+    """The cleaned rows of a CSV file, streamed one at a time, within ``bounds``."""
     if len(data) > bounds["bytes"]:
-        raise too_big_error()
-    rows = _csv_rows(_decoded(data))
+        raise too_big_error(bounds["bytes"])
+    if isinstance(data, bytes):
+        if b"\x00" in data[:4096]:
+            _decoded(data)  # refused as not a CSV text file
+        rows = _streamed_csv_rows(data)
+    else:
+        rows = _csv_rows(data)
     # The apostrophe our exports put before a formula-looking text comes off.
     return _bounded(([csv_unescaped(v) for v in row] for row in rows), bounds)
+
+
+def _streamed_csv_rows(data: bytes) -> Iterator[list[str]]:
+    """The rows of UTF-8 ``data`` decoded as they are read, so that a large
+    file is never held twice (bytes and text) in memory."""
+    first_line = data.split(b"\n", 1)[0]
+    delimiter = ";" if first_line.count(b";") > first_line.count(b",") else ","
+    text = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    try:
+        yield from csv.reader(text, delimiter=delimiter)
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _(
+                'The file is not UTF-8 text. In Excel, save it as "CSV UTF-8 '
+                '(Comma delimited)", or upload the workbook as xlsx.'
+            ),
+            code="bad_encoding",
+        ) from exc
+    except csv.Error as exc:
+        raise ImportFileError(
+            _("The file could not be read as CSV: %(error)s.") % {"error": exc}
+        ) from exc
+
+
+def iter_rows(data: bytes, *, name: str, bounds: dict[str, int]) -> Iterator[list]:
+    """The cleaned rows of an upload by the name's extension: a workbook
+    (.xlsx) or a CSV file; ``ImportFileError`` for anything else."""
+    name = name.lower()
+    if name.endswith(".xlsx"):
+        return iter_xlsx(data, bounds=bounds)
+    if name.endswith(".csv"):
+        return iter_csv(data, bounds=bounds)
+    raise ImportFileError(
+        _("Import an Excel workbook (.xlsx) or a CSV file (.csv)."),
+        code="file_type_not_allowed",
+    )
+
+
+def estimate_rows(data: bytes, *, name: str) -> int:
+    """About how many rows the file holds, read cheaply before deciding to run an
+    import in the background: the lines of a CSV file, the rows a workbook's
+    sheet declares (0 when it cannot tell; the import itself checks the file)."""
+    if name.lower().endswith(".csv"):
+        return data.count(b"\n")
+    try:
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        try:
+            return book.worksheets[0].max_row or 0 if book.worksheets else 0
+        finally:
+            book.close()
+    except Exception:  # noqa: BLE001 - any unreadable file is read (and refused) later
+        return 0

@@ -83,3 +83,12 @@ class ChartFilterForm(AsOfForm):
     @property
     def root_id(self) -> int | None:
         return self.value("root")
+
+
+class ImportFileForm(forms.Form):
+    """The spreadsheet of an import (xlsx or csv)."""
+
+    file = forms.FileField(
+        label=_("File (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )

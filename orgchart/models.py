@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import get_language
+from django.urls import reverse
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -357,8 +359,6 @@ class Unit(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("orgchart:unit_detail", args=[self.pk])
 
     @property
@@ -622,3 +622,83 @@ def _interval_within(inner, outer) -> bool:
     if outer.valid_to is None:
         return True
     return inner.valid_to is not None and inner.valid_to <= outer.valid_to
+
+
+class ImportJob(models.Model):
+    """One import of a spreadsheet (reference data, units, the establishment, a
+    dossier's lines, a consolidation's mapping...) run as a job: who uploaded which
+    file for what, its state, how far it got (rows read, validated, written) and
+    its outcome: the rows written, or every bad row with its line, column and
+    reason. All or nothing: a failed job has written nothing.
+
+    Kept in orgchart, beside the guarded reader and the import formats every
+    import reads through; the appraisal app registers its own kinds of import
+    with the runner (``orgchart.import_jobs``), so the dependency rule holds.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", pgettext_lazy("import job", "Waiting to start")
+        RUNNING = "running", pgettext_lazy("import job", "Running")
+        SUCCEEDED = "succeeded", pgettext_lazy("import job", "Done")
+        FAILED = "failed", pgettext_lazy("import job", "Failed")
+
+    kind = models.CharField(_("kind of import"), max_length=64)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="import_jobs",
+        verbose_name=_("submitted by"),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="import_jobs",
+        verbose_name=_("unit"),
+        help_text=_("The unit whose data the file changes (empty: the province)."),
+    )
+    target_id = models.PositiveBigIntegerField(
+        _("target"),
+        null=True,
+        blank=True,
+        help_text=_("The record the import writes into (a dossier), by kind."),
+    )
+    file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
+    file_name = models.CharField(_("file name"), max_length=255)
+    language = models.CharField(_("language"), max_length=16, default="vi")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    background = models.BooleanField(_("in the background"), default=False)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_validated = models.PositiveIntegerField(_("rows validated"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    rows_total = models.PositiveIntegerField(
+        _("rows (estimate)"), default=0, help_text=_("Estimated from the file.")
+    )
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("number of errors"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="import_job_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}: {self.file_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orgchart:import_job", kwargs={"pk": self.pk})
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

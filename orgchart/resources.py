@@ -280,11 +280,14 @@ class ReferenceResource(resources.ModelResource):
             return result
         line = line_of(kwargs["row_number"])
         result = super().import_row(row, instance_loader, **kwargs)
+        failed = result.validation_error is not None or bool(result.errors)
         if result.validation_error is not None:
             result.validation_error = self.explain(result.validation_error, row, line)
+        if failed:
             self._failed_lines.add(line)
-        elif result.errors:
-            self._failed_lines.add(line)
+        progress = getattr(self, "progress", None)
+        if progress is not None:  # run as a job (orgchart.import_jobs)
+            progress.add(read=1, validated=0 if failed else 1)
         return result
 
     def import_instance(self, instance, row, **kwargs):

@@ -30,6 +30,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from .models import (
     CatalogueEntry,
+    ImportJob,
     JobPosition,
     PositionCategory,
     Rank,
@@ -471,3 +472,102 @@ def catalogue_list(*, search: str = "") -> QuerySet[CatalogueEntry]:
     for word in search.split():
         qs = qs.filter(Q(code__icontains=word) | Q(name__icontains=word))
     return qs
+
+
+# ------------------------------------------------------------------ import jobs
+
+
+def user_is_import_admin(*, user) -> bool:
+    """An administrator (the role, or a superuser): sees every import job."""
+    from .permissions import Role
+
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return user.is_superuser or Role.ADMINISTRATOR in user_group_names(user=user)
+
+
+def import_job_list_visible(*, user) -> QuerySet[ImportJob]:
+    """The import jobs ``user`` may follow: their own, those of the units they act
+    or sign for (and below), every one for an administrator."""
+    if not user.is_authenticated or not user.is_active:
+        return ImportJob.objects.none()
+    jobs = ImportJob.objects.select_related("user", "unit")
+    if user_is_import_admin(user=user):
+        return jobs
+    scope = Q(user=user)
+    for perm in SCOPE_PERMISSIONS:
+        for path in unit_paths_granted(user=user, perm=perm):
+            scope |= Q(unit__path__startswith=path)
+    return jobs.filter(scope)
+
+
+def import_job_get(*, user, pk: int) -> ImportJob:
+    """The job ``pk`` if ``user`` may follow it; ``ImportJob.DoesNotExist``
+    otherwise (another's job is indistinguishable from a missing one)."""
+    return import_job_list_visible(user=user).get(pk=pk)
+
+
+@dataclass
+class ImportJobState:
+    """What the job page and its progress endpoint show: the state as a person
+    should read it (a running job whose worker died is failed), and the
+    counters, live from the worker while it runs."""
+
+    job: ImportJob
+    status: str
+    stale: bool
+    read: int
+    validated: int
+    written: int
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED)
+
+    @property
+    def status_label(self) -> str:
+        return str(ImportJob.Status(self.status).label)
+
+    @property
+    def total(self) -> int:
+        return max(self.job.rows_total, self.read)
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.job.pk,
+            "status": self.status,
+            "status_label": self.status_label,
+            "stale": self.stale,
+            "finished": self.finished,
+            "rows_total": self.total,
+            "rows_read": self.read,
+            "rows_validated": self.validated,
+            "rows_written": self.written,
+            "error_count": self.job.error_count,
+            "message": str(self.message),
+        }
+
+    @property
+    def message(self):
+        from django.utils.translation import gettext
+
+        if self.stale:
+            return gettext(
+                "The background worker stopped while importing this file; nothing "
+                "was written. Run the import again."
+            )
+        return self.job.message
+
+
+def import_job_state(*, job: ImportJob) -> ImportJobState:
+    from .import_jobs import import_job_stale, progress_read
+
+    progress = progress_read(job) if job.status == ImportJob.Status.RUNNING else None
+    stale = import_job_stale(job, progress)
+    counters = (
+        (progress["read"], progress["validated"], progress["written"])
+        if progress
+        else (job.rows_read, job.rows_validated, job.rows_written)
+    )
+    status = ImportJob.Status.FAILED if stale else job.status
+    return ImportJobState(job, status, stale, *counters)

@@ -372,10 +372,16 @@ def position_bulk_close(
 
 
 @transaction.atomic
-def position_bulk_create(*, positions: list[JobPosition]) -> list[JobPosition]:
+def position_bulk_create(
+    *, positions: list[JobPosition], checked: bool = False
+) -> list[JobPosition]:
     """Record many positions at once (a reorganisation opens thousands): each
     passes the checks of :func:`position_create` (its fields and ``clean()``,
-    with its unit in hand), then all are inserted together."""
+    with its unit in hand), then all are inserted together. ``checked``: the
+    caller has just run those checks on every position (an import, which
+    reports every bad row before writing any)."""
+    if checked:
+        return JobPosition.objects.bulk_create(positions, batch_size=1000)
     for position in positions:
         entry = position.catalogue_entry if position.catalogue_entry_id else None
         if entry is not None:

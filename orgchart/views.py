@@ -9,9 +9,12 @@ unit that does not exist.
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext
@@ -21,9 +24,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from . import selectors
-from .forms import AsOfForm, ChartFilterForm
-from .models import Unit
+from . import establishment_import, import_jobs, selectors
+from .forms import AsOfForm, ChartFilterForm, ImportFileForm
+from .models import ImportJob, Unit
 from .spreadsheets import workbook_bytes
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -247,3 +250,100 @@ def _establishment_workbook(page: selectors.UnitPage) -> bytes:
         sheet.column_dimensions[get_column_letter(index)].width = width
 
     return workbook_bytes(workbook)
+
+
+class EstablishmentImportView(LoginRequiredMixin, TemplateView):
+    """The administrators' import of the approved establishment (job positions
+    from decisions): a file of more than ``IMPORT_BACKGROUND_ROWS`` rows runs in
+    the background, and either way the person lands on the job's page."""
+
+    template_name = "orgchart/establishment_import.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not establishment_import.may_submit(
+            request.user, None, None
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", ImportFileForm())
+        context["threshold"] = settings.IMPORT_BACKGROUND_ROWS
+        context["jobs"] = selectors.import_job_list_visible(
+            user=self.request.user
+        ).filter(kind="establishment")[:10]
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = ImportFileForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                job = import_jobs.import_job_submit(
+                    kind="establishment",
+                    user=request.user,
+                    file=form.cleaned_data["file"],
+                )
+            except ValidationError as exc:
+                form.add_error("file", exc)
+            else:
+                return redirect(job.get_absolute_url())
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class ImportJobView(LoginRequiredMixin, TemplateView):
+    """One import job: its progress while it runs (the page reloads itself every
+    two seconds, no script), then what was written or every bad row. Visible to
+    its submitter, the people of its unit and administrators; 404 for anyone
+    else."""
+
+    template_name = "orgchart/import_job.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        job = _visible_job(self.request.user, kwargs["pk"])
+        state = selectors.import_job_state(job=job)
+        context.update(
+            job=job,
+            state=state,
+            errors=job.errors[:ERRORS_SHOWN],
+            more_errors=max(0, job.error_count - ERRORS_SHOWN),
+            may_retry=state.status == ImportJob.Status.FAILED
+            and (
+                job.user_id == self.request.user.pk
+                or selectors.user_is_import_admin(user=self.request.user)
+            ),
+        )
+        return context
+
+
+class ImportJobProgressView(LoginRequiredMixin, View):
+    """The job's state and counters as JSON, for a page or a script that
+    follows it."""
+
+    def get(self, request, pk: int):
+        job = _visible_job(request.user, pk)
+        return JsonResponse(selectors.import_job_state(job=job).as_dict())
+
+
+class ImportJobRetryView(LoginRequiredMixin, View):
+    """Run a failed job again, from its stored file."""
+
+    def post(self, request, pk: int):
+        job = _visible_job(request.user, pk)
+        try:
+            import_jobs.import_job_retry(job=job, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect(job.get_absolute_url())
+
+
+#: Bad rows listed on the job's page (the count says how many there are).
+ERRORS_SHOWN = 500
+
+
+def _visible_job(user, pk: int) -> ImportJob:
+    try:
+        return selectors.import_job_get(user=user, pk=pk)
+    except ImportJob.DoesNotExist as exc:
+        raise Http404(gettext("No such import.")) from exc

@@ -126,6 +126,7 @@ def celery_worker(transactional_db, settings, tmp_path):
         "APPRAISAL_SIGNING_KEY": getattr(settings, "APPRAISAL_SIGNING_KEY", ""),
         "DEBUG": "True" if settings.DEBUG else "False",
         "PYTHONPATH": str(ROOT),
+        **_shared_cache(settings),
     }
     command = [
         sys.executable,
@@ -180,6 +181,18 @@ def celery_worker(transactional_db, settings, tmp_path):
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
+
+
+def _shared_cache(settings) -> dict[str, str]:
+    """The worker uses this process's cache when it is Redis (a test that follows
+    a job's progress through the cache sets one up before the worker starts)."""
+    cache = settings.CACHES["default"]
+    if not cache["BACKEND"].endswith("RedisCache"):
+        return {}
+    return {
+        "REDIS_URL": cache["LOCATION"],
+        "CACHE_KEY_PREFIX": cache.get("KEY_PREFIX", ""),
+    }
 
 
 def _reset_connections(app) -> None:

@@ -74,6 +74,26 @@ class OrgChartApplication(Application):
         name="salary_groups",
     )
     ranks_path = path("ranks/", orgchart_views.RankListView.as_view(), name="ranks")
+    establishment_import_path = path(
+        "imports/establishment/",
+        orgchart_views.EstablishmentImportView.as_view(),
+        name="establishment_import",
+    )
+    import_job_path = path(
+        "imports/<int:pk>/",
+        orgchart_views.ImportJobView.as_view(),
+        name="import_job",
+    )
+    import_job_progress_path = path(
+        "imports/<int:pk>/progress.json",
+        orgchart_views.ImportJobProgressView.as_view(),
+        name="import_job_progress",
+    )
+    import_job_retry_path = path(
+        "imports/<int:pk>/retry/",
+        orgchart_views.ImportJobRetryView.as_view(),
+        name="import_job_retry",
+    )
 
     def has_view_permission(self, user, obj=None):
         # Anonymous visitors still reach the views, which send them to log in.
