@@ -165,11 +165,15 @@ def test_home_keeps_its_query_budget_whatever_the_number_of_tasks(
 ):
     driver.to_reception(title="Hồ sơ 1")
     driver.login("reception")
+    # What a session does once after the login (whether it needs the second
+    # step) is paid by the first page; the budget is the home page's own.
+    driver.client.get("/")
     with CaptureQueriesContext(connection) as few:
         assert driver.client.get(HOME).status_code == 200
     for n in range(2, 7):
         driver.to_reception(title=f"Hồ sơ {n}")
     driver.login("reception")
+    driver.client.get("/")
     with django_assert_max_num_queries(22):
         assert len(_home_rows(driver.client)) == 6
     with CaptureQueriesContext(connection) as many:
