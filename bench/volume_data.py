@@ -152,6 +152,7 @@ def dossiers_create(
     unit_weights: list[float] | None = None,
     title_prefix: str = "Hồ sơ",
     force_status: str | None = None,
+    force_kind: str | None = None,
 ) -> VolumeStats:
     """Bulk-insert ``count`` dossiers spread over ``units`` (optionally weighted),
     with their processes, tasks, revisions, remarks and chained audit rows."""
@@ -179,7 +180,7 @@ def dossiers_create(
     plans = []
     offset = Dossier.objects.count()  # numbers and titles go on from there
     for n in range(offset, offset + count):
-        kind = _pick_kind(rng)
+        kind = force_kind or _pick_kind(rng)
         status = force_status or _pick_status(rng)
         unit = (
             rng.choices(units, weights=unit_weights)[0]
