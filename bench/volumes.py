@@ -45,6 +45,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--provinces", type=int, nargs="*", default=None)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure the database of the last run again (after a migration)",
+    )
     return parser.parse_args(argv)
 
 
@@ -218,8 +223,48 @@ def explain(people, home_unit):
                     print(line)
 
 
+def measure_again(args) -> int:
+    """The pages of the last run's database, measured again (migrated first)."""
+    from django.contrib.auth import get_user_model
+
+    from appraisal.models import Dossier
+    from bench.volume_data import People
+
+    named = {u.username: u for u in get_user_model().objects.all()}
+    officer = named["officer"]
+    home_unit = Dossier.objects.filter(created_by=officer).first().unit
+    appraisers = [named[f"appraiser{n}"] for n in range(20)]
+    people = People(
+        officer=officer,
+        head=named["unithead"],
+        reception=named["reception"],
+        division_head=named["divisionhead"],
+        appraisers=appraisers,
+        director=named["director"],
+        committee=named["committee"],
+        busy_appraiser=appraisers[0],
+    )
+    baseline, rows = measure(people, home_unit, args.repeat)
+    print(f"{Dossier.objects.count():,} dossiers")
+    print(f"primary-key lookup (baseline) {baseline * 1000:.2f} ms")
+    for label, _url, seconds, queries in rows:
+        print(
+            f"{label:<42} {seconds * 1000:>8.1f} {seconds / baseline:>6.0f} "
+            f"{queries:>8}"
+        )
+    if args.explain:
+        explain(people, home_unit)
+    return 0
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.measure_only:
+        import os
+
+        os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+        setup_django(tempfile.mkdtemp(prefix="pf-bench-"))
+        return measure_again(args)
     prepare_database(DEFAULT_URL, "bench/volumes.py")
     setup_django(tempfile.mkdtemp(prefix="pf-bench-"))
     from django.conf import settings
