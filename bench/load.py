@@ -86,6 +86,7 @@ def build(env, dossiers: int) -> None:
         ["setup_roles"],
         ["import_admin_units", "--province", "40"],
         ["seed_demo"],
+        ["seed_demo_certificates"],
         ["seed_demo_projects"],
     ):
         manage(env, *command)

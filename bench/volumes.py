@@ -223,6 +223,17 @@ def explain(people, home_unit):
                     print(line)
 
 
+def home_unit_get():
+    """The unit officer's department: the country's first agency."""
+    from orgchart.models import Unit
+
+    return (
+        Unit.objects.filter(kind="department", valid_to__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+
+
 def measure_again(args) -> int:
     """The pages of the last run's database, measured again (migrated first)."""
     from django.contrib.auth import get_user_model
@@ -232,7 +243,7 @@ def measure_again(args) -> int:
 
     named = {u.username: u for u in get_user_model().objects.all()}
     officer = named["officer"]
-    home_unit = Dossier.objects.filter(created_by=officer).first().unit
+    home_unit = home_unit_get()
     appraisers = [named[f"appraiser{n}"] for n in range(20)]
     people = People(
         officer=officer,
@@ -273,7 +284,6 @@ def main(argv=None) -> int:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from bench.generate import generate
     from bench.volume_data import dossiers_create
-    from orgchart.models import Unit
 
     started = time.perf_counter()
     chart = generate(province_codes=args.provinces, log=lambda _m: None)
@@ -281,11 +291,7 @@ def main(argv=None) -> int:
         f"national chart: {chart.units:,} units, {chart.positions:,} positions "
         f"({time.perf_counter() - started:.0f} s)"
     )
-    home_unit = (
-        Unit.objects.filter(kind="department", valid_to__isnull=True)
-        .order_by("pk")
-        .first()
-    )
+    home_unit = home_unit_get()
     people = people_create(home_unit)
     units, weights = spread(home_unit)
     results = {}
