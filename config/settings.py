@@ -235,6 +235,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
 LOGIN_URL = "/accounts/login/"
+# Database sessions, written only when a value changes (config/session_store.py).
+SESSION_ENGINE = "config.session_store"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 

@@ -161,3 +161,21 @@ def test_generated_volume_is_what_the_pages_show(client, people, units, volume):
     assert "— Phòng B1</a>" in found
     assert "— Sở A</a>" not in found
     assert not audit_chains_verify().broken
+
+
+def test_reading_a_list_again_writes_nothing_to_the_session(client, people, volume):
+    volume(N, seed=4)
+    client.force_login(people["appraiser"])
+    inbox = reverse(f"{NS}:inbox")
+    client.get(inbox)
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(inbox).status_code == 200
+    writes = [
+        q["sql"]
+        for q in context.captured_queries
+        if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")
+    ]
+    assert writes == []
+    # Another list is still remembered (the flow's "back" link returns to it).
+    client.get(reverse(f"{NS}:queue"))
+    assert client.session["vf-pin-location"] == reverse(f"{NS}:queue")
