@@ -31,6 +31,7 @@ class Person(HttpUser):
         if os.environ.get("CEILING"):
             return
         page = self.client.get("/accounts/login/", name="login form")
+        self.insecure_cookies()  # the CSRF cookie
         token = CSRF.search(page.text).group(1)
         response = self.client.post(
             "/accounts/login/",
