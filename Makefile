@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install demo test lint browser documents-system bench bench-staffing bench-api bench-documents bench-consolidation bench-dashboard bench-imports messages clean prod-smoke
+.PHONY: install demo test lint browser documents-system bench bench-staffing bench-api bench-documents bench-consolidation bench-dashboard bench-imports bench-volumes bench-load messages clean prod-smoke
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -104,6 +104,17 @@ bench-dashboard: install
 # with each one's peak memory (PostgreSQL). See bench/README.md.
 bench-imports: install
 	$(BIN)/python bench/imports.py
+
+# The daily pages (inbox, queue, archive, lists, search, dossier and unit pages)
+# over 5,000 then 50,000 generated dossiers on the national chart (PostgreSQL),
+# as ratios to a primary-key lookup; exits 1 if a page's query count grows.
+bench-volumes: install
+	$(BIN)/python bench/volumes.py
+
+# gunicorn with the production settings against PostgreSQL and Redis, under a
+# 60-s Locust workload of several roles, against /healthz as the ceiling.
+bench-load: install
+	$(BIN)/python bench/load.py
 
 messages: install
 	cd $(CURDIR) && $(BIN)/python manage.py makemessages -l vi --no-obsolete \

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from config.health import healthz
 from workflows.api.urls import keys as api_keys
 from workflows.api.urls import v1 as api_v1
 from workflows.delegation_views import urlpatterns as delegation_urls
@@ -12,6 +13,7 @@ admin.site.site_title = _("PositionFlow administration")
 admin.site.index_title = _("Reference data and settings")
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("orgchart.two_factor.urls")),

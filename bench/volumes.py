@@ -1,0 +1,338 @@
+"""The pages people read every day, over national volumes of work on PostgreSQL, as
+ratios to a primary-key lookup measured in the same run, at two volumes.
+
+    python bench/volumes.py                          # 5,000 then 50,000 dossiers
+    python bench/volumes.py --small 2000 --large 10000 --provinces 12 79
+    python bench/volumes.py --explain                # EXPLAIN ANALYZE the slow ones
+
+The national org chart of ``bench/generate.py`` (all 34 provinces unless
+``--provinces``), the demo's roles, then ``--small`` dossiers of every kind in
+every state (``bench/volume_data.py``: processes, tasks, revisions, remarks,
+chained audit rows) spread over the country's units, a tenth of them in one
+department (the unit officer's); the pages are measured; the volume is raised to
+``--large`` and they are measured again. Each page is requested through Django's
+test client as the person who reads it (a busy appraiser, the unit officer, the
+director): the median of ``--repeat`` after one warm-up, with the number of
+queries. The query counts must not change between the volumes (exit 1 if they
+do). Uses ``DATABASE_URL`` (PostgreSQL only; default
+``postgres://postgres@127.0.0.1:5432/positionflow_bench_volumes``), dropped and
+created again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.lifecycle import QueryCounter, prepare_database, setup_django  # noqa: E402
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/positionflow_bench_volumes"
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", type=int, default=5_000)
+    parser.add_argument("--large", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--provinces", type=int, nargs="*", default=None)
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure the database of the last run again (after a migration)",
+    )
+    return parser.parse_args(argv)
+
+
+def people_create(home_unit):
+    """The demo's roles: one person each, the officer and head of ``home_unit``,
+    twenty appraisers (the first one is the busy one)."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    from bench.volume_data import People
+    from orgchart.services import roles_ensure
+
+    roles_ensure()
+    User = get_user_model()  # noqa: N806
+
+    def make(username, role):
+        user = User.objects.create_user(username, f"{username}@example.gov.vn", "x")
+        user.groups.add(Group.objects.get(name=role))
+        return user
+
+    officer = make("officer", "unit_officer")
+    head = make("unithead", "unit_head")
+    assign_perm("orgchart.act_for_unit", officer, home_unit)
+    assign_perm("orgchart.act_for_unit", head, home_unit)
+    assign_perm("orgchart.sign_for_unit", head, home_unit)
+    appraisers = [make(f"appraiser{n}", "appraiser") for n in range(20)]
+    return People(
+        officer=officer,
+        head=head,
+        reception=make("reception", "reception_officer"),
+        division_head=make("divisionhead", "division_head"),
+        appraisers=appraisers,
+        director=make("director", "director"),
+        committee=make("committee", "committee"),
+        busy_appraiser=appraisers[0],
+        officers={home_unit.pk: officer},
+        heads={home_unit.pk: head},
+    )
+
+
+def spread(home_unit):
+    """The active units of the country, the officer's department weighing a tenth
+    of all."""
+    from orgchart.models import Unit
+
+    units = list(Unit.objects.filter(valid_to__isnull=True).order_by("pk"))
+    weights = [1.0] * len(units)
+    index = next(n for n, u in enumerate(units) if u.pk == home_unit.pk)
+    weights[index] = len(units) / 9
+    return units, weights
+
+
+def median_time(function, repeat):
+    function()  # warm-up
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def pages(people, home_unit):
+    """(label, who, url) of every page measured."""
+    from django.urls import reverse
+
+    from workflows.models import JobPositionProjectProcess
+
+    def process_of(user_filter):
+        return (
+            JobPositionProjectProcess.objects.filter(**user_filter)
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+            .first()
+        )
+
+    home_process = process_of(
+        {"artifact_object_id__in": home_unit.dossiers.values("pk")}
+    )
+    appraised = process_of(
+        {
+            "artifact_object_id__in": people.busy_appraiser.appraised_dossiers.values(
+                "pk"
+            )
+        }
+    )
+    ns = "jobpositionproject"
+    officer, appraiser, director = (
+        people.officer,
+        people.busy_appraiser,
+        people.director,
+    )
+    detail = f"{ns}:process_detail"
+    return [
+        ("inbox", appraiser, reverse(f"{ns}:inbox")),
+        ("queue", appraiser, reverse(f"{ns}:queue")),
+        ("archive", appraiser, reverse(f"{ns}:archive")),
+        ("my work (home)", appraiser, reverse("home:index")),
+        ("dossier page", appraiser, reverse(detail, args=[appraised])),
+        ("inbox", officer, reverse(f"{ns}:inbox")),
+        ("queue", officer, reverse(f"{ns}:queue")),
+        ("archive", officer, reverse(f"{ns}:archive")),
+        ("dossier list", officer, reverse(f"{ns}:index")),
+        ("dossier page", officer, reverse(detail, args=[home_process])),
+        ("unit page", officer, reverse("orgchart:unit_detail", args=[home_unit.pk])),
+        ("search", officer, reverse(f"{ns}:index") + "?search=Hồ+sơ+1"),
+        ("inbox", director, reverse(f"{ns}:inbox")),
+        ("archive", director, reverse(f"{ns}:archive")),
+        ("dossier list", director, reverse(f"{ns}:index")),
+        (
+            "dossier list, filtered",
+            director,
+            reverse(f"{ns}:index") + "?status=under_appraisal&kind=first",
+        ),
+        ("search", director, reverse(f"{ns}:index") + "?search=Hồ+sơ+4711"),
+        ("dossier page", director, reverse(detail, args=[home_process])),
+        ("unit page", director, reverse("orgchart:unit_detail", args=[home_unit.pk])),
+    ]
+
+
+def measure(people, home_unit, repeat):
+    from django.db import connection
+    from django.test import Client
+
+    from appraisal.models import Dossier
+
+    ids = list(Dossier.objects.values_list("pk", flat=True)[:5000])
+    rng = random.Random(1)
+    baseline = median_time(lambda: Dossier.objects.get(pk=rng.choice(ids)), 300)
+    clients = {}
+    rows = []
+    for label, user, url in pages(people, home_unit):
+        client = clients.get(user.pk)
+        if client is None:
+            client = clients[user.pk] = Client()
+            client.force_login(user)
+
+        def get(client=client, url=url):
+            response = client.get(url)
+            assert response.status_code == 200, (url, response.status_code)
+            return response
+
+        seconds = median_time(get, repeat)
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            get()
+        rows.append((f"{label} ({user.username})", url, seconds, counter.count))
+    return baseline, rows
+
+
+def explain(people, home_unit):
+    """The plans of the lists' main statements, as PostgreSQL runs them."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    for label, user, url in pages(people, home_unit):
+        client = Client()
+        client.force_login(user)
+        with CaptureQueriesContext(connection) as context:
+            client.get(url)
+        slowest = sorted(
+            context.captured_queries, key=lambda q: float(q["time"]), reverse=True
+        )[:1]
+        for query in slowest:
+            print(f"\n### {label} ({user.username}) {query['time']} s\n")
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF) " + query["sql"])
+                for (line,) in cursor.fetchall():
+                    print(line)
+
+
+def home_unit_get():
+    """The unit officer's department: the country's first agency."""
+    from orgchart.models import Unit
+
+    return (
+        Unit.objects.filter(kind="department", valid_to__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+
+
+def measure_again(args) -> int:
+    """The pages of the last run's database, measured again (migrated first)."""
+    from django.contrib.auth import get_user_model
+
+    from appraisal.models import Dossier
+    from bench.volume_data import People
+
+    named = {u.username: u for u in get_user_model().objects.all()}
+    officer = named["officer"]
+    home_unit = home_unit_get()
+    appraisers = [named[f"appraiser{n}"] for n in range(20)]
+    people = People(
+        officer=officer,
+        head=named["unithead"],
+        reception=named["reception"],
+        division_head=named["divisionhead"],
+        appraisers=appraisers,
+        director=named["director"],
+        committee=named["committee"],
+        busy_appraiser=appraisers[0],
+    )
+    baseline, rows = measure(people, home_unit, args.repeat)
+    print(f"{Dossier.objects.count():,} dossiers")
+    print(f"primary-key lookup (baseline) {baseline * 1000:.2f} ms")
+    for label, _url, seconds, queries in rows:
+        print(
+            f"{label:<42} {seconds * 1000:>8.1f} {seconds / baseline:>6.0f} "
+            f"{queries:>8}"
+        )
+    if args.explain:
+        explain(people, home_unit)
+    return 0
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.measure_only:
+        import os
+
+        os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+        setup_django(tempfile.mkdtemp(prefix="pf-bench-"))
+        return measure_again(args)
+    prepare_database(DEFAULT_URL, "bench/volumes.py")
+    setup_django(tempfile.mkdtemp(prefix="pf-bench-"))
+    from django.conf import settings
+    from django.db import connection
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from bench.generate import generate
+    from bench.volume_data import dossiers_create
+
+    started = time.perf_counter()
+    chart = generate(province_codes=args.provinces, log=lambda _m: None)
+    print(
+        f"national chart: {chart.units:,} units, {chart.positions:,} positions "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
+    home_unit = home_unit_get()
+    people = people_create(home_unit)
+    units, weights = spread(home_unit)
+    results = {}
+    made = 0
+    for volume in (args.small, args.large):
+        started = time.perf_counter()
+        stats = dossiers_create(
+            count=volume - made,
+            units=units,
+            unit_weights=weights,
+            people=people,
+            seed=volume,
+        )
+        made = volume
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        print(
+            f"\n{volume:,} dossiers (+{stats.dossiers:,}: {stats.processes:,} "
+            f"processes, {stats.tasks:,} tasks, {stats.audit_entries:,} audit rows, "
+            f"{stats.revisions:,} revisions, {stats.remarks:,} remarks in "
+            f"{time.perf_counter() - started:.0f} s)"
+        )
+        baseline, rows = measure(people, home_unit, args.repeat)
+        results[volume] = rows
+        print(f"primary-key lookup (baseline) {baseline * 1000:.2f} ms")
+        print(f"{'page (reader)':<42} {'ms':>8} {'× pk':>6} {'queries':>8}")
+        for label, _url, seconds, queries in rows:
+            print(
+                f"{label:<42} {seconds * 1000:>8.1f} {seconds / baseline:>6.0f} "
+                f"{queries:>8}"
+            )
+    if args.explain:
+        explain(people, home_unit)
+    small, large = results[args.small], results[args.large]
+    grown = [
+        (a[0], a[3], b[3]) for a, b in zip(small, large, strict=True) if a[3] != b[3]
+    ]
+    for label, before, after in grown:
+        print(f"QUERY COUNT GREW: {label}: {before} → {after}")
+    return 1 if grown else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
