@@ -37,7 +37,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgchart.permissions import ROLE_LABELS, Role
-from orgchart.selectors import unit_paths_granted
+from orgchart.selectors import person_name, unit_paths_granted
 
 from ..models import AuditEntry, Delegation, Dossier
 from ..models.delegations import DELEGABLE_ROLES
@@ -111,7 +111,7 @@ def _require_same_role(delegator, delegate, role: str) -> None:
                 "delegate": ValidationError(
                     _("%(user)s does not hold the role “%(role)s”."),
                     code="delegate_role",
-                    params={"user": delegate, "role": ROLE_LABELS[role]},
+                    params={"user": person_name(delegate), "role": ROLE_LABELS[role]},
                 )
             }
         )
@@ -137,7 +137,7 @@ def _require_same_role(delegator, delegate, role: str) -> None:
                         "colleague of the same unit."
                     ),
                     code="scope_widened",
-                    params={"user": delegate},
+                    params={"user": person_name(delegate)},
                 )
             }
         )
@@ -212,7 +212,7 @@ def delegation_create(
             params={
                 "start": _date(clash.starts_on),
                 "end": _date(clash.ends_on),
-                "user": clash.delegate,
+                "user": person_name(clash.delegate),
             },
         )
     received = Delegation.objects.overlapping(starts_on, ends_on).filter(
@@ -236,7 +236,7 @@ def delegation_create(
                 "delegate": ValidationError(
                     _("%(user)s is away in that period and cannot stand in for you."),
                     code="delegate_away",
-                    params={"user": delegate},
+                    params={"user": person_name(delegate)},
                 )
             }
         )
@@ -333,7 +333,7 @@ def dossier_list_reassign_appraiser(
                 "appraiser": ValidationError(
                     _("%(user)s is not an appraiser."),
                     code="not_an_appraiser",
-                    params={"user": appraiser},
+                    params={"user": person_name(appraiser)},
                 )
             }
         )
@@ -350,7 +350,7 @@ def dossier_list_reassign_appraiser(
                 "absent": ValidationError(
                     _("%(user)s has no open dossier."),
                     code="nothing_to_reassign",
-                    params={"user": absent},
+                    params={"user": person_name(absent)},
                 )
             }
         )
@@ -367,7 +367,7 @@ def dossier_list_reassign_appraiser(
                     ),
                     code="conflict_of_interest",
                     params={
-                        "user": appraiser,
+                        "user": person_name(appraiser),
                         "dossiers": "; ".join(
                             f"{d.title} ({d.unit})" for d in conflicts
                         ),
@@ -385,7 +385,7 @@ def dossier_list_reassign_appraiser(
             from_status=dossier.status,
             comment=str(
                 _("Reassigned from %(absent)s to %(appraiser)s")
-                % {"absent": absent, "appraiser": appraiser}
+                % {"absent": person_name(absent), "appraiser": person_name(appraiser)}
             ),
             ip=ip,
         )
