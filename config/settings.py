@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Ends a session after SESSION_IDLE_MINUTES without a request (below).
-    "config.middleware.IdleSessionMiddleware",
+    "orgchart.sessions.IdleSessionMiddleware",
     # Which device, if any, confirmed this session's second step.
     "django_otp.middleware.OTPMiddleware",
     # Until that second step is done, only the pages that do it are served.

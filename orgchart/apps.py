@@ -21,6 +21,11 @@ class OrgchartConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from .sessions import session_logged_in
+
+        user_logged_in.connect(session_logged_in, dispatch_uid="orgchart.session_login")
         # Every text typed into a form (ours, the admin's, viewflow's task forms,
         # the lists' search and filter boxes: all are ``forms.CharField`` or its
         # subclasses) is normalised where Django turns it into a value, rather

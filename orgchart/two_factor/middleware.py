@@ -45,6 +45,15 @@ def step_pending(request) -> str | None:
     return None
 
 
+def free_of_step_remember(session, user) -> None:
+    """At login: remember in the session that ``user`` needs no second step
+    (no app, no duty to have one), so no page of theirs asks again."""
+    if services.totp_device_get(user) is None and not services.two_factor_required(
+        user
+    ):
+        session[FREE_KEY] = user.pk
+
+
 def step_done(request) -> None:
     """Forget what ``step_pending`` remembered (the person set up an app)."""
     request.session.pop(FREE_KEY, None)

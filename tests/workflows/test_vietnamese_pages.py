@@ -33,6 +33,11 @@ ALLOWED = {
     "byte",
     "TTr",  # tờ trình, in document numbers
     "English",  # the language a person may choose, named in its own language
+    # Authenticator apps named on the two-factor set-up page, as they are sold.
+    "Google",
+    "Microsoft",
+    "Authenticator",
+    "FreeOTP",
 }
 
 #: Routes that are not pages to read (downloads, the admin, language switch,
