@@ -9,8 +9,9 @@ the task was given to, or everyone who may take it from the queue (the rule of
 
 The sweep reminds the people holding a dossier's open task two working days
 before its due date and on the day it is overdue (once per due date: a due date
-moved by a stopped clock is a new reminder); a dossier back with the unit (clock
-stopped) or closed is not reminded.
+moved by a stopped clock is a new reminder), and the colleagues standing in for
+them today; a dossier back with the unit (clock stopped) or closed is not
+reminded.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from viewflow.workflow.models import Task
 
 from appraisal.models import Dossier, Notification
 from appraisal.selectors.deadlines import deadline_due_soon_until
-from appraisal.selectors.delegations import delegates_active_for
+from appraisal.selectors.delegations import delegates_active_for, delegates_active_of
 from appraisal.services.notifications import (
     Tidings,
     notification_record,
@@ -150,17 +151,24 @@ def deadline_sweep(*, on: datetime.date | None = None) -> int:
     # ones (nearly all by the time a due date nears) only their holder.
     queued = {d for task, d, _e, _k in pending if not task.owner_id}
     dossiers = Dossier.objects.select_related("unit").in_bulk(queued)
-    tidings = []
-    for task, dossier_id, event, key in pending:
+    people = []
+    for task, dossier_id, _event, _key in pending:
         if task.owner_id:
-            recipients = {task.owner_id}
+            people.append({task.owner_id})
         elif dossier_id in dossiers:
-            recipients = candidate_ids(task.flow_task.name, dossiers[dossier_id])
+            people.append(candidate_ids(task.flow_task.name, dossiers[dossier_id]))
         else:
+            people.append(set())
+    stand_ins = _stand_ins(pending, people, dossiers)
+    tidings = []
+    for (task, dossier_id, event, key), recipients, extra in zip(
+        pending, people, stand_ins, strict=True
+    ):
+        if not recipients:
             continue
         tidings.append(
             Tidings(
-                recipient_ids=frozenset(recipients),
+                recipient_ids=frozenset(recipients | extra),
                 event=event,
                 dossier_id=dossier_id,
                 key=key,
@@ -171,3 +179,33 @@ def deadline_sweep(*, on: datetime.date | None = None) -> int:
             )
         )
     return len(notification_record_many(tidings=tidings))
+
+
+def _stand_ins(pending: list, people: list[set[int]], dossiers: dict) -> list[set[int]]:
+    """For each reminder of the sweep, the colleagues standing in today for its
+    people in the task's role (one query for all of them), less the people who
+    act for the dossier's unit on the tasks separation of duties guards."""
+    delegated = delegates_active_of(delegator_ids=set().union(*people, set()))
+    found: list[set[int]] = []
+    missing = {
+        dossier_id
+        for (_t, dossier_id, _e, _k), ids in zip(pending, people, strict=True)
+        if any(i in delegated for i in ids) and dossier_id not in dossiers
+    }
+    dossiers = {**dossiers, **Dossier.objects.select_related("unit").in_bulk(missing)}
+    parties: dict[int, set[int]] = {}
+    for (task, dossier_id, _e, _k), ids in zip(pending, people, strict=True):
+        roles = node_roles(task.flow_task.name)
+        extra = {
+            delegate
+            for person in ids
+            for role, delegate in delegated.get(person, ())
+            if role in roles
+        }
+        if extra and task.flow_task.name in APPRAISER_TASKS | ROLE_TASKS.keys():
+            unit = dossiers[dossier_id].unit
+            if unit.pk not in parties:
+                parties[unit.pk] = party_user_ids(unit)
+            extra -= parties[unit.pk]
+        found.append(extra)
+    return found

@@ -25,6 +25,7 @@ __all__ = [
     "delegation_candidates",
     "appraiser_or_delegate",
     "delegates_active_for",
+    "delegates_active_of",
     "delegation_list_given",
     "delegation_list_received",
     "delegators_active",
@@ -74,6 +75,26 @@ def delegates_active_for(
         .filter(delegator_id__in=ids, role__in=list(roles), delegate__is_active=True)
         .values_list("delegate_id", flat=True)
     )
+
+
+def delegates_active_of(
+    *, delegator_ids: Iterable[int], day: datetime.date | None = None
+) -> dict[int, list[tuple[str, int]]]:
+    """Per absent person of ``delegator_ids``, the ``(role, delegate id)`` of the
+    active people standing in for them today: one query for any number of
+    people (the deadline sweep reads them for every reminder at once)."""
+    ids = list(delegator_ids)
+    found: dict[int, list[tuple[str, int]]] = {}
+    if not ids:
+        return found
+    rows = (
+        Delegation.objects.active_on(day or timezone.localdate())
+        .filter(delegator_id__in=ids, delegate__is_active=True)
+        .values_list("delegator_id", "role", "delegate_id")
+    )
+    for delegator_id, role, delegate_id in rows:
+        found.setdefault(delegator_id, []).append((role, delegate_id))
+    return found
 
 
 def delegation_list_given(*, user) -> QuerySet[Delegation]:

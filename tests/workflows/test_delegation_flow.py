@@ -107,6 +107,29 @@ def test_an_ended_delegation_no_longer_works(client, driver, people, appraising)
     assert task.status == STATUS.ASSIGNED
 
 
+def test_the_deadline_sweep_reminds_the_delegate_too_but_not_a_party(
+    client, driver, people, units, appraising, django_capture_on_commit_callbacks
+):
+    from appraisal.models import Dossier
+    from appraisal.selectors.deadlines import deadline_due_soon_until
+    from workflows.notifications import deadline_sweep
+
+    _delegate(client, people["appraiser"], people["appraiser2"])
+    Dossier.objects.filter(pk=appraising.project.pk).update(
+        due_on=deadline_due_soon_until()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deadline_sweep() == 2
+    reminded = Notification.objects.filter(event=Notification.Event.DUE_SOON)
+    assert {n.recipient.username for n in reminded} == {"appraiser", "appraiser2"}
+    # A stand-in who also acts for the dossier's unit is not reminded of it.
+    Notification.objects.all().delete()
+    assign_perm("orgchart.act_for_unit", people["appraiser2"], units["a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert deadline_sweep() == 1
+    assert {n.recipient.username for n in reminded.all()} == {"appraiser"}
+
+
 def test_separation_of_duties_holds_through_a_delegation(
     client, driver, people, units, appraising
 ):
