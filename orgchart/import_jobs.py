@@ -43,7 +43,13 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .filereader import ImportFileError, estimate_rows, too_big_error
+from .filereader import (
+    ImportFileError,
+    estimate_rows,
+    iter_rows,
+    limits,
+    too_big_error,
+)
 from .models import ImportJob, Unit
 
 logger = logging.getLogger(__name__)
@@ -84,6 +90,10 @@ class ImportKind:
     label: object
     run: Callable[[ImportJob, Progress], int]
     may_submit: Callable[..., bool]
+    #: A kind that reads its file whole (a dossier's lines) keeps a row limit of
+    #: its own and the in-request size limit (``IMPORT_MAX_BYTES``): a file over
+    #: them is refused at once, with the guarded reader's message, not queued.
+    max_rows: int | None = None
 
 
 KINDS: dict[str, ImportKind] = {}
@@ -211,12 +221,16 @@ def import_job_submit(
     file,
     unit: Unit | None = None,
     target_id: int | None = None,
+    ip: str | None = None,
+    return_url: str = "",
 ) -> ImportJob:
     """Record the import of ``file`` by ``user`` and start it: in a Celery worker
     once the request commits when the file has more than
     ``IMPORT_BACKGROUND_ROWS`` rows, else here and now. The job tells the
     outcome either way. Refused (``PermissionDenied``) to someone the kind does
-    not allow; a file too large is refused before anything is stored."""
+    not allow; a file too large is refused before anything is stored. ``ip``
+    goes into the audit rows the import writes; ``return_url`` is the page the
+    person started from (a dossier's), linked from the job's page."""
     import_kind = kind_get(kind)
     if not import_kind.may_submit(user, unit, target_id):
         raise PermissionDenied
@@ -229,11 +243,15 @@ def import_job_submit(
     if len(data) > settings.IMPORT_JOB_MAX_BYTES:
         raise ValidationError(too_big_error(settings.IMPORT_JOB_MAX_BYTES).message)
     rows = max(0, estimate_rows(data, name=name) - 1)
+    if import_kind.max_rows is not None:
+        _check_small_kind(data, name, rows, import_kind.max_rows)
     job = ImportJob(
         kind=kind,
         user=user,
         unit=unit,
         target_id=target_id,
+        ip=ip or None,
+        return_url=return_url[:500],
         file_name=name[:255],
         language=translation.get_language() or settings.LANGUAGE_CODE,
         background=rows > settings.IMPORT_BACKGROUND_ROWS,
@@ -243,6 +261,20 @@ def import_job_submit(
     job.save()
     _start(job)
     return job
+
+
+def _check_small_kind(data: bytes, name: str, rows: int, max_rows: int) -> None:
+    """Refuse now a file over a small kind's limits (see ``ImportKind.max_rows``),
+    with the words the guarded reader uses when it meets them."""
+    if len(data) > settings.IMPORT_MAX_BYTES:
+        raise ValidationError(too_big_error(settings.IMPORT_MAX_BYTES).message)
+    if rows <= max_rows:
+        return
+    try:
+        for _row in iter_rows(data, name=name, bounds=limits(max_rows)):
+            pass
+    except ImportFileError as exc:
+        raise ValidationError(exc.message, code=exc.code) from exc
 
 
 def _start(job: ImportJob) -> None:
@@ -303,10 +335,15 @@ def _finish(job: ImportJob, progress: Progress, **fields) -> None:
 
 
 def _errors_of(error: ValidationError) -> list[dict]:
+    """A service's refusal as the job keeps it: a message with ``line`` and
+    ``reason`` parameters ("Line N: reason") gives the line apart and the reason
+    alone, as the job's page shows them in columns."""
     found = []
     for single in error.error_list:
         params = single.params or {}
         message = single.message % params if params else single.message
+        if params.get("line") is not None and params.get("reason"):
+            message = params["reason"]
         found.append(row_error(params.get("line"), message))
     return found
 

@@ -664,6 +664,18 @@ class ImportJob(models.Model):
         blank=True,
         help_text=_("The record the import writes into (a dossier), by kind."),
     )
+    ip = models.GenericIPAddressField(
+        _("IP address"),
+        null=True,
+        blank=True,
+        help_text=_("The submitter's address, written into the audit trail."),
+    )
+    return_url = models.CharField(
+        _("page of origin"),
+        max_length=500,
+        blank=True,
+        help_text=_("Where the import was started (a dossier's page), linked back."),
+    )
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
     file_name = models.CharField(_("file name"), max_length=255)
     language = models.CharField(_("language"), max_length=16, default="vi")

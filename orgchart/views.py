@@ -16,7 +16,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect
-from django.utils.http import content_disposition_header
+from django.utils.http import (
+    content_disposition_header,
+    url_has_allowed_host_and_scheme,
+)
 from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import TemplateView
@@ -308,6 +311,9 @@ class ImportJobView(LoginRequiredMixin, TemplateView):
             state=state,
             errors=job.errors[:ERRORS_SHOWN],
             more_errors=max(0, job.error_count - ERRORS_SHOWN),
+            return_url=job.return_url
+            if url_has_allowed_host_and_scheme(job.return_url, allowed_hosts=None)
+            else "",
             may_retry=state.status == ImportJob.Status.FAILED
             and (
                 job.user_id == self.request.user.pk

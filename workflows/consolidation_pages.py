@@ -22,6 +22,7 @@ from appraisal.services import consolidation as consolidation_services
 from orgchart.spreadsheets import XLSX_CONTENT_TYPE, template_filename
 
 from . import consolidation_forms, consolidation_selectors, permissions
+from .import_pages import import_done_redirect, import_from_page
 
 TEMPLATE_DIR = "workflows/consolidation"
 
@@ -252,22 +253,19 @@ class MappingView(_ConsolidationPage):
             self.request.POST, self.request.FILES
         )
         if import_form.is_valid():
-            try:
-                count = consolidation_services.mapping_import(
-                    user=self.request.user,
-                    consolidation=self.consolidation,
-                    file=import_form.cleaned_data["file"],
-                )
-            except ValidationError as exc:
-                for message in exc.messages:
-                    import_form.add_error("file", message)
-            else:
-                messages.success(
+            job = import_from_page(
+                self.request,
+                kind="consolidation_mapping",
+                dossier=self.consolidation,
+                form=import_form,
+            )
+            if job is not None:
+                return import_done_redirect(
                     self.request,
+                    job,
                     _("%(count)s rows of the mapping were imported.")
-                    % {"count": count},
+                    % {"count": job.rows_written},
                 )
-                return HttpResponseRedirect(self.request.get_full_path())
         return self.render_to_response(self.get_context_data(import_form=import_form))
 
 

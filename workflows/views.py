@@ -57,6 +57,7 @@ from orgchart.spreadsheets import XLSX_CONTENT_TYPE, template_filename
 
 from . import forms, listing, permissions, selectors
 from .client_address import client_address
+from .import_pages import import_done_redirect, import_from_page
 from .services import task_draft_clear, task_draft_save
 
 TEMPLATE_DIR = "workflows/jobpositionproject"
@@ -574,19 +575,16 @@ class ProjectDraftView(AttachMixin, TaskView):
         self.keep_page(drop=("file", "lines-"))
         import_form = forms.LinesImportForm(self.request.POST, self.request.FILES)
         if import_form.is_valid():
-            try:
-                project_services.project_lines_import(
-                    project=self.project,
-                    actor=self.request.user,
-                    file=import_form.cleaned_data["file"],
-                    ip=client_ip(self.request),
+            job = import_from_page(
+                self.request,
+                kind="project_lines",
+                dossier=self.project,
+                form=import_form,
+            )
+            if job is not None:
+                return import_done_redirect(
+                    self.request, job, _("The lines were imported.")
                 )
-            except ValidationError as exc:
-                for message in _errors(exc):
-                    import_form.add_error("file", message)
-            else:
-                messages.success(self.request, _("The lines were imported."))
-                return HttpResponseRedirect(self.request.get_full_path())
         return self.render_to_response(
             self.get_context_data(**self.bound_page(import_form=import_form))
         )

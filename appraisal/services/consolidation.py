@@ -78,6 +78,7 @@ __all__ = [
     "impact_compute",
     "mapping_build",
     "mapping_import",
+    "mapping_may_edit",
     "mapping_template",
     "operation_positions",
     "proposed_mapping",
@@ -934,6 +935,16 @@ def _require_mapping_editor(user, locked: Consolidation) -> None:
         return
     _require_proposer(user, locked)
     require_status(locked, *Dossier.EDITABLE_STATUSES)
+
+
+def mapping_may_edit(*, user, consolidation: Consolidation) -> bool:
+    """Whether ``user`` may change the mapping now (read without the lock: the
+    saving itself checks again under it)."""
+    try:
+        _require_mapping_editor(user, consolidation)
+    except ValidationError:
+        return False
+    return True
 
 
 @transaction.atomic

@@ -89,6 +89,7 @@ __all__ = [
     "project_draft_save",
     "project_handover",
     "project_lines_import",
+    "project_lines_may_import",
     "project_lines_save",
     "project_missing_attachments",
     "project_send_back_to_officer",
@@ -443,6 +444,17 @@ def project_lines_save(
     )
     _sync(locked, project)
     return list(locked.lines.all())
+
+
+def project_lines_may_import(*, user, project: JobPositionProject) -> bool:
+    """Whether ``user`` may replace the lines of ``project`` now (read without
+    the lock: the import itself checks again under it)."""
+    try:
+        _require_unit_officer(user, project)
+        _require_status(project, *JobPositionProject.EDITABLE_STATUSES)
+    except ValidationError:
+        return False
+    return True
 
 
 @transaction.atomic

@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 
 from appraisal.models import AuditEntry, PositionMapping
 from appraisal.services import consolidation as cons
+from orgchart.import_jobs import import_job_submit
+from orgchart.models import ImportJob
 from tests.appraisal.consolidation_fixtures import *  # noqa: F403
 from tests.appraisal.consolidation_fixtures import D, new_unit, open_consolidation
 
@@ -180,3 +182,30 @@ def test_an_unreadable_file_is_refused_with_a_clear_message(
         )
     assert expected in " ".join(exc.value.messages)
     assert not PositionMapping.objects.exists()
+
+
+def test_a_mapping_file_over_the_threshold_is_imported_by_a_job(
+    split, people, org, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMPORT_BACKGROUND_ROWS = 2
+    p = org["positions"]
+    book = workbook(cons.mapping_template(consolidation=split))
+    for row in book.worksheets[0].iter_rows(min_row=2):
+        if row[0].value == p["a_officer"].pk:
+            row[4].value, row[6].value = "SA2", 4
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        job = import_job_submit(
+            kind="consolidation_mapping",
+            user=people["division_head"],
+            file=upload(book),
+            target_id=split.pk,
+            ip="198.51.100.7",
+        )
+    job.refresh_from_db()
+    assert job.background and len(callbacks) == 1
+    assert (job.status, job.rows_written) == (ImportJob.Status.SUCCEEDED, 5)
+    officer = PositionMapping.objects.get(source_position=p["a_officer"])
+    assert (officer.successor.code, officer.headcount) == ("SA2", 4)
+    entry = split.audit_entries.get(action=AuditEntry.Action.MAPPING_IMPORTED)
+    assert entry.ip == "198.51.100.7"
