@@ -8,6 +8,8 @@ criteria, leadership limits, payroll quotas) is edited here.
 
 from django.contrib import admin
 
+from orgchart.admin import SpreadsheetAdmin
+
 from . import (
     admin_documents,  # noqa: F401  (registers the documents admin)
     admin_numbering,  # noqa: F401  (registers the numbering admin)
@@ -25,6 +27,7 @@ from .models import (
     ReductionTarget,
     UnitQuota,
 )
+from .resources import UnitQuotaResource
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -169,7 +172,13 @@ class LeadershipLimitAdmin(admin.ModelAdmin):
 
 
 @admin.register(UnitQuota)
-class UnitQuotaAdmin(admin.ModelAdmin):
+class UnitQuotaAdmin(SpreadsheetAdmin):
+    """The quotas in force; imported from a spreadsheet when the province starts
+    with the system (those a staffing plan allocated are changed only by a new
+    plan, see ``appraisal.resources``)."""
+
+    resource_classes = [UnitQuotaResource]
+    import_job_kind = "quotas"
     list_display = ["unit", "year", "post_kind", "headcount", "decision_number"]
     list_filter = ["year", "post_kind"]
     search_fields = ["unit__name", "unit__code", "decision_number"]

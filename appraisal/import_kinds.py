@@ -1,6 +1,6 @@
 """The appraisal app's kinds of import, registered with the job runner
-(``orgchart.import_jobs``): a job-position project's lines and a
-consolidation's position mapping. A file of more than
+(``orgchart.import_jobs``): a job-position project's lines, a
+consolidation's position mapping, and the payroll quotas in force. A file of more than
 ``IMPORT_BACKGROUND_ROWS`` rows is imported by a Celery worker with its
 progress on the job's page; a smaller one at once. Either way the import is the
 service's, all or nothing, with the same checks under the dossier's lock."""
@@ -13,9 +13,11 @@ from django.core.files import File
 from django.utils.translation import gettext_lazy as _
 
 from orgchart.import_jobs import ImportKind, Progress, kind_register
+from orgchart.import_kinds import resource_kind_register
 from orgchart.models import ImportJob
 
 from .models import Consolidation, JobPositionProject
+from .resources import UnitQuotaResource
 from .services import consolidation as consolidation_services
 from .services import projects as project_services
 from .services.consolidation_import import MAX_MAPPING_ROWS
@@ -98,3 +100,8 @@ kind_register(
         max_rows=MAX_MAPPING_ROWS,
     )
 )
+
+
+# ------------------------------------------------------ the payroll quotas
+
+resource_kind_register("quotas", UnitQuotaResource)

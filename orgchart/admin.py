@@ -9,6 +9,7 @@ only change the admin offers is importing new positions from a decision.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
@@ -19,7 +20,8 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ExportForm, ImportForm
 
 from . import services
-from .filereader import check_size
+from .filereader import check_size, estimate_rows
+from .import_jobs import import_job_submit
 from .imports import EXPORT_FORMATS, IMPORT_FORMATS, ImportFileError, UploadCache
 from .models import (
     CatalogueEntry,
@@ -38,6 +40,15 @@ from .resources import (
     UnitResource,
 )
 from .spreadsheets import XLSX_CONTENT_TYPE, template_filename
+
+
+def upload_rows(upload) -> int:
+    """About how many data rows an uploaded file holds (cheap: see
+    ``filereader.estimate_rows``); the file is read again from its start."""
+    upload.seek(0)
+    data = upload.read(settings.IMPORT_JOB_MAX_BYTES + 1)
+    upload.seek(0)
+    return max(0, estimate_rows(data, name=upload.name or "") - 1)
 
 
 class CheckedImportForm(ImportForm):
@@ -84,6 +95,11 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
     Excel shows the Vietnamese letters.
     """
 
+    #: The kind of import job of this table (``orgchart.import_kinds``): a file
+    #: of more than ``IMPORT_BACKGROUND_ROWS`` rows is imported by a worker, and
+    #: the person follows it on the job's page instead of a preview.
+    import_job_kind: str | None = None
+
     import_formats = IMPORT_FORMATS
     export_formats = EXPORT_FORMATS
     import_form_class = CheckedImportForm
@@ -107,8 +123,43 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
             export_data = export_data.encode(encoding)
         return export_data
 
+    def import_action(self, request, **kwargs):
+        """As import-export's, but a file of more than ``IMPORT_BACKGROUND_ROWS``
+        rows becomes an import job (read by a worker, all or nothing, every bad
+        row listed on the job's page) instead of a preview in the request."""
+        upload = request.FILES.get("import_file")
+        if (
+            request.method == "POST"
+            and upload is not None
+            and self.import_job_kind
+            and self.has_import_permission(request)
+            and upload_rows(upload) > settings.IMPORT_BACKGROUND_ROWS
+        ):
+            try:
+                job = import_job_submit(
+                    kind=self.import_job_kind,
+                    user=request.user,
+                    file=upload,
+                    return_url=request.get_full_path(),
+                )
+            except ValidationError:
+                # Over the limits: the form says why, as for a small file.
+                return super().import_action(request, **kwargs)
+            messages.info(
+                request,
+                _(
+                    "The file has %(rows)s rows: it is being imported in the "
+                    "background. This page shows its progress; nothing is written "
+                    "unless every row is valid."
+                )
+                % {"rows": job.rows_total},
+            )
+            return HttpResponseRedirect(job.get_absolute_url())
+        return super().import_action(request, **kwargs)
+
     def get_import_context_data(self, **kwargs):
         context = super().get_import_context_data(**kwargs)
+        context["background_rows"] = settings.IMPORT_BACKGROUND_ROWS
         layout = self.resource_classes[0]().layout()
         context["required_columns"] = [
             f"{c.header} ({c.key})" for c in layout.columns if c.required
@@ -183,6 +234,7 @@ class SpreadsheetAdmin(ImportExportModelAdmin):
 @admin.register(SalaryGroup)
 class SalaryGroupAdmin(SpreadsheetAdmin):
     resource_classes = [SalaryGroupResource]
+    import_job_kind = "salary_groups"
     list_display = ("code", "name", "step1", "increment", "steps", "months_per_step")
     search_fields = ("code", "name", "name_en")
 
@@ -190,6 +242,7 @@ class SalaryGroupAdmin(SpreadsheetAdmin):
 @admin.register(Rank)
 class RankAdmin(SpreadsheetAdmin):
     resource_classes = [RankResource]
+    import_job_kind = "ranks"
     list_display = ("code", "name", "kind", "salary_group", "ladder_level")
     list_filter = ("kind", "ladder_level", "salary_group")
     list_select_related = ("salary_group",)
@@ -199,6 +252,7 @@ class RankAdmin(SpreadsheetAdmin):
 @admin.register(PositionCategory)
 class PositionCategoryAdmin(SpreadsheetAdmin):
     resource_classes = [PositionCategoryResource]
+    import_job_kind = "categories"
     list_display = ("code", "name", "order", "valid_from", "valid_to")
     search_fields = ("code", "name", "name_en")
 
@@ -206,6 +260,7 @@ class PositionCategoryAdmin(SpreadsheetAdmin):
 @admin.register(CatalogueEntry)
 class CatalogueEntryAdmin(SpreadsheetAdmin):
     resource_classes = [CatalogueEntryResource]
+    import_job_kind = "catalogue"
     list_display = (
         "code", "name", "category", "sector", "highest_level", "lowest_level",
         "is_sample",
@@ -221,6 +276,7 @@ class UnitAdmin(SpreadsheetAdmin):
     a unit and of its sub-units stays right; units are closed, never deleted."""
 
     resource_classes = [UnitResource]
+    import_job_kind = "units"
     list_display = (
         "code", "name", "kind", "level", "parent", "admin_code", "valid_from",
         "valid_to", "status",
@@ -272,6 +328,7 @@ class JobPositionAdmin(SpreadsheetAdmin):
     positions of a decision, and changed only by a later decision."""
 
     resource_classes = [JobPositionResource]
+    import_job_kind = "establishment"
     list_display = (
         "name", "unit", "category", "rank", "headcount", "valid_from", "valid_to",
         "decision_number",

@@ -90,9 +90,12 @@ class ImportKind:
     label: object
     run: Callable[[ImportJob, Progress], int]
     may_submit: Callable[..., bool]
-    #: A kind that reads its file whole (a dossier's lines) keeps a row limit of
-    #: its own and the in-request size limit (``IMPORT_MAX_BYTES``): a file over
-    #: them is refused at once, with the guarded reader's message, not queued.
+    #: A kind that streams its file (the establishment) may take up to
+    #: ``IMPORT_JOB_MAX_ROWS`` and ``IMPORT_JOB_MAX_BYTES``; the others read it
+    #: whole and keep ``IMPORT_MAX_ROWS`` and ``IMPORT_MAX_BYTES``, or a row
+    #: limit of their own (``max_rows``, a dossier's lines). A file over its
+    #: kind's limits is refused at once, with the guarded reader's words.
+    streamed: bool = False
     max_rows: int | None = None
 
 
@@ -243,8 +246,7 @@ def import_job_submit(
     if len(data) > settings.IMPORT_JOB_MAX_BYTES:
         raise ValidationError(too_big_error(settings.IMPORT_JOB_MAX_BYTES).message)
     rows = max(0, estimate_rows(data, name=name) - 1)
-    if import_kind.max_rows is not None:
-        _check_small_kind(data, name, rows, import_kind.max_rows)
+    _check_limits(data, name, rows, import_kind)
     job = ImportJob(
         kind=kind,
         user=user,
@@ -263,15 +265,18 @@ def import_job_submit(
     return job
 
 
-def _check_small_kind(data: bytes, name: str, rows: int, max_rows: int) -> None:
-    """Refuse now a file over a small kind's limits (see ``ImportKind.max_rows``),
-    with the words the guarded reader uses when it meets them."""
-    if len(data) > settings.IMPORT_MAX_BYTES:
-        raise ValidationError(too_big_error(settings.IMPORT_MAX_BYTES).message)
-    if rows <= max_rows:
+def _check_limits(data: bytes, name: str, rows: int, kind: ImportKind) -> None:
+    """Refuse now a file over its kind's limits (see ``ImportKind.streamed``),
+    with the words the guarded reader uses when it meets them: the size, then,
+    when the rows counted cheaply are too many, the reader's own bounded pass
+    (it stops at the declared dimensions of a sheet, or at the first row over)."""
+    bounds = limits(kind.max_rows, background=kind.streamed)
+    if len(data) > bounds["bytes"]:
+        raise ValidationError(too_big_error(bounds["bytes"]).message)
+    if rows <= bounds["rows"]:
         return
     try:
-        for _row in iter_rows(data, name=name, bounds=limits(max_rows)):
+        for _row in iter_rows(data, name=name, bounds=bounds):
             pass
     except ImportFileError as exc:
         raise ValidationError(exc.message, code=exc.code) from exc

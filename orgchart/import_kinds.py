@@ -24,11 +24,14 @@ kind_register(
         label=_("Job positions (establishment)"),
         run=establishment_import.run,
         may_submit=establishment_import.may_submit,
+        streamed=True,
     )
 )
 
 
-def _resource_kind(key: str, resource_class) -> ImportKind:
+def resource_kind_register(key: str, resource_class) -> ImportKind:
+    """Register the import of a table through its import resource (the admin's
+    import, run as a job for a file above ``IMPORT_BACKGROUND_ROWS``)."""
     model = resource_class._meta.model
     permission = f"{model._meta.app_label}.add_{model._meta.model_name}"
 
@@ -75,4 +78,4 @@ for _key, _resource in (
     ("catalogue", CatalogueEntryResource),
     ("units", UnitResource),
 ):
-    _resource_kind(_key, _resource)
+    resource_kind_register(_key, _resource)

@@ -76,6 +76,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orgchart.change_catalogueentry",
         "orgchart.view_jobposition",
         "orgchart.add_jobposition",
+        # The payroll quotas in force when the province starts with the system
+        # (imported; those a staffing plan allocated stay as the plan set them).
+        "appraisal.view_unitquota",
+        "appraisal.add_unitquota",
+        "appraisal.change_unitquota",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",

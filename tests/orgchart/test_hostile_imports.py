@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import translation
 
-from orgchart.models import Unit
+from orgchart.models import ImportJob, JobPosition, Unit
 from orgchart.permissions import Role
 from tests import hostile_files
 from tests.orgchart.test_import_templates import RESOURCES, admin_url
@@ -110,7 +110,11 @@ def test_a_zip_bomb_workbook_is_refused_before_unpacking(staff_client, data, mod
     assert "unpacks to far more data than its size suggests" in message
 
 
-@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+#: The establishment streams its file in a worker (``IMPORT_JOB_MAX_ROWS``).
+READ_WHOLE = [m for m in MODELS if m._meta.model_name != "jobposition"]
+
+
+@pytest.mark.parametrize("model", READ_WHOLE, ids=lambda m: m.__name__)
 def test_a_csv_of_sixty_thousand_rows_is_refused_over_the_limit(
     staff_client, data, model
 ):
@@ -208,3 +212,20 @@ def test_every_form_text_field_is_normalised_to_nfc_without_controls():
     )
     assert form.is_valid()
     assert form.cleaned_data == {"q": "Sở Tư pháp", "note": "một\nhai"}
+
+
+def test_sixty_thousand_establishment_rows_go_to_a_worker_not_refused(
+    staff_client, data, settings, tmp_path
+):
+    """The establishment is read streaming by a job: a file over the in-request
+    limit is queued (and nothing is written before the worker runs it)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    before = counts()
+    file = hostile_files.many_rows_csv(template_rows(JobPosition))
+    response = upload(staff_client, JobPosition, file, "csv")
+    job = ImportJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == job.get_absolute_url()
+    assert (job.kind, job.status, job.background) == ("establishment", "queued", True)
+    assert job.rows_total > 50_000
+    assert counts() == before
