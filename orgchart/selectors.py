@@ -37,6 +37,7 @@ from .models import (
     SalaryGroup,
     Unit,
 )
+from .text import clean_text
 
 SCOPE_PERMISSIONS = ["orgchart.act_for_unit", "orgchart.sign_for_unit"]
 
@@ -190,6 +191,18 @@ def unit_list_granted(*, user) -> QuerySet[Unit]:
         with_superuser=False,
         accept_global_perms=False,
     ).order_by("path")
+
+
+def unit_list_matching(*, text: str) -> QuerySet[Unit]:
+    """The units a person means by ``text`` typed in a unit filter: those whose
+    code is ``text`` or whose name contains it, both ignoring case, the text in
+    NFC like every stored name (``orgchart.text.clean_text``), so that a name
+    typed decomposed or in capitals is found. Every unit, in force or not: the
+    caller narrows an already scoped list with it, it never widens a scope."""
+    text = clean_text(text or "").strip()
+    if not text:
+        return Unit.objects.none()
+    return Unit.objects.filter(Q(code__iexact=text) | Q(name__icontains=text))
 
 
 def unit_get(*, user, pk: int) -> Unit:

@@ -23,18 +23,23 @@ from appraisal.selectors.dashboard import (
     dashboard_for_user,
 )
 from appraisal.selectors.dossiers import dossier_list_for_user
-from orgchart.models import Unit
 
 from .charts import BarRow, Series, bar_chart_svg
-from .listing import EXPORT_PARAM, ExportColumn, unit_filter_field, xlsx_response
+from .listing import (
+    EXPORT_PARAM,
+    ExportColumn,
+    UnitFilterMixin,
+    unit_filter_field,
+    xlsx_response,
+)
 
 #: The query parameter naming the table to export.
 TABLE_PARAM = "table"
 
 
-class DashboardFilterForm(forms.Form):
+class DashboardFilterForm(UnitFilterMixin, forms.Form):
     """The period (this year up to today unless chosen), a unit and a kind of
-    dossier; the units offered are those of the dossiers the person may see."""
+    dossier; the unit filter reaches only the dossiers the person may see."""
 
     date_from = forms.DateField(label=_("From date"), required=False)
     date_to = forms.DateField(label=_("To"), required=False)
@@ -47,9 +52,7 @@ class DashboardFilterForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(
-            pk__in=dossier_list_for_user(user=user).order_by().values("unit_id")
-        ).order_by("path")
+        self.set_unit_scope(dossier_list_for_user(user=user))
 
     def clean(self):
         cleaned = super().clean()
@@ -71,7 +74,7 @@ class DashboardFilterForm(forms.Form):
         return DashboardFilters(
             date_from=data.get("date_from") or default.date_from,
             date_to=data.get("date_to") or default.date_to,
-            unit=data.get("unit"),
+            unit=data["unit"].units() if data.get("unit") else None,
             dossier_kind=data.get("kind") or "",
         )
 

@@ -26,9 +26,14 @@ from appraisal.selectors.dossiers import (
     dossier_list_filter,
     dossier_list_for_user,
 )
-from orgchart.models import Unit
 
-from .listing import EXPORT_PARAM, ExportColumn, ListFilterForm, xlsx_response
+from .listing import (
+    EXPORT_PARAM,
+    ExportColumn,
+    ListFilterForm,
+    UnitFilterMixin,
+    xlsx_response,
+)
 
 PAGE_SIZE = 50
 
@@ -63,16 +68,10 @@ def dossier_links(dossiers: list[Dossier]) -> dict[int, str]:
     return links
 
 
-def _visible_units(user):
-    """The units of the dossiers ``user`` may see (what a unit filter offers)."""
-    return Unit.objects.filter(
-        pk__in=dossier_list_for_user(user=user).order_by().values("unit_id")
-    ).order_by("path")
-
-
 class DossierFilterForm(ListFilterForm):
     """The filters of the list of every kind: the kind of dossier instead of the
-    project's own kind; the units of the dossiers the person may see."""
+    project's own kind; the unit filter over the dossiers of every kind the
+    person may see."""
 
     kind = None
     dossier_kind = forms.ChoiceField(
@@ -84,10 +83,10 @@ class DossierFilterForm(ListFilterForm):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, user=user, **kwargs)
-        self.fields["unit"].queryset = _visible_units(user)
+        self.set_unit_scope(dossier_list_for_user(user=user))
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(UnitFilterMixin, forms.Form):
     search = forms.CharField(
         label=_("Search"),
         required=False,
@@ -116,7 +115,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["unit"].queryset = _visible_units(user)
+        self.set_unit_scope(dossier_list_for_user(user=user))
 
     filters = ListFilterForm.filters
 

@@ -18,13 +18,18 @@ from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from appraisal.models import JobPositionProject
 from appraisal.selectors.deadlines import DeadlineState
+from appraisal.selectors.dossiers import (
+    UnitFilter,
+    dossier_unit_suggestions,
+    unit_filter_resolve,
+)
 from appraisal.selectors.projects import project_list_for_user
-from orgchart.models import Unit
 from orgchart.spreadsheets import workbook_bytes
 
 #: The query parameter that asks a list for its Excel file instead of the page.
@@ -32,20 +37,77 @@ EXPORT_PARAM = "export"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def unit_filter_field() -> forms.ModelChoiceField:
-    """The unit filter of a list; the form fills in the units the person may
-    see."""
-    return forms.ModelChoiceField(
+class UnitFilterInput(forms.TextInput):
+    """The unit filter's text box. With ``dossiers`` set (the person's, already
+    scoped), it carries a ``<datalist>`` of their units when they are few
+    (``appraisal.selectors.dossiers.dossier_unit_suggestions``), read only when
+    the page is drawn; a person who sees more units types instead."""
+
+    dossiers = None
+
+    def render(self, name, value, attrs=None, renderer=None):
+        units = []
+        if self.dossiers is not None:
+            units = dossier_unit_suggestions(dossiers=self.dossiers)
+        if not units:
+            return super().render(name, value, attrs, renderer)
+        list_id = f"{(attrs or {}).get('id') or 'id_' + name}-suggestions"
+        attrs = {**(attrs or {}), "list": list_id}
+        options = format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            ((unit.code, unit.name) for unit in units),
+        )
+        return format_html(
+            '{}<datalist id="{}">{}</datalist>',
+            super().render(name, value, attrs, renderer),
+            list_id,
+            options,
+        )
+
+
+def unit_filter_field() -> forms.CharField:
+    """The unit filter of a list: a unit's code or part of its name, typed
+    (``appraisal.selectors.dossiers.unit_filter_resolve``; an id from a link of
+    the application is understood too). It never offers every unit: at
+    national scale a province-wide role sees the dossiers of some 15,000."""
+    return forms.CharField(
         label=_("Unit"),
         required=False,
-        queryset=Unit.objects.none(),
-        empty_label=_("All units"),
+        max_length=255,
+        widget=UnitFilterInput(
+            {"placeholder": _("Code or part of the name"), "autocomplete": "off"}
+        ),
     )
 
 
-class ListFilterForm(forms.Form):
-    """Search words and filters of a list; every field optional. The units offered
-    are those of the dossiers the person may see, nothing else."""
+class UnitFilterMixin:
+    """A form with the unit filter (``unit_filter_field``): ``set_unit_scope``
+    names the dossiers the person may see; the cleaned value is a
+    ``UnitFilter`` (or ``None``), and a unit chosen by its id is named under the
+    box so the person sees what is applied."""
+
+    def set_unit_scope(self, dossiers) -> None:
+        self._unit_dossiers = dossiers
+        self.fields["unit"].widget.dossiers = dossiers
+
+    def clean_unit(self) -> UnitFilter | None:
+        choice = unit_filter_resolve(
+            dossiers=self._unit_dossiers, value=self.cleaned_data.get("unit") or ""
+        )
+        if choice is not None and choice.unit is not None:
+            applied = _("Showing the unit %(name)s (code %(code)s)") % {
+                "name": choice.unit.name,
+                "code": choice.unit.code,
+            }
+            # The bound field copied the field's help text when it was made.
+            self.fields["unit"].help_text = self["unit"].help_text = applied
+        return choice
+
+
+class ListFilterForm(UnitFilterMixin, forms.Form):
+    """Search words and filters of a list; every field optional. The unit filter
+    reaches only the dossiers the person may see, nothing else."""
 
     search = forms.CharField(
         label=_("Search"),
@@ -83,9 +145,7 @@ class ListFilterForm(forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.filter(
-            pk__in=project_list_for_user(user=user).order_by().values("unit_id")
-        ).order_by("path")
+        self.set_unit_scope(project_list_for_user(user=user))
 
     def filters(self) -> dict:
         """The valid filters of the request (an invalid one is ignored, the form

@@ -84,11 +84,15 @@ DEADLINE_LIST_LIMIT = 50
 @dataclass(frozen=True)
 class DashboardFilters:
     """What the person asked for: the period (inclusive, in the province's time
-    zone), a unit (with its sub-units) and a kind of dossier."""
+    zone), a unit and a kind of dossier. The unit is one ``Unit`` (a link to
+    the dashboard, with its sub-units) or the set of units whose code or name
+    matched what the person typed (those units themselves: a name such as
+    "Phòng Nội vụ" matches a division in every commune, and their subtrees
+    would cost a prefix test per pair)."""
 
     date_from: datetime.date
     date_to: datetime.date
-    unit: Unit | None = None
+    unit: Unit | QuerySet[Unit] | None = None
     dossier_kind: str = ""
 
     @classmethod
@@ -195,12 +199,20 @@ class Dashboard:
         return sum(row.total for row in self.backlog)
 
 
+def _in_unit(unit: Unit | QuerySet[Unit], prefix: str) -> Q:
+    """A condition on a unit (``prefix`` leads from the row to it): within the
+    subtree of one unit, or one of a set of units."""
+    if isinstance(unit, Unit):
+        return Q(**{f"{prefix}path__startswith": unit.path})
+    return Q(**{f"{prefix}pk__in": unit.values("pk")})
+
+
 def _scoped(user, filters: DashboardFilters) -> QuerySet[Dossier]:
     queryset = dossier_list_for_user(user=user).order_by()
     if filters.dossier_kind:
         queryset = queryset.filter(dossier_kind=filters.dossier_kind)
     if filters.unit is not None:
-        queryset = queryset.filter(unit__path__startswith=filters.unit.path)
+        queryset = queryset.filter(_in_unit(filters.unit, "unit__"))
     return queryset
 
 
@@ -431,7 +443,7 @@ def _headcount(
             condition |= Q(path__startswith=path)
         units = units.filter(condition)
     if filters.unit is not None:
-        units = units.filter(path__startswith=filters.unit.path)
+        units = units.filter(_in_unit(filters.unit, ""))
     quota_of = Sum("quotas__headcount", filter=Q(quotas__year=year))
     quotas = dict(
         units.filter(quotas__year=year).annotate(n=quota_of).values_list("pk", "n")

@@ -16,10 +16,13 @@ Anything outside the scope is answered as missing, as everywhere.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from orgchart.models import Unit
+from orgchart.selectors import unit_list_matching
 
 from ..models import AuditEntry, Decision, DecisionLine, Dossier, DossierKind
 from ..models.dossiers import JOB_POSITION_KINDS
@@ -29,6 +32,8 @@ from .projects import project_scope
 from .staffing import staffing_scope
 
 __all__ = [
+    "UNIT_SUGGESTION_LIMIT",
+    "UnitFilter",
     "audit_list_filter",
     "audit_list_for_user",
     "decision_get",
@@ -36,7 +41,16 @@ __all__ = [
     "dossier_get",
     "dossier_list_filter",
     "dossier_list_for_user",
+    "dossier_unit_suggestions",
+    "unit_filter_resolve",
 ]
+
+#: The most units a unit filter suggests as the person types; a person who may
+#: see the dossiers of more units (a province-wide role) gets no suggestion list.
+UNIT_SUGGESTION_LIMIT = 50
+
+#: The longest all-digit value read as a unit's id (a bigint has 19 digits).
+_MAX_ID_DIGITS = 18
 
 
 def _scope(user) -> Q:
@@ -97,13 +111,88 @@ def decision_get(*, user, pk: int) -> Decision:
     return decision_list_for_user(user=user).get(pk=pk)
 
 
+@dataclass(frozen=True)
+class UnitFilter:
+    """What a list's unit filter asks for: one unit chosen by its id (a link of
+    the application, ``?unit=<id>``), or the text a person typed (a unit's code
+    or part of its name, ``orgchart.selectors.unit_list_matching``). Always true
+    as a value, so that a filter dict can be tested without touching the
+    database."""
+
+    text: str
+    unit: Unit | None = None
+
+    def units(self) -> Unit | QuerySet[Unit]:
+        """The unit chosen by id, or the units the text matches."""
+        if self.unit is not None:
+            return self.unit
+        return unit_list_matching(text=self.text)
+
+    def condition(self, field: str = "unit") -> Q:
+        """A condition on ``field`` (a foreign key to ``Unit``): its unit is the
+        one chosen, or one of those the text matches."""
+        if self.unit is not None:
+            return Q(**{field: self.unit})
+        return Q(**{f"{field}__in": unit_list_matching(text=self.text)})
+
+
+def unit_filter_resolve(*, dossiers: QuerySet, value: str) -> UnitFilter | None:
+    """The unit filter asked for by ``value`` over ``dossiers`` (the dossiers the
+    person may see, already scoped); ``None`` for an empty value.
+
+    An id or a code? Every link of the application to a filtered list passes
+    the unit's id (``?unit=42``), while unit codes are letters and digits
+    (``SNV``, ``X25729``, ``T01.S03``). An all-digit value is therefore read as
+    an id first, and taken as such only when it is the id of a unit of
+    ``dossiers`` (one query); otherwise (an id of a unit the person may not see,
+    or a code made only of digits) it is text like any other, matched against
+    codes and names. Either way the list it narrows is the person's own, so an
+    id of another unit shows nothing of that unit and raises no error.
+    """
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_ID_DIGITS:
+        unit = (
+            Unit.objects.filter(
+                pk=int(text), pk__in=dossiers.order_by().values("unit_id")
+            )
+            .order_by()
+            .first()
+        )
+        if unit is not None:
+            return UnitFilter(text=text, unit=unit)
+    return UnitFilter(text=text)
+
+
+def dossier_unit_suggestions(
+    *, dossiers: QuerySet, limit: int = UNIT_SUGGESTION_LIMIT
+) -> list[Unit]:
+    """The units of ``dossiers`` (the person's, already scoped) to suggest in a
+    unit filter, in the tree's order, when there are at most ``limit`` of them;
+    none when there are more (a province-wide role types instead). One query
+    reading at most ``limit + 1`` units."""
+    units = list(
+        Unit.objects.filter(pk__in=dossiers.order_by().values("unit_id"))
+        .order_by("path")
+        .only("pk", "code", "name", "path")[: limit + 1]
+    )
+    return units if len(units) <= limit else []
+
+
+def _unit_condition(unit: Unit | int | UnitFilter, field: str) -> Q:
+    if isinstance(unit, UnitFilter):
+        return unit.condition(field)
+    return Q(**{field: unit})
+
+
 def dossier_list_filter(
     *,
     queryset: QuerySet,
     search: str = "",
     dossier_kind: str = "",
     status: str = "",
-    unit: Unit | int | None = None,
+    unit: Unit | int | UnitFilter | None = None,
     due_state: str = "",
     date_from=None,
     date_to=None,
@@ -126,7 +215,7 @@ def dossier_list_filter(
     if status:
         queryset = queryset.filter(status=status)
     if unit:
-        queryset = queryset.filter(unit=unit)
+        queryset = queryset.filter(_unit_condition(unit, "unit"))
     if date_from:
         queryset = queryset.filter(created_at__date__gte=date_from)
     if date_to:
@@ -169,7 +258,7 @@ def audit_list_filter(
     queryset: QuerySet[AuditEntry],
     search: str = "",
     dossier_kind: str = "",
-    unit: Unit | int | None = None,
+    unit: Unit | int | UnitFilter | None = None,
     action: str = "",
     date_from=None,
     date_to=None,
@@ -186,7 +275,7 @@ def audit_list_filter(
     if dossier_kind:
         queryset = queryset.filter(dossier__dossier_kind=dossier_kind)
     if unit:
-        queryset = queryset.filter(dossier__unit=unit)
+        queryset = queryset.filter(_unit_condition(unit, "dossier__unit"))
     if action:
         queryset = queryset.filter(action=action)
     if date_from:

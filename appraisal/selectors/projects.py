@@ -20,7 +20,7 @@ for the services, which check rights again whatever the caller did.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -47,6 +47,9 @@ from ..models import (
     Revision,
 )
 from .delegations import delegators_for
+
+if TYPE_CHECKING:
+    from .dossiers import UnitFilter
 
 __all__ = [
     "FieldChange",
@@ -436,7 +439,7 @@ def project_list_filter(
     search: str = "",
     kind: str = "",
     status: str = "",
-    unit: Unit | int | None = None,
+    unit: Unit | int | UnitFilter | None = None,
     due_state: str = "",
 ) -> QuerySet[JobPositionProject]:
     """``queryset`` narrowed as every list of dossiers narrows

@@ -143,6 +143,10 @@ def test_filters_by_unit_and_kind(client, people, history, units):
     assert both(client, "rate_unit", unit=units["b"].pk) == [
         ["Sở B", "1", "0", "1", "0"]
     ]
+    # The same unit typed: its code in any case, or part of its name.
+    assert both(client, "rate_unit", unit="sb") == [["Sở B", "1", "0", "1", "0"]]
+    assert both(client, "rate_unit", unit="Sở B") == [["Sở B", "1", "0", "1", "0"]]
+    assert both(client, "rate_unit", unit="no such unit") == []
     assert both(client, "rate_month", kind="job_position_adjustment") == [
         ["03/2025", "1", "1", "0", "100"],
         ["05/2025", "1", "0", "1", "0"],
@@ -236,3 +240,7 @@ def test_queries_do_not_grow_with_dossiers(
     with django_assert_max_num_queries(len(before.captured_queries)):
         response = client.get(URL, PERIOD)
     assert page_table(response, "rate_month")[0][1] == "31"
+    # Filtered by a unit, typed or linked: no more than unfiltered.
+    for unit in ("SB", units["b"].pk):
+        with django_assert_max_num_queries(len(before.captured_queries) + 1):
+            assert client.get(URL, {**PERIOD, "unit": unit}).status_code == 200

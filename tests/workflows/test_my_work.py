@@ -319,7 +319,9 @@ def test_search_and_filters_narrow_the_home_page(dossiers, driver, units):
         HOME + f"?search=thanh&unit={units['b'].pk}&due_state=overdue"
     ).content.decode()
     assert 'value="thanh"' in content
-    assert re.search(rf'<option value="{units["b"].pk}" selected>', content)
+    assert re.search(rf'name="unit" value="{units["b"].pk}"', content)
+    # The unit chosen by its id is named, so the person sees what is applied.
+    assert f"Showing the unit {units['b'].name} (code {units['b'].code})" in content
     assert '<option value="overdue" selected>' in content
     assert "No task matches this search and these filters." in content
 

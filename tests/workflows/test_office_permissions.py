@@ -175,8 +175,8 @@ def test_the_notification_list_shows_only_ones_own(client, people, office):
 def test_another_units_figures_never_show_even_when_asked_for(
     client, people, units, office, role, own, other
 ):
-    """The unit filter offers only the person's own units; asking for another
-    unit's id is refused on the form and the page keeps the person's scope."""
+    """Asking the dashboard for another unit, by its id or its code, shows
+    nothing of it: the filter only narrows the person's own scope."""
     client.force_login(people[role])
     other_unit, own_unit = units[other], units[own]
     other_titles = {
@@ -185,13 +185,14 @@ def test_another_units_figures_never_show_even_when_asked_for(
         if dossier.unit_id == other_unit.pk
     }
     assert other_titles
-    response = client.get(DASHBOARD, {**PERIOD, "unit": other_unit.pk})
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert other_unit.name not in page
-    for name in TABLE_NAMES:
-        text = _texts(_export(client, name, unit=other_unit.pk))
-        assert other_unit.name not in text, name
-        assert not any(f"{title} " in f"{text} " for title in other_titles), name
+    for asked in (other_unit.pk, other_unit.code):
+        response = client.get(DASHBOARD, {**PERIOD, "unit": asked})
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert other_unit.name not in page
+        for name in TABLE_NAMES:
+            text = _texts(_export(client, name, unit=asked))
+            assert other_unit.name not in text, name
+            assert not any(f"{title} " in f"{text} " for title in other_titles), name
     own_text = _texts(_export(client, "rate_unit"))
     assert own_unit.name in own_text or own_text == ""
