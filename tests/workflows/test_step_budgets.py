@@ -35,20 +35,20 @@ BUDGET = {
     "assign": 12,
     "attach": 23,
     "draft": 53,
-    "submit": 39,
-    "receive": 43,
+    "submit": 37,
+    "receive": 41,
     "assign_appraiser": 33,
-    "request_revision": 28,
+    "request_revision": 26,
     "revise": 53,
     "save_report": 45,
-    "complete_report": 37,
-    "review_report": 30,
-    "sign_report": 40,
+    "complete_report": 35,
+    "review_report": 28,
+    "sign_report": 38,
 }
 #: The committee's approval also applies the decision in the same POST: a
 #: constant plus about twenty per approved line (the line validated into the
 #: decision, the position it opens validated and written, the line linked to it).
-DECIDE_BUDGET, DECIDE_PER_LINE = 75, 20
+DECIDE_BUDGET, DECIDE_PER_LINE = 73, 20
 
 
 def land(client) -> None:
@@ -192,7 +192,7 @@ def test_every_step_of_a_project_stays_within_its_statement_budget(driver, peopl
 
 #: The staffing cycle's per-unit steps (each unit's proposal is its own small
 #: process: the officer's draft, the head's submission, the review).
-STAFFING_BUDGET = {"assign": 14, "draft": 38, "submit": 41, "review": 42}
+STAFFING_BUDGET = {"assign": 14, "draft": 38, "submit": 39, "review": 40}
 
 
 def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
@@ -216,13 +216,13 @@ CONSOLIDATION_BUDGET = {
     "assign": 12,
     "start": 38,
     "propose": 38,
-    "submit_proposal": 49,
-    "receive": 43,
+    "submit_proposal": 48,
+    "receive": 41,
     "assign_appraiser": 33,
-    "appraise": 57,
-    "review_report": 30,
-    "sign_report": 40,
-    "decide": 125,
+    "appraise": 55,
+    "review_report": 28,
+    "sign_report": 38,
+    "decide": 118,
 }
 
 
