@@ -1,6 +1,7 @@
 """The people of the load test (Locust): each logs in through the real login form
 (CSRF token and all, so django-axes sees a successful login) and then reads what
-that role reads every day. Driven by ``bench/load.py``; ``CEILING=1`` in the
+that role reads every day; the one-stop desk (``Desk``) also completes workflow
+steps, accepting submitted dossiers. Driven by ``bench/load.py``; ``CEILING=1`` in the
 environment makes every user ask ``/healthz`` only (the trivial view's ceiling).
 """
 
@@ -11,11 +12,27 @@ import random
 import re
 
 from locust import HttpUser, between, task
+from locust.exception import StopUser
+from requests.cookies import RequestsCookieJar
 
 PASSWORD = "demo12345"  # noqa: S105 - the demo's published password
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 DOSSIER_LINK = re.compile(r'href="(/jobpositionproject/\d+/)"')
 UNIT_LINK = re.compile(r'href="(/orgchart/units/\d+/)"')
+RECEIVE_LINK = re.compile(r'href="(/jobpositionproject/\d+/receive/\d+/)"')
+DOSSIER_OF_TASK = re.compile(r"(/jobpositionproject/\d+/)")
+
+
+class ProxiedCookies(RequestsCookieJar):
+    """The client's cookie jar. Production cookies are ``Secure`` (HTTPS ends at the
+    reverse proxy); the benchmark speaks plain HTTP to gunicorn with the proxy's
+    ``X-Forwarded-Proto`` header, so the jar keeps every cookie without the flag and
+    sends it back — on the redirects a response is followed by too (a session
+    cookie set by the login's 302 must reach the page it redirects to)."""
+
+    def set_cookie(self, cookie, *args, **kwargs):
+        cookie.secure = False
+        return super().set_cookie(cookie, *args, **kwargs)
 
 
 class Person(HttpUser):
@@ -26,35 +43,32 @@ class Person(HttpUser):
     def on_start(self):
         self.dossiers: list[str] = []
         self.units: list[str] = []
+        self.client.cookies = ProxiedCookies()
         # As behind the reverse proxy, which terminates HTTPS.
         self.client.headers["X-Forwarded-Proto"] = "https"
         if os.environ.get("CEILING"):
             return
         page = self.client.get("/accounts/login/", name="login form")
-        self.insecure_cookies()  # the CSRF cookie
-        token = CSRF.search(page.text).group(1)
-        response = self.client.post(
+        username = random.choice(self.logins)  # noqa: S311
+        with self.client.post(
             "/accounts/login/",
             {
-                "username": random.choice(self.logins),  # noqa: S311
+                "username": username,
                 "password": PASSWORD,
-                "csrfmiddlewaretoken": token,
+                "csrfmiddlewaretoken": CSRF.search(page.text).group(1),
             },
-            headers={
-                "Referer": self.host.replace("http:", "https:") + "/accounts/login/"
-            },
+            headers={"Referer": self.https("/accounts/login/")},
             name="login",
-        )
-        self.insecure_cookies()
-        if "/accounts/login/" in response.url:
-            raise RuntimeError("login refused")
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200 or "/accounts/login/" in response.url:
+                response.failure(f"{username}: {response.status_code} {response.url}")
+                raise StopUser
 
-    def insecure_cookies(self):
-        # Production cookies are Secure (HTTPS behind the proxy); the benchmark
-        # talks plain HTTP to gunicorn with the proxy's header, so the client must
-        # send them back anyway.
-        for cookie in self.client.cookies:
-            cookie.secure = False
+    def https(self, path: str) -> str:
+        """The address the browser saw (for the Referer Django's CSRF check asks
+        of a form posted over HTTPS)."""
+        return self.host.replace("http:", "https:") + path
 
     def read(self, path, name=None):
         if os.environ.get("CEILING"):
@@ -63,7 +77,6 @@ class Person(HttpUser):
         with self.client.get(path, name=name or path, catch_response=True) as r:
             if r.status_code != 200 or "/accounts/login/" in r.url:
                 r.failure(f"{r.status_code} {r.url}")
-            self.insecure_cookies()
             return r.text
 
     @task(3)
@@ -116,3 +129,60 @@ class Leadership(Person):
 class UnitPeople(Person):
     weight = 2
     logins = ("officer", "unithead", "officer2")
+
+
+class Desk(Person):
+    """The one-stop desk: besides reading, receives submitted dossiers from its
+    queue over HTTP as a person does — takes the task (the task's assign page, then
+    its button), opens the form and accepts the dossier with the form's fields.
+    One such user (one desk login): two would race for the same tasks. Each
+    completed step is one "step: accept" request (a redirect to the dossier)."""
+
+    fixed_count = 1
+    logins = ("reception",)
+
+    @task(8)
+    def accept(self):
+        text = self.read("/jobpositionproject/queue/", "queue") or ""
+        links = RECEIVE_LINK.findall(text)
+        if not links:
+            return
+        link = random.choice(links)  # noqa: S311
+        page = self.read(f"{link}assign/", "step: assign page")
+        if page is None or CSRF.search(page) is None:
+            return
+        self.post_step(
+            f"{link}assign/",
+            {"_continue": "1", "csrfmiddlewaretoken": CSRF.search(page).group(1)},
+            "step: assign",
+            f"{link}execute/",
+        )
+        form = self.read(f"{link}execute/", "step: form")
+        if form is None or 'name="decision" value="accept"' not in form:
+            return
+        self.post_step(
+            f"{link}execute/",
+            {
+                "_complete": "1",
+                "decision": "accept",
+                "reason": "",
+                "comment": "Hồ sơ đầy đủ",
+                "csrfmiddlewaretoken": CSRF.search(form).group(1),
+            },
+            "step: accept",
+            DOSSIER_OF_TASK.match(link).group(1),
+        )
+
+    def post_step(self, path, data, name, expected):
+        """Post a task page's form; the step is done when it redirects to
+        ``expected`` (the form again, or an error message, is a failure)."""
+        with self.client.post(
+            path,
+            data,
+            headers={"Referer": self.https(path)},
+            name=name,
+            allow_redirects=False,
+            catch_response=True,
+        ) as r:
+            if r.status_code != 302 or r.headers.get("Location") != expected:
+                r.failure(f"{r.status_code} {r.headers.get('Location')}")
