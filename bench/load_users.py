@@ -7,9 +7,14 @@ environment makes every user ask ``/healthz`` only (the trivial view's ceiling).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import random
 import re
+import struct
+import time
 
 from locust import HttpUser, between, task
 from locust.exception import StopUser
@@ -21,6 +26,33 @@ DOSSIER_LINK = re.compile(r'href="(/jobpositionproject/\d+/)"')
 UNIT_LINK = re.compile(r'href="(/orgchart/units/\d+/)"')
 RECEIVE_LINK = re.compile(r'href="(/jobpositionproject/\d+/receive/\d+/)"')
 DOSSIER_OF_TASK = re.compile(r"(/jobpositionproject/\d+/)")
+
+
+#: The demo's authenticator key (``orgchart.demo.DEMO_TOTP_KEY``, published).
+DEMO_TOTP_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+NEXT = re.compile(r'name="next" value="([^"]*)"')
+#: The last time step whose code each login has used: a code is accepted once,
+#: so two users logging in as the same person take the next step's code (the
+#: server accepts one step ahead) or wait for the next step.
+_used_steps: dict[str, int] = {}
+
+
+def demo_code(username: str) -> str:
+    """The demo authenticator app's code (RFC 6238: 30 s steps, 6 digits,
+    HMAC-SHA1) for the first time step ``username`` has not used yet."""
+    while True:
+        now = int(time.time()) // 30
+        step = max(now, _used_steps.get(username, -1) + 1)
+        if step <= now + 1:
+            break
+        time.sleep(30 - time.time() % 30 + 0.1)  # cooperative under Locust
+    _used_steps[username] = step
+    digest = hmac.new(
+        base64.b32decode(DEMO_TOTP_KEY), struct.pack(">Q", step), hashlib.sha1
+    ).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
 
 
 class ProxiedCookies(RequestsCookieJar):
@@ -64,6 +96,28 @@ class Person(HttpUser):
             if response.status_code != 200 or "/accounts/login/" in response.url:
                 response.failure(f"{username}: {response.status_code} {response.url}")
                 raise StopUser
+        if "/accounts/two-factor/" in response.url:
+            self.second_step(username, response)
+
+    def second_step(self, username, page):
+        """People who must use two-factor authentication (the director, the
+        committee) type the code of their authenticator app: the demo's is set up
+        with the published key, so the code is computed as the app would."""
+        path = page.url.removeprefix(self.host)
+        with self.client.post(
+            path,
+            {
+                "code": demo_code(username),
+                "next": NEXT.search(page.text).group(1),
+                "csrfmiddlewaretoken": CSRF.search(page.text).group(1),
+            },
+            headers={"Referer": self.https(path)},
+            name="two-factor code",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 200 or "/accounts/" in response.url:
+                response.failure(f"{username}: {response.status_code} {response.url}")
+                raise StopUser
 
     def https(self, path: str) -> str:
         """The address the browser saw (for the Referer Django's CSRF check asks
@@ -75,7 +129,7 @@ class Person(HttpUser):
             self.client.get("/healthz", name="healthz")
             return None
         with self.client.get(path, name=name or path, catch_response=True) as r:
-            if r.status_code != 200 or "/accounts/login/" in r.url:
+            if r.status_code != 200 or "/accounts/" in r.url:  # log-in, second step
                 r.failure(f"{r.status_code} {r.url}")
             return r.text
 
@@ -99,7 +153,7 @@ class Person(HttpUser):
 
     @task(1)
     def home(self):
-        self.read("/", "my work")
+        self.read("/home/", "my work")
 
     @task(1)
     def org_chart(self):
