@@ -213,6 +213,7 @@ def main(argv=None) -> int:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         build(env, args.dossiers)
+    work.mkdir(parents=True, exist_ok=True)
     manage(env, "collectstatic", "--noinput")
     log = work / "gunicorn.log"
     with open(log, "w") as handle:  # gunicorn's log and Django's errors
