@@ -4,7 +4,7 @@
     python bench/load.py                        # 10,000 generated dossiers, 60 s
     python bench/load.py --dossiers 2000 --users 20 --seconds 30 --reuse
 
-The database ``pf_h_scale_load`` style (``LOAD_DATABASE_URL``; default
+The database (``LOAD_DATABASE_URL``; default
 ``postgres://postgres@127.0.0.1:5432/positionflow_bench_load``) is dropped and
 built as the README's production installation builds it, with the demo's people
 and dossiers and ``--dossiers`` more generated over the demo province
@@ -12,8 +12,12 @@ and dossiers and ``--dossiers`` more generated over the demo province
 ``--workers`` (default 2 × cores + 1, gunicorn's own advice for a synchronous
 worker), Redis as the cache (``REDIS_URL``, default db 13), and Locust runs
 headless: first 20 s against ``/healthz`` (the ceiling: the same gunicorn, no
-database), then ``--seconds`` of the people of ``bench/load_users.py``. Reported:
-requests per second, p50/p95/p99, failures, and the ratio to the ceiling.
+database), then ``--seconds`` of the people of ``bench/load_users.py``, the
+one-stop desk among them accepting submitted dossiers. Reported per endpoint group
+and overall: requests, requests per second, p50/p95/p99 and failures; the ratio of
+the mix to the ceiling; the dossiers the desk accepted (counted in the database)
+and the server errors in gunicorn's log. The run's files (media, gunicorn's log,
+Locust's CSV files) are in ``var/load/<database>/``.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ import argparse
 import csv
 import os
 import secrets
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -45,13 +49,25 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def environment(work: str) -> dict:
+def database_url() -> str:
+    return os.environ.get("LOAD_DATABASE_URL", DEFAULT_URL)
+
+
+def work_dir() -> Path:
+    """Where the run keeps its files: ``var/load/<database>/`` of the checkout.
+    The media (the demo's signed documents) belong with the database, so a
+    ``--reuse`` run finds the files its dossiers' pages open; the static files,
+    gunicorn's log and Locust's CSV files are the last run's."""
+    return ROOT / "var" / "load" / urlsplit(database_url()).path.lstrip("/")
+
+
+def environment(work: Path) -> dict:
     env = dict(os.environ)
     env.update(
         DEBUG="off",
         SECRET_KEY=env.get("SECRET_KEY") or secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1",
-        DATABASE_URL=os.environ.get("LOAD_DATABASE_URL", DEFAULT_URL),
+        DATABASE_URL=database_url(),
         REDIS_URL=os.environ.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/13"),
         STATIC_ROOT=f"{work}/static",
         MEDIA_ROOT=f"{work}/media",
@@ -163,58 +179,86 @@ def locust(env, args, seconds: int, users: int, csv_prefix: str, ceiling: bool):
     return rows
 
 
-def report(label, rows):
-    total = next(r for r in rows if r["Name"] == "Aggregated")
-    print(
-        f"{label:<28} {float(total['Requests/s']):>8.1f} req/s  "
-        f"p50 {total['50%']:>5} ms  p95 {total['95%']:>5} ms  "
-        f"p99 {total['99%']:>5} ms  failures {total['Failure Count']}/"
-        f"{total['Request Count']}"
-    )
-    return float(total["Requests/s"])
+def table(label, rows) -> dict:
+    """Print Locust's figures per endpoint group and overall as a table; return
+    the overall row."""
+    print(f"\n{label}\n")
+    print("| group | requests | req/s | p50 ms | p95 ms | p99 ms | failures |")
+    print("|---|--:|--:|--:|--:|--:|--:|")
+    rows = sorted(rows, key=lambda r: (r["Name"] == "Aggregated", r["Name"]))
+    for row in rows:
+        name = "**all**" if row["Name"] == "Aggregated" else row["Name"]
+        print(
+            f"| {name} | {row['Request Count']} | {float(row['Requests/s']):.1f} "
+            f"| {row['50%']} | {row['95%']} | {row['99%']} | {row['Failure Count']} |"
+        )
+    return next(r for r in rows if r["Name"] == "Aggregated")
+
+
+def accepted_count(env) -> int:
+    """Dossiers the desk has accepted so far (their audit rows)."""
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"]) as conn:
+        return conn.execute(
+            "SELECT count(*) FROM appraisal_auditentry WHERE action = 'accepted'"
+        ).fetchone()[0]
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    work = tempfile.mkdtemp(prefix="pf-load-")
+    work = work_dir()
     env = environment(work)
     if not args.reuse:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
         build(env, args.dossiers)
+    work.mkdir(parents=True, exist_ok=True)
     manage(env, "collectstatic", "--noinput")
-    server = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "config.wsgi",
-            "--workers",
-            str(args.workers),
-            "--bind",
-            f"127.0.0.1:{args.port}",
-            "--error-logfile",
-            f"{work}/gunicorn.log",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    log = work / "gunicorn.log"
+    with open(log, "w") as handle:  # gunicorn's log and Django's errors
+        server = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "config.wsgi",
+                "--workers",
+                str(args.workers),
+                "--bind",
+                f"127.0.0.1:{args.port}",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
     try:
         time.sleep(5)
-        print(f"gunicorn: {args.workers} workers; Locust: {args.users} users")
-        ceiling = report(
-            "ceiling (/healthz, 20 s)",
+        print(
+            f"gunicorn: {args.workers} workers; Locust: {args.users} users; "
+            f"{os.cpu_count()} cores"
+        )
+        ceiling = table(
+            "Ceiling: /healthz, 20 s",
             locust(env, args, 20, args.users, f"{work}/ceiling", ceiling=True),
         )
-        rows = locust(env, args, args.seconds, args.users, f"{work}/mix", False)
-        for row in rows:
-            if row["Name"] != "Aggregated":
-                print(
-                    f"  {row['Name']:<26} {row['Request Count']:>6} req  "
-                    f"p50 {row['50%']:>5}  p95 {row['95%']:>5}  p99 {row['99%']:>5}"
-                    f"  failures {row['Failure Count']}"
-                )
-        mixed = report(f"mixed workload ({args.seconds} s)", rows)
-        print(f"ratio to the ceiling: {mixed / ceiling:.3f}")
+        accepted = accepted_count(env)
+        mix = table(
+            f"Mixed workload: {args.seconds} s",
+            locust(env, args, args.seconds, args.users, f"{work}/mix", False),
+        )
+        accepted = accepted_count(env) - accepted
     finally:
         server.terminate()
         server.wait(timeout=30)
+    errors = log.read_text().count("Internal Server Error")
+    print(
+        f"\nratio to the ceiling: req/s "
+        f"{float(mix['Requests/s']) / float(ceiling['Requests/s']):.2f}, "
+        f"p50 {float(mix['50%']) / max(float(ceiling['50%']), 1):.1f}x"
+    )
+    print(f"workflow steps completed (dossiers accepted by the desk): {accepted}")
+    print(f"server errors in gunicorn's log: {errors}")
+    print(f"files of the run: {work}")
     return 0
 
 

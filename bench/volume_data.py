@@ -360,9 +360,35 @@ def dossiers_create(
         AuditEntry.objects.bulk_create(audit, batch_size=10000)
         Revision.objects.bulk_create(revisions, batch_size=10000)
         Remark.objects.bulk_create(remarks, batch_size=10000)
+        _receipt_registers_advance(dossiers)
     stats.processes = len(processes)
     stats.tasks = len(tasks)
     stats.audit_entries = len(audit)
     stats.revisions = len(revisions)
     stats.remarks = len(remarks)
     return stats
+
+
+def _receipt_registers_advance(dossiers) -> None:
+    """The receipt numbers given here belong to the desk's yearly registers: move
+    each year's register past the highest, so the next dossier the desk accepts
+    (through the service, as in the load test) gets a number not already taken."""
+    from appraisal.models import NumberRegister
+    from appraisal.services.dossiers import HOME_AFFAIRS_ISSUER
+    from appraisal.services.numbering import DEFAULT_FORMATS, RECEIPT
+
+    last: dict[int, int] = {}
+    for dossier in dossiers:
+        if dossier.receipt_number:
+            number, year = (int(part) for part in dossier.receipt_number.split("/")[:2])
+            last[year] = max(last.get(year, 0), number)
+    for year, number in last.items():
+        register, _created = NumberRegister.objects.get_or_create(
+            issuer=HOME_AFFAIRS_ISSUER,
+            doc_type=RECEIPT,
+            year=year,
+            defaults={"format": DEFAULT_FORMATS[RECEIPT]},
+        )
+        NumberRegister.objects.filter(pk=register.pk, last_number__lt=number).update(
+            last_number=number
+        )
