@@ -198,10 +198,12 @@ class SignatureCheck:
     signed_at: datetime.datetime | None
     intact: bool
     trusted: bool
+    #: The stored file itself could not be read (lost from the media storage).
+    missing: bool = False
 
     @property
     def valid(self) -> bool:
-        return self.intact and self.trusted
+        return self.intact and self.trusted and not self.missing
 
 
 def pdf_signatures_check(pdf: bytes, *, trust_roots_pem: list[bytes]) -> list:

@@ -14,6 +14,7 @@ documents), Decree 130/2018/NĐ-CP (digital signatures and their validation).
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser as User
@@ -72,6 +73,8 @@ _CERTIFICATE_PROBLEMS = {
         "ask the administrator to upload it again."
     ),
 }
+
+logger = logging.getLogger(__name__)
 
 
 def documents_enabled() -> bool:
@@ -275,8 +278,22 @@ def attachment_signatures(attachment: Attachment) -> list[signing.SignatureCheck
     changed byte shows as not intact)."""
     if attachment.extension != "pdf":
         return []
-    with attachment.file.open("rb") as handle:
-        data = handle.read()
+    try:
+        with attachment.file.open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        # The page still shows; the file's loss is an incident for the
+        # administrators (restore it from the backup of the media folder).
+        logger.error(
+            "attachment %s: stored file %s unreadable",
+            attachment.pk,
+            attachment.file.name,
+        )
+        return [
+            signing.SignatureCheck(
+                "", "", None, intact=False, trusted=False, missing=True
+            )
+        ]
     return signing.pdf_signatures_check(data, trust_roots_pem=trust_roots_pem())
 
 

@@ -75,3 +75,18 @@ def test_the_dossier_page_shows_each_document_with_its_signature(
     committee = people["committee"]
     assert (committee.get_full_name() or committee.username) in html
     assert "Chữ ký hợp lệ" in html or "Valid signature" in html
+
+
+def test_a_signed_file_lost_from_storage_is_named_on_the_page_not_a_crash(
+    client, people, issued
+):
+    done = issued["done"]
+    signed = Attachment.objects.filter(
+        dossier_id=done.artifact_object_id, extension="pdf", signed_at__isnull=False
+    ).first()
+    signed.file.storage.delete(signed.file.name)
+    client.force_login(people["observer"])
+    page = client.get(reverse("jobpositionproject:process_detail", args=[done.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "The stored file cannot be read; tell the administrator" in html
