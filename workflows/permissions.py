@@ -273,14 +273,14 @@ def task_performer(node_name: str) -> str:
     return str(_PERFORMERS.get(node_name, ""))
 
 
-def candidate_ids(node_name: str, project) -> set[int]:
-    """Ids of the active people who may take the task ``node_name`` of ``project``
-    (the rule of :func:`may_take`, asked the other way round): unit tasks by the
-    unit permission on the dossier's unit or an ancestor, granted to the person or
-    to one of their groups; Home Affairs and committee tasks by group, minus the
-    people who draft or sign for the dossier's unit (separation of duties); the
-    appraisal only by the appraiser assigned to the dossier. Three queries at most.
-    """
+def candidate_people(node_name: str, project):
+    """The active people who may take the task ``node_name`` of ``project`` (the
+    rule of :func:`may_take`, asked the other way round), as a query of users or,
+    for the appraisal, a list: unit tasks by the unit permission on the dossier's
+    unit or an ancestor, granted to the person or to one of their groups; Home
+    Affairs and committee tasks by group, minus the people who draft or sign for
+    the dossier's unit (separation of duties); the appraisal only by the
+    appraiser assigned to the dossier. Evaluating it costs two queries at most."""
     from django.contrib.auth import get_user_model
     from django.contrib.contenttypes.models import ContentType
     from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -305,23 +305,23 @@ def candidate_ids(node_name: str, project) -> set[int]:
         }
         direct = UserObjectPermission.objects.filter(**grants).values("user_id")
         groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
-        return set(
-            people.filter(Q(pk__in=direct) | Q(groups__in=groups))
-            .values_list("pk", flat=True)
-            .distinct()
-        )
+        return people.filter(Q(pk__in=direct) | Q(groups__in=groups)).distinct()
     if roles:
-        members = set(
-            people.filter(groups__name__in=roles)
-            .values_list("pk", flat=True)
-            .distinct()
-        )
-        return members - party_user_ids(project.unit) if members else set()
+        parties = party_user_ids(project.unit)
+        return people.filter(groups__name__in=roles).exclude(pk__in=parties).distinct()
     if node_name in APPRAISER_TASKS and project.assigned_appraiser_id:
         appraiser = project.assigned_appraiser
         if appraiser.is_active and not acts_for_unit(appraiser, project.unit):
-            return {appraiser.pk}
-    return set()
+            return [appraiser]
+    return []
+
+
+def candidate_ids(node_name: str, project) -> set[int]:
+    """Ids of :func:`candidate_people`."""
+    people = candidate_people(node_name, project)
+    if isinstance(people, list):
+        return {person.pk for person in people}
+    return set(people.values_list("pk", flat=True))
 
 
 def sole_candidate(node_name: str, project):
@@ -329,13 +329,11 @@ def sole_candidate(node_name: str, project):
     or ``None`` when nobody or several people may (the task then waits in the
     queue of everyone who may take it). A task only one person can do is given to
     them when it is created, so it is in their inbox at once instead of waiting to
-    be claimed."""
-    ids = candidate_ids(node_name, project)
-    if len(ids) != 1:
-        return None
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.get(pk=next(iter(ids)))
+    be claimed. The people are read whole, two at most: no second read of the
+    one found."""
+    people = candidate_people(node_name, project)
+    found = people if isinstance(people, list) else list(people[:2])
+    return found[0] if len(found) == 1 else None
 
 
 def revise_owner(project):

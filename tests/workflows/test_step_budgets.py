@@ -36,14 +36,14 @@ BUDGET = {
     "attach": 23,
     "draft": 53,
     "submit": 37,
-    "receive": 41,
+    "receive": 40,
     "assign_appraiser": 33,
     "request_revision": 26,
     "revise": 53,
     "save_report": 45,
-    "complete_report": 35,
-    "review_report": 28,
-    "sign_report": 38,
+    "complete_report": 34,
+    "review_report": 27,
+    "sign_report": 37,
 }
 #: The committee's approval also applies the decision in the same POST: a
 #: constant plus about twenty per approved line (the line validated into the
@@ -217,11 +217,11 @@ CONSOLIDATION_BUDGET = {
     "start": 38,
     "propose": 38,
     "submit_proposal": 48,
-    "receive": 41,
+    "receive": 40,
     "assign_appraiser": 33,
-    "appraise": 55,
-    "review_report": 28,
-    "sign_report": 38,
+    "appraise": 54,
+    "review_report": 27,
+    "sign_report": 37,
     "decide": 118,
 }
 
