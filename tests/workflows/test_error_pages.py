@@ -14,7 +14,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from tests.workflows.conftest import dossier_url, url
+from tests.workflows.conftest import dossier_url, url, without_csrf_token
 
 pytestmark = pytest.mark.django_db
 
@@ -78,9 +78,7 @@ def test_other_units_dossier_and_missing_dossier_read_the_same_404(
 def _page(response) -> str:
     """The page without what differs by request: the CSRF token and the address
     the language switch returns to."""
-    import re
-
-    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", _text(response))
+    html = without_csrf_token(_text(response))
     return html.replace(response.wsgi_request.path, "")
 
 
