@@ -36,6 +36,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+#: How much of each statement --statements prints (STATEMENT_WIDTH).
+WIDTH = int(os.environ.get("STATEMENT_WIDTH", "160"))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/positionflow_bench_lifecycle"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -412,7 +414,7 @@ def print_statements(captured: list) -> None:
     for path, statements in captured:
         print(f"\n  POST {path}: {len(statements)} statements")
         for statement in statements:
-            print(f"    {statement[:160]}")
+            print(f"    {statement[:WIDTH]}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,6 +18,9 @@ from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from .constraints import CheckConstraint, UniqueConstraint
+from .fields import ForeignKey
+
 
 class LadderLevel(models.TextChoices):
     """The general rank ladder of Law 80/2025/QH15 Art. 24, highest first.
@@ -109,13 +112,11 @@ class SalaryGroup(models.Model):
         verbose_name = _("salary group")
         verbose_name_plural = _("salary groups")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(steps__gte=1), name="salary_group_steps_gte_1"
-            ),
-            models.CheckConstraint(
+            CheckConstraint(condition=Q(steps__gte=1), name="salary_group_steps_gte_1"),
+            CheckConstraint(
                 condition=Q(step1__gt=0), name="salary_group_step1_positive"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(increment__gte=0),
                 name="salary_group_increment_not_negative",
             ),
@@ -155,7 +156,7 @@ class Rank(models.Model):
     name = models.CharField(_("name"), max_length=150)
     name_en = models.CharField(_("English name"), max_length=150, blank=True)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
-    salary_group = models.ForeignKey(
+    salary_group = ForeignKey(
         SalaryGroup,
         on_delete=models.PROTECT,
         related_name="ranks",
@@ -265,7 +266,7 @@ class Unit(models.Model):
     short_name = models.CharField(_("short name"), max_length=64, blank=True)
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     level = models.CharField(_("level"), max_length=16, choices=Level.choices)
-    parent = models.ForeignKey(
+    parent = ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
@@ -330,25 +331,23 @@ class Unit(models.Model):
             ("view_all_units", _("See every unit of the province")),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="unit_valid_to_after_valid_from",
             ),
-            models.CheckConstraint(
-                condition=~Q(parent=F("pk")), name="unit_not_own_parent"
-            ),
-            models.CheckConstraint(
+            CheckConstraint(condition=~Q(parent=F("pk")), name="unit_not_own_parent"),
+            CheckConstraint(
                 condition=Q(status="active") | Q(valid_to__isnull=False),
                 name="unit_closed_has_valid_to",
             ),
             # One open unit per code; overlaps of closed intervals are checked in
             # clean() (an exclusion constraint would tie us to PostgreSQL).
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["code"],
                 condition=Q(valid_to__isnull=True),
                 name="unit_one_open_per_code",
             ),
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["admin_code"],
                 condition=Q(valid_to__isnull=True) & ~Q(admin_code=""),
                 name="unit_one_open_per_admin_code",
@@ -412,7 +411,7 @@ class CatalogueEntry(models.Model):
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("standard name"), max_length=255)
-    category = models.ForeignKey(
+    category = ForeignKey(
         PositionCategory,
         on_delete=models.PROTECT,
         related_name="catalogue_entries",
@@ -503,10 +502,10 @@ class JobPosition(models.Model):
     reproducible.
     """
 
-    unit = models.ForeignKey(
+    unit = ForeignKey(
         Unit, on_delete=models.PROTECT, related_name="positions", verbose_name=_("unit")
     )
-    catalogue_entry = models.ForeignKey(
+    catalogue_entry = ForeignKey(
         CatalogueEntry,
         on_delete=models.PROTECT,
         null=True,
@@ -515,13 +514,13 @@ class JobPosition(models.Model):
         verbose_name=_("catalogue entry"),
     )
     name = models.CharField(_("position name"), max_length=255)
-    category = models.ForeignKey(
+    category = ForeignKey(
         PositionCategory,
         on_delete=models.PROTECT,
         related_name="positions",
         verbose_name=_("category"),
     )
-    rank = models.ForeignKey(
+    rank = ForeignKey(
         Rank,
         on_delete=models.PROTECT,
         related_name="positions",
@@ -559,10 +558,10 @@ class JobPosition(models.Model):
             models.Index(fields=["unit", "valid_from"], name="position_unit_from")
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(headcount__gte=1), name="position_headcount_gte_1"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
                 name="position_valid_to_after_valid_from",
             ),
@@ -643,13 +642,13 @@ class ImportJob(models.Model):
         FAILED = "failed", pgettext_lazy("import job", "Failed")
 
     kind = models.CharField(_("kind of import"), max_length=64)
-    user = models.ForeignKey(
+    user = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="import_jobs",
         verbose_name=_("submitted by"),
     )
-    unit = models.ForeignKey(
+    unit = ForeignKey(
         Unit,
         on_delete=models.PROTECT,
         null=True,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import (
     BigIntegerField,
+    CharField,
     Count,
     F,
     Func,
@@ -23,6 +24,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Cast, Coalesce
 from guardian.shortcuts import get_objects_for_user
@@ -90,6 +92,9 @@ def person_rights_in_action(user) -> Iterator[None]:
     cache = person_cache(user)
     cache.clear()
     cache[_IN_ACTION] = True
+    if user.is_authenticated and user.is_active:
+        # Every action checks both: its roles and its scope grants, one query.
+        _grants_cache(user, SCOPE_PERMISSIONS, with_roles=True)
     try:
         yield
     finally:
@@ -116,22 +121,32 @@ def unit_paths_granted(*, user, perm: str) -> tuple[str, ...]:
     cache = person_cache(user)
     key = ("paths", perm)
     if key not in cache:
-        perms = SCOPE_PERMISSIONS if perm in SCOPE_PERMISSIONS else [perm]
-        granted: dict[str, list[str]] = {each: [] for each in perms}
-        rows = _unit_grants(user, perms)
-        for path, each in rows:
-            granted[each].append(path)
-        for each, paths in granted.items():
-            cache[("paths", each)] = tuple(sorted(set(paths)))
+        _grants_cache(user, SCOPE_PERMISSIONS if perm in SCOPE_PERMISSIONS else [perm])
     return cache[key]
 
 
-def _unit_grants(user, perms) -> list[tuple[str, str]]:
+def _grants_cache(user, perms, *, with_roles: bool = False) -> None:
+    cache = person_cache(user)
+    granted: dict[str, list[str]] = {each: [] for each in perms}
+    roles = []
+    for path, each in _unit_grants(user, perms, with_roles=with_roles):
+        if each is None:
+            roles.append(path)
+        else:
+            granted[each].append(path)
+    for each, paths in granted.items():
+        cache[("paths", each)] = tuple(sorted(set(paths)))
+    if with_roles:
+        cache["groups"] = frozenset(roles)
+
+
+def _unit_grants(user, perms, *, with_roles=False) -> list[tuple[str, str | None]]:
     """``(unit path, permission)`` of every object permission among ``perms``
     (dotted) that ``user`` holds on a unit, directly or through a group: one
     query. The grants (few rows) are read first and their units found by key
     (guardian's ``get_objects_for_user`` compares every unit's id cast to text
-    with the grants instead, which no index serves)."""
+    with the grants instead, which no index serves). ``with_roles``: also
+    ``(group name, None)`` of each of the person's roles, in the same query."""
     from django.contrib.auth.models import Group
     from django.contrib.contenttypes.models import ContentType
     from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -158,9 +173,18 @@ def _unit_grants(user, perms) -> list[tuple[str, str]]:
         .annotate(unit_path=Subquery(path))
         .values_list("unit_path", "permission__codename")
     )
+    parts = [through_groups]
+    if with_roles:
+        # A role's row: its name, and no permission (every grant has one).
+        parts.append(
+            Group.objects.filter(user=user.pk)
+            .order_by()
+            .annotate(codename=Value("", output_field=CharField()))
+            .values_list("name", "codename")
+        )
     return [
-        (unit_path, codenames[codename])
-        for unit_path, codename in direct.union(through_groups, all=True)
+        (unit_path, codenames[codename] if codename else None)
+        for unit_path, codename in direct.union(*parts, all=True)
         if unit_path is not None
     ]
 
@@ -168,7 +192,13 @@ def _unit_grants(user, perms) -> list[tuple[str, str]]:
 def unit_party_ids(unit: Unit) -> set[int]:
     """Ids of the people who draft or sign for ``unit``: an object permission
     (``act_for_unit`` or ``sign_for_unit``) on it or an ancestor, granted to them
-    or to one of their groups. Two queries."""
+    or to one of their groups. One query."""
+    return set(unit_party_query(unit))
+
+
+def unit_party_query(unit: Unit) -> QuerySet:
+    """The ids of :func:`unit_party_ids` as a query, to nest in another (the
+    people a task may go to, less these) without a statement of its own."""
     from django.contrib.auth import get_user_model
     from django.contrib.contenttypes.models import ContentType
     from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -180,7 +210,7 @@ def unit_party_ids(unit: Unit) -> set[int]:
     }
     direct = UserObjectPermission.objects.filter(**grants).values("user_id")
     through_groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
-    return set(
+    return (
         get_user_model()
         .objects.filter(Q(pk__in=direct) | Q(groups__in=through_groups))
         .values_list("pk", flat=True)

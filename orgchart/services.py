@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.models import Group
-from django.db import transaction
 from django.utils.formats import date_format
 
 from .models import CatalogueEntry, JobPosition, PositionCategory, Rank, Unit
+from .transactions import atomic
 
 
 def _path_for(unit: Unit) -> tuple[str, int]:
@@ -21,7 +21,7 @@ def _path_for(unit: Unit) -> tuple[str, int]:
     return f"{unit.parent.path}{unit.pk}/", unit.parent.depth + 1
 
 
-@transaction.atomic
+@atomic
 def unit_create(
     *,
     code: str,
@@ -60,7 +60,7 @@ def unit_create(
     return unit
 
 
-@transaction.atomic
+@atomic
 def unit_update(*, unit: Unit, **fields) -> Unit:
     """Change a unit's descriptive fields (name, codes, validity, parent).
 
@@ -84,7 +84,7 @@ def unit_update(*, unit: Unit, **fields) -> Unit:
     return unit
 
 
-@transaction.atomic
+@atomic
 def position_create(
     *,
     unit: Unit,
@@ -128,7 +128,7 @@ def position_create(
     return position
 
 
-@transaction.atomic
+@atomic
 def roles_ensure() -> list[Group]:
     """Create the product's groups with their global permissions (idempotent).
 
@@ -155,7 +155,7 @@ def roles_ensure() -> list[Group]:
     return groups
 
 
-@transaction.atomic
+@atomic
 def unit_bulk_create(*, units: list[Unit]) -> list[Unit]:
     """Open many units at once, each under a parent that already exists.
 
@@ -213,7 +213,7 @@ def unit_bulk_create(*, units: list[Unit]) -> list[Unit]:
     return created
 
 
-@transaction.atomic
+@atomic
 def position_close(
     *,
     position: JobPosition,
@@ -261,7 +261,7 @@ def position_close(
     return position
 
 
-@transaction.atomic
+@atomic
 def unit_close(
     *,
     units: list[Unit],
@@ -331,7 +331,7 @@ def unit_close(
     return closing
 
 
-@transaction.atomic
+@atomic
 def position_bulk_close(
     *,
     positions: list[JobPosition],
@@ -371,7 +371,7 @@ def position_bulk_close(
     )
 
 
-@transaction.atomic
+@atomic
 def position_bulk_create(
     *, positions: list[JobPosition], checked: bool = False
 ) -> list[JobPosition]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from appraisal.models import Consolidation
 from appraisal.selectors.consolidation import consolidation_list_for_user
+from appraisal.services.dossiers import dossier_scope_get
 
 from .models import ConsolidationProcess
 from .staffing_selectors import FlowScope, _source
@@ -31,11 +32,8 @@ def in_scope(user, obj) -> bool:
     if obj is None:
         return True
     process = getattr(obj, "coerced", obj)
-    dossier = (
-        consolidation_list_for_user(user=user)
-        .filter(pk=process.artifact_object_id)
-        .order_by()
-        .first()
+    dossier = dossier_scope_get(
+        consolidation_list_for_user(user=user), process.artifact_object_id
     )
     if dossier is None:
         return False

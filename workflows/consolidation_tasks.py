@@ -14,7 +14,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
@@ -25,6 +24,7 @@ from django.views import generic
 from appraisal.models import AppraisalReport, ConsolidationOperation
 from appraisal.services import consolidation as consolidation_services
 from appraisal.services import dossiers as dossier_services
+from orgchart.transactions import step
 
 from . import consolidation_forms, consolidation_pages, forms, views
 from .staffing_forms import PlanReportForm
@@ -81,7 +81,7 @@ class ConsolidationStartView(LoginRequiredMixin, generic.FormView):
         activation = self.request.activation
         data = form.cleaned_data
         try:
-            with transaction.atomic():
+            with step():
                 consolidation = consolidation_services.consolidation_create(
                     user=self.request.user,
                     unit=data["unit"],

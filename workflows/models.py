@@ -21,6 +21,7 @@ from appraisal.models import (
     StaffingPlan,
     StaffingProposal,
 )
+from orgchart.fields import ForeignKey
 
 
 class RoutesADossier:
@@ -125,7 +126,7 @@ class ApiToken(models.Model):
     at its expiry or when its holder revokes it. Whoever uses it acts as its
     holder, with exactly the holder's rights and scope."""
 
-    user = models.ForeignKey(
+    user = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="api_tokens",

@@ -21,12 +21,15 @@ cannot be taken back (Decree 30/2020/NĐ-CP Art. 15: a number is never reused).
 
 from __future__ import annotations
 
+import random
+import time
+from contextlib import contextmanager
 from functools import update_wrapper
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db import OperationalError, connection, transaction
+from django.db import DatabaseError, OperationalError, connection, transaction
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from django.utils import formats, timezone
@@ -35,13 +38,17 @@ from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import STATUS, flow
 from viewflow.workflow.exceptions import FlowLockFailed, FlowRuntimeError
 from viewflow.workflow.flow.utils import wrap_start_view
+from viewflow.workflow.lock import lock_scope
 from viewflow.workflow.nodes import switch as switch_nodes
+from viewflow.workflow.signals import task_finished
 
-from appraisal.services.dossiers import audit_acting_for
+from appraisal.services.dossiers import audit_acting_for, dossier_locks_in_action
 from orgchart.selectors import person_name, person_rights_in_action
+from orgchart.transactions import StepRefused, steps_replayed
 
 from . import permissions
 from . import views as task_views
+from .services import READ_UNDER_LOCK
 
 FINISHED = (STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED)
 
@@ -50,15 +57,28 @@ def dossier_url(flow_class, process_pk: int) -> str:
     return flow_class.instance.reverse("process_detail", args=[process_pk])
 
 
-def get_task_in_scope(node, user, process_pk: int, task_pk: int):
+class _ProcessBusy(Exception):
+    """The task's process row is locked by someone else's step."""
+
+
+def get_task_in_scope(node, user, process_pk: int, task_pk: int, *, lock=False):
     """The task ``task_pk`` of ``node`` in process ``process_pk`` if ``user`` may see
-    its dossier; ``Http404`` otherwise."""
+    its dossier; ``Http404`` otherwise. ``lock``: the same read takes the flow's
+    lock, its process row, without waiting (``_ProcessBusy`` when taken)."""
     flow_class = node.flow_class
-    task = (
-        flow_class.task_class._default_manager.select_related("process", "owner")
-        .filter(pk=task_pk, process_id=process_pk, process__flow_class=flow_class)
-        .first()
-    )
+    query = flow_class.task_class._default_manager.select_related(
+        "process", "owner"
+    ).filter(pk=task_pk, process_id=process_pk, process__flow_class=flow_class)
+    if lock:
+        query = query.select_for_update(nowait=True, of=("process",))
+    try:
+        task = query.first()
+    except DatabaseError as exc:
+        if lock and not _sqlite_busy(exc):
+            raise _ProcessBusy from exc
+        raise
+    if lock and task is not None:
+        setattr(task, READ_UNDER_LOCK, True)
     if task is None or task.flow_task != node:
         raise Http404(_("No such task."))
     if not flow_class.instance.has_view_permission(user, task.process.coerced):
@@ -143,8 +163,8 @@ def scoped_task_view(node, origin_view, *, permission=None, start=False):
             return redirect_to_login(request.get_full_path())
         process_pk, task_pk = kwargs["process_pk"], kwargs["task_pk"]
 
-        def call():
-            task = get_task_in_scope(node, request.user, process_pk, task_pk)
+        def call(*, lock=False):
+            task = get_task_in_scope(node, request.user, process_pk, task_pk, lock=lock)
             request.activation = node.activation_class(task)
             if permission is not None and not permission(request.user, task=task):
                 return refuse(request, node, task)
@@ -161,21 +181,7 @@ def scoped_task_view(node, origin_view, *, permission=None, start=False):
 
         try:
             if request.method == "POST":
-                try:
-                    # The flow lock opens the transaction; joining it (no
-                    # savepoint) keeps every POST all-or-nothing all the same.
-                    # The person's rights are read once inside it, for the
-                    # page's checks and the service's alike.
-                    with (
-                        flow_class.lock(process_pk),
-                        transaction.atomic(savepoint=False),
-                        person_rights_in_action(request.user),
-                    ):
-                        return call()
-                except OperationalError as exc:
-                    if _sqlite_busy(exc):
-                        raise SQLiteBusy from exc
-                    raise
+                return locked_post(flow_class, process_pk, request, call)
             return call()
         except (FlowLockFailed, SQLiteBusy):
             messages.warning(
@@ -194,6 +200,59 @@ def scoped_task_view(node, origin_view, *, permission=None, start=False):
 
     update_wrapper(view, origin_view)
     return view
+
+
+@contextmanager
+def _no_lock(flow_class, process_pk):
+    yield
+
+
+def files_of(request) -> list:
+    return [upload for _name, uploads in request.FILES.lists() for upload in uploads]
+
+
+def locked_post(flow_class, process_pk: int, request, call):
+    """Run a task page's POST, ``call(lock=True)``, in one transaction under the
+    flow's lock: as viewflow's ``SelectForUpdateLock`` does (its process row, not
+    waiting, a few attempts), but taken by the task's own read instead of a
+    statement of its own. The person's rights are read once inside it, for the
+    page's checks and the service's alike, and the page's read of its dossier
+    takes the service's lock of it (``dossier_locks_in_action``). The step opens
+    no savepoint: a refused one is shown by running the POST again
+    (``orgchart.transactions.steps_replayed``)."""
+    attempts = getattr(flow_class.lock_impl, "attempts", 1)
+    refusal = None
+    attempt = 0
+    while attempt < attempts:
+        try:
+            # viewflow's lock scope, for what it defers until the lock is
+            # released (a subprocess finishing its parent's task).
+            with (
+                lock_scope(_no_lock, flow_class, process_pk),
+                transaction.atomic(),
+                person_rights_in_action(request.user),
+                dossier_locks_in_action(),
+                steps_replayed(refusal),
+            ):
+                return call(lock=True)
+        except StepRefused as refused:
+            if refusal is not None:
+                raise  # a refusal is replayed once
+            # Rolled back: again, to show the refusal on the page as typed.
+            refusal = refused.error
+            for upload in files_of(request):
+                upload.seek(0)
+            continue
+        except _ProcessBusy as exc:
+            if attempt == attempts - 1:
+                raise FlowLockFailed(f"Lock failed for {flow_class}") from exc
+            time.sleep(((attempt + 1) * random.random() + 2**attempt) / 2.5)  # noqa: S311
+            attempt += 1
+        except OperationalError as exc:
+            if _sqlite_busy(exc):
+                raise SQLiteBusy from exc
+            raise
+    raise FlowLockFailed(f"Lock failed for {flow_class}")
 
 
 class ScopedNodeMixin:
@@ -251,7 +310,34 @@ class SwitchActivation(switch_nodes.SwitchActivation):
     """viewflow's, without the savepoint around the choice of the branch: the
     conditions read the dossier and write nothing, and a failing one fails the
     whole step (the POST's transaction), so the savepoint guarded nothing and
-    cost two statements per step through a gateway."""
+    cost two statements per step through a gateway. The gateway's task is
+    written once, done, when the branch is chosen (viewflow writes it new, then
+    again done: one statement more per step through a gateway)."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process, flow_task=flow_task, token=token
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        activation.previous_task = prev_activation.task
+        return activation
+
+    # Not saved until it is done, so without a primary key to compare by.
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+    @switch_nodes.SwitchActivation.status.super()
+    def complete(self):
+        self.task.finished = timezone.now()
+        self.task.save()
+        self.task.previous.add(self.previous_task)
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
     @switch_nodes.SwitchActivation.status.super()
     def activate(self):

@@ -3,9 +3,12 @@ of ``appraisal.services.notifications``.
 
 Every flow's human tasks are viewflow ``Task`` rows, so one receiver of the
 task's creation covers every flow, present and future, without touching any of
-them: after the flow's transaction commits, a background job tells the person
-the task was given to, or everyone who may take it from the queue (the rule of
-``permissions.candidate_ids``).
+them: the person the task was given to, or everyone who may take it from the
+queue (the rule of ``permissions.candidate_ids``), is told at the end of the step
+that created it, in its transaction (the bell shows it as soon as the step is
+committed; a step rolled back tells nobody; the mail still goes after commit).
+A task created outside a step (a flow started by a job) is told by a background
+job after commit.
 
 The sweep reminds the people holding a dossier's open task two working days
 before its due date and on the day it is overdue (once per due date: a due date
@@ -32,6 +35,7 @@ from appraisal.services.notifications import (
     notification_record,
     notification_record_many,
 )
+from orgchart.transactions import on_step_end
 
 from .permissions import (
     APPRAISER_TASKS,
@@ -69,7 +73,17 @@ def task_notify(*, task_id: int, event: str = Notification.Event.TASK, key="") -
     """Tell the people of one open human task (the background half of
     :func:`task_created`); returns how many were told."""
     task = Task.objects.select_related("process").filter(pk=task_id).first()
-    if task is None or task.status not in OPEN:
+    if task is None:
+        return 0
+    return task_tell(task, event=event, key=key)
+
+
+def task_tell(
+    task: Task, *, event: str = Notification.Event.TASK, key="", new=False
+) -> int:
+    """Tell the people of ``task`` if it is open (``new``: created in this
+    transaction, so nobody was told of it yet); returns how many were told."""
+    if task.status not in OPEN:
         return 0
     dossier = _task_dossier(task)
     if dossier is None:
@@ -84,13 +98,19 @@ def task_notify(*, task_id: int, event: str = Notification.Event.TASK, key="") -
         key=key or f"task:{task.pk}",
         step=str(task.title),
         url=url,
+        new=new,
+        # The person it was given to was read to give it to them.
+        known=[task.owner] if Task.owner.is_cached(task) and task.owner else [],
     )
     return len(made)
 
 
 def task_created(sender, instance: Task, created: bool, **kwargs) -> None:
-    """A human task was created: tell its people once the flow commits."""
+    """A human task was created: tell its people at the end of the step (see
+    the module docstring), or after commit outside one."""
     if not created or instance.flow_task_type != "HUMAN":
+        return
+    if on_step_end(lambda: task_tell(instance, new=True)):
         return
     from .tasks import task_notification
 

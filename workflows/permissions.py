@@ -24,7 +24,12 @@ from django.utils.translation import gettext_lazy as _
 from appraisal.selectors.delegations import appraiser_or_delegate, delegators_for
 from orgchart.models import Unit
 from orgchart.permissions import ROLE_LABELS, Role
-from orgchart.selectors import unit_party_ids, unit_paths_granted, user_group_names
+from orgchart.selectors import (
+    unit_party_ids,
+    unit_party_query,
+    unit_paths_granted,
+    user_group_names,
+)
 
 ACT_FOR_UNIT = "orgchart.act_for_unit"
 SIGN_FOR_UNIT = "orgchart.sign_for_unit"
@@ -105,7 +110,7 @@ def acts_for_unit(user, unit: Unit) -> bool:
 
 def party_user_ids(unit: Unit) -> set[int]:
     """Ids of the people who draft or sign for ``unit`` (an object permission on
-    it or an ancestor, granted to them or to one of their groups): two queries."""
+    it or an ancestor, granted to them or to one of their groups): one query."""
     return unit_party_ids(unit)
 
 
@@ -280,7 +285,7 @@ def candidate_people(node_name: str, project):
     unit or an ancestor, granted to the person or to one of their groups; Home
     Affairs and committee tasks by group, minus the people who draft or sign for
     the dossier's unit (separation of duties); the appraisal only by the
-    appraiser assigned to the dossier. Evaluating it costs two queries at most."""
+    appraiser assigned to the dossier. Evaluating it costs one query."""
     from django.contrib.auth import get_user_model
     from django.contrib.contenttypes.models import ContentType
     from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -307,7 +312,7 @@ def candidate_people(node_name: str, project):
         groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
         return people.filter(Q(pk__in=direct) | Q(groups__in=groups)).distinct()
     if roles:
-        parties = party_user_ids(project.unit)
+        parties = unit_party_query(project.unit)
         return people.filter(groups__name__in=roles).exclude(pk__in=parties).distinct()
     if node_name in APPRAISER_TASKS and project.assigned_appraiser_id:
         appraiser = project.assigned_appraiser

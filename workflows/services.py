@@ -10,7 +10,6 @@ nothing moves on.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow import STATUS
@@ -19,6 +18,7 @@ from viewflow.workflow.models import Process, Task
 from appraisal.models import Notification
 from appraisal.services.delegations import dossier_list_reassign_appraiser
 from appraisal.services.notifications import notification_record
+from orgchart.transactions import atomic
 
 from . import permissions
 
@@ -44,14 +44,28 @@ def _holds(actor, task: Task) -> bool:
     )
 
 
-@transaction.atomic
+#: Set on a task read under its flow's lock in the current transaction (a task
+#: page's POST, ``nodes.locked_post``): nobody else can change it until commit.
+READ_UNDER_LOCK = "_read_under_flow_lock"
+
+
+def _task_locked(task: Task) -> Task:
+    """``task`` as it is now, locked: the instance itself when the page read it
+    under the flow's lock and it is still open in memory (a step that completed
+    it and was then refused leaves it changed in memory only: read again)."""
+    if getattr(task, READ_UNDER_LOCK, False) and task.status == STATUS.ASSIGNED:
+        return task
+    return Task.objects.select_for_update().get(pk=task.pk)
+
+
+@atomic
 def task_draft_save(*, task: Task, actor, data) -> dict:
     """Keep ``data`` (a form's submitted values) as the draft of ``task``, which
     must be open and taken by ``actor``. Files are not kept in a draft.
 
     Only the task's JSON changes: its status, owner and dates do not.
     """
-    current = Task.objects.select_for_update().get(pk=task.pk)
+    current = _task_locked(task)
     if current.status != STATUS.ASSIGNED or not _holds(actor, current):
         raise ValidationError(
             _("Only the person who has taken this open task can save a draft of it."),
@@ -71,11 +85,11 @@ def task_draft_save(*, task: Task, actor, data) -> dict:
     return draft
 
 
-@transaction.atomic
+@atomic
 def task_draft_clear(*, task: Task, actor) -> None:
     """Drop the draft of ``task`` once the dossier itself holds what it kept (the
     page was saved); only its owner's open task, otherwise nothing happens."""
-    current = Task.objects.select_for_update().get(pk=task.pk)
+    current = _task_locked(task)
     if current.status != STATUS.ASSIGNED or not _holds(actor, current):
         return
     payload = dict(current.data or {})
@@ -86,7 +100,7 @@ def task_draft_clear(*, task: Task, actor) -> None:
     task.data = payload
 
 
-@transaction.atomic
+@atomic
 def appraiser_reassign(*, actor, absent, appraiser, ip: str | None = None) -> list:
     """Move every open dossier of the absent appraiser ``absent`` to
     ``appraiser`` in one step (``appraisal.services.delegations``, which audits

@@ -14,7 +14,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -35,6 +34,7 @@ from appraisal.selectors.staffing import (
 from appraisal.services import dossiers as dossier_services
 from appraisal.services import staffing as staffing_services
 from orgchart.models import Unit
+from orgchart.transactions import step
 
 from . import forms, permissions, staffing_forms, staffing_selectors, views
 from .staffing_views import proposal_status_label, summary_context
@@ -147,7 +147,7 @@ class StaffingPlanStartView(LoginRequiredMixin, generic.FormView):
             first,
         )
         try:
-            with transaction.atomic():
+            with step():
                 plan = staffing_services.staffing_plan_open(
                     actor=self.request.user,
                     province=province,
@@ -494,7 +494,7 @@ class ProposalDraftView(StaffingTaskView):
             self.keep_page()
             return self.render_to_response(self.get_context_data(**page))
         try:
-            with transaction.atomic():
+            with step():
                 staffing_services.proposal_save(
                     lines=lines_form.line_data(),
                     expected_version=lines_form.cleaned_data["version"],

@@ -16,7 +16,6 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.forms import BaseFormSet
 from django.forms.utils import ErrorDict
 from django.http import (
@@ -54,6 +53,7 @@ from appraisal.services import projects as project_services
 from appraisal.services.attachments import attachment_add
 from appraisal.services.imports import lines_template
 from orgchart.spreadsheets import XLSX_CONTENT_TYPE, template_filename
+from orgchart.transactions import step
 
 from . import forms, listing, permissions, selectors
 from .client_address import client_address
@@ -134,7 +134,7 @@ class ProjectStartView(LoginRequiredMixin, generic.FormView):
     def form_valid(self, form):
         activation = self.request.activation
         try:
-            with transaction.atomic():
+            with step():
                 project = project_services.project_create(
                     unit=form.cleaned_data["unit"],
                     kind=form.cleaned_data["kind"],
@@ -411,7 +411,7 @@ class TaskView(generic.FormView):
 
     def form_valid(self, form):
         try:
-            with transaction.atomic():
+            with step():
                 self.perform(form)
                 self.activation.execute()
         except ValidationError as exc:
@@ -552,7 +552,7 @@ class ProjectDraftView(AttachMixin, TaskView):
             "ip": client_ip(self.request),
         }
         try:
-            with transaction.atomic():
+            with step():
                 if complete:
                     project_services.project_handover(
                         comment=comment_form.cleaned_data["comment"], **edits
@@ -854,7 +854,7 @@ class ProjectAppraiseView(TaskView):
         kwargs = self.service_kwargs(form)
         revision = form.cleaned_data["action"] == form.REQUEST_REVISION
         try:
-            with transaction.atomic():
+            with step():
                 if revision:
                     if fields:
                         # The report stays a draft while the unit revises.

@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.constraints import CheckConstraint, UniqueConstraint
+
 __all__ = ["CalendarDay", "DossierKind", "ProcessingStep", "ProcessingTime"]
 
 
@@ -166,11 +168,11 @@ class ProcessingTime(models.Model):
         verbose_name = _("processing time")
         verbose_name_plural = _("processing times")
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["dossier_kind", "step", "valid_from"],
                 name="processing_time_unique_kind_step_from",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(working_days__gte=1),
                 name="processing_time_working_days_positive",
             ),

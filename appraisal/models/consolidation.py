@@ -24,6 +24,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.constraints import CheckConstraint, UniqueConstraint
+from orgchart.fields import ForeignKey
 from orgchart.models import Unit
 
 from .dossiers import Dossier
@@ -135,7 +137,7 @@ class ConsolidationOperation(models.Model):
         RENAME = "rename", _("Rename")
         ESTABLISH = "establish", _("Establish")
 
-    consolidation = models.ForeignKey(
+    consolidation = ForeignKey(
         Consolidation,
         on_delete=models.CASCADE,
         related_name="operations",
@@ -163,7 +165,7 @@ class ConsolidationOperation(models.Model):
             models.Index(fields=["effective_date", "applied_at"], name="consol_op_due")
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(voters_in_favour_pct__isnull=True)
                 | (Q(voters_in_favour_pct__gte=0) & Q(voters_in_favour_pct__lte=100)),
                 name="consol_op_voters_pct_range",
@@ -181,13 +183,13 @@ class ConsolidationOperation(models.Model):
 class OperationSource(models.Model):
     """A unit an operation closes (or, for absorb, one that joins the successor)."""
 
-    operation = models.ForeignKey(
+    operation = ForeignKey(
         ConsolidationOperation,
         on_delete=models.CASCADE,
         related_name="sources",
         verbose_name=_("operation"),
     )
-    unit = models.ForeignKey(
+    unit = ForeignKey(
         Unit,
         on_delete=models.PROTECT,
         related_name="consolidation_sources",
@@ -199,9 +201,7 @@ class OperationSource(models.Model):
         verbose_name = _("source unit")
         verbose_name_plural = _("source units")
         constraints = [
-            models.UniqueConstraint(
-                fields=["operation", "unit"], name="consol_source_unique"
-            )
+            UniqueConstraint(fields=["operation", "unit"], name="consol_source_unique")
         ]
 
     def __str__(self) -> str:
@@ -214,14 +214,14 @@ class OperationSuccessor(models.Model):
     unit of the same operation: ``parent_successor``) and official code until the
     effective date opens it (``created_unit``)."""
 
-    operation = models.ForeignKey(
+    operation = ForeignKey(
         ConsolidationOperation,
         on_delete=models.CASCADE,
         related_name="successors",
         verbose_name=_("operation"),
     )
     order = models.PositiveIntegerField(_("order"), default=0)
-    unit = models.ForeignKey(
+    unit = ForeignKey(
         Unit,
         on_delete=models.PROTECT,
         null=True,
@@ -237,7 +237,7 @@ class OperationSuccessor(models.Model):
     level = models.CharField(
         _("level"), max_length=16, choices=Unit.Level.choices, blank=True
     )
-    parent = models.ForeignKey(
+    parent = ForeignKey(
         Unit,
         on_delete=models.PROTECT,
         null=True,
@@ -245,7 +245,7 @@ class OperationSuccessor(models.Model):
         related_name="+",
         verbose_name=_("parent unit"),
     )
-    parent_successor = models.ForeignKey(
+    parent_successor = ForeignKey(
         "self",
         on_delete=models.CASCADE,
         null=True,
@@ -264,7 +264,7 @@ class OperationSuccessor(models.Model):
     area_km2 = models.DecimalField(
         _("natural area, km²"), max_digits=10, decimal_places=2, null=True, blank=True
     )
-    created_unit = models.ForeignKey(
+    created_unit = ForeignKey(
         Unit,
         on_delete=models.PROTECT,
         null=True,
@@ -278,7 +278,7 @@ class OperationSuccessor(models.Model):
         verbose_name = _("successor unit")
         verbose_name_plural = _("successor units")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(unit__isnull=False) | (~Q(name="") & ~Q(code="")),
                 name="consol_successor_existing_or_described",
             ),
@@ -313,20 +313,20 @@ class PositionMapping(models.Model):
         MERGE_INTO = "merge_into", _("Merge into a successor's position")
         END = "end", _("End")
 
-    operation = models.ForeignKey(
+    operation = ForeignKey(
         ConsolidationOperation,
         on_delete=models.CASCADE,
         related_name="mappings",
         verbose_name=_("operation"),
     )
-    source_position = models.ForeignKey(
+    source_position = ForeignKey(
         "orgchart.JobPosition",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("source position"),
     )
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
-    successor = models.ForeignKey(
+    successor = ForeignKey(
         OperationSuccessor,
         on_delete=models.CASCADE,
         null=True,
@@ -336,7 +336,7 @@ class PositionMapping(models.Model):
     )
     target_name = models.CharField(_("name in the successor"), max_length=255)
     headcount = models.PositiveIntegerField(_("headcount"), default=0)
-    resulting_position = models.ForeignKey(
+    resulting_position = ForeignKey(
         "orgchart.JobPosition",
         on_delete=models.PROTECT,
         null=True,
@@ -350,10 +350,10 @@ class PositionMapping(models.Model):
         verbose_name = _("position mapping")
         verbose_name_plural = _("position mappings")
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["operation", "source_position"], name="consol_mapping_unique"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(action="end") | Q(successor__isnull=False),
                 name="consol_mapping_successor_unless_end",
             ),
@@ -377,7 +377,7 @@ class ExternalDecision(models.Model):
             _("National Assembly Standing Committee"),
         )
 
-    consolidation = models.ForeignKey(
+    consolidation = ForeignKey(
         Consolidation,
         on_delete=models.CASCADE,
         related_name="external_decisions",
@@ -386,7 +386,7 @@ class ExternalDecision(models.Model):
     body = models.CharField(_("body"), max_length=24, choices=Body.choices)
     number = models.CharField(_("resolution number"), max_length=64)
     date = models.DateField(_("date"))
-    recorded_by = models.ForeignKey(
+    recorded_by = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
@@ -399,12 +399,10 @@ class ExternalDecision(models.Model):
         verbose_name = _("external decision")
         verbose_name_plural = _("external decisions")
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["consolidation", "body"], name="consol_external_one_per_body"
             ),
-            models.CheckConstraint(
-                condition=~Q(number=""), name="consol_external_numbered"
-            ),
+            CheckConstraint(condition=~Q(number=""), name="consol_external_numbered"),
         ]
 
     def __str__(self) -> str:

@@ -22,6 +22,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.constraints import CheckConstraint
+from orgchart.fields import ForeignKey
 from orgchart.permissions import ROLE_LABELS, Role
 
 __all__ = ["Delegation"]
@@ -61,13 +63,13 @@ class Delegation(models.Model):
 
     ROLE_CHOICES = [(role, ROLE_LABELS[role]) for role in DELEGABLE_ROLES]
 
-    delegator = models.ForeignKey(
+    delegator = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="delegations_given",
         verbose_name=_("absent person"),
     )
-    delegate = models.ForeignKey(
+    delegate = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="delegations_received",
@@ -77,7 +79,7 @@ class Delegation(models.Model):
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("until (inclusive)"))
     reason = models.CharField(_("reason"), max_length=255)
-    created_by = models.ForeignKey(
+    created_by = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
@@ -85,7 +87,7 @@ class Delegation(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
+    revoked_by = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
@@ -101,11 +103,11 @@ class Delegation(models.Model):
         verbose_name = _("delegation")
         verbose_name_plural = _("delegations")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(delegator=F("delegate")),
                 name="delegation_not_to_oneself",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(ends_on__gte=F("starts_on")),
                 name="delegation_ends_after_start",
             ),

@@ -15,6 +15,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.constraints import UniqueConstraint
+from orgchart.fields import ForeignKey
+
 __all__ = [
     "DocumentIssue",
     "DocumentTemplate",
@@ -37,7 +40,7 @@ class DocumentIssue(models.Model):
         SIGNED = "signed", _("Signed")
         FAILED = "failed", _("Generation failed")
 
-    dossier = models.ForeignKey(
+    dossier = ForeignKey(
         "appraisal.Dossier",
         on_delete=models.PROTECT,
         related_name="document_issues",
@@ -48,7 +51,7 @@ class DocumentIssue(models.Model):
     state = models.CharField(
         _("state"), max_length=8, choices=State.choices, default=State.PENDING
     )
-    signer = models.ForeignKey(
+    signer = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
@@ -66,7 +69,7 @@ class DocumentIssue(models.Model):
         verbose_name = _("issued document")
         verbose_name_plural = _("issued documents")
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["dossier", "document", "version"],
                 name="document_issue_unique_version",
             )
@@ -101,7 +104,7 @@ class DocumentTemplate(models.Model):
     content = models.BinaryField(_("template"))
     original_name = models.CharField(_("original file name"), max_length=255)
     active = models.BooleanField(_("active"), default=True)
-    uploaded_by = models.ForeignKey(
+    uploaded_by = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
@@ -125,7 +128,7 @@ class SignerCertificate(models.Model):
     administrator. The archive and its password are stored encrypted; subject and
     validity are copied out for display. The newest active valid one signs."""
 
-    user = models.ForeignKey(
+    user = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="signing_certificates",

@@ -24,6 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.constraints import CheckConstraint, UniqueConstraint
+from orgchart.fields import ForeignKey
 from orgchart.models import Unit
 
 from ..audit_chain import ALL_CHAINED_FIELDS, entry_hash
@@ -116,7 +118,7 @@ class Dossier(models.Model):
     dossier_kind = models.CharField(
         _("kind of dossier"), max_length=32, choices=DossierKind.choices
     )
-    unit = models.ForeignKey(
+    unit = ForeignKey(
         "orgchart.Unit",
         on_delete=models.PROTECT,
         related_name="dossiers",
@@ -150,7 +152,7 @@ class Dossier(models.Model):
     outcome = models.CharField(
         _("outcome"), max_length=16, choices=Outcome.choices, blank=True
     )
-    assigned_appraiser = models.ForeignKey(
+    assigned_appraiser = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
@@ -158,7 +160,7 @@ class Dossier(models.Model):
         related_name="appraised_dossiers",
         verbose_name=_("assigned appraiser"),
     )
-    created_by = models.ForeignKey(
+    created_by = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="created_dossiers",
@@ -188,12 +190,12 @@ class Dossier(models.Model):
             models.Index(fields=["dossier_kind", "status"], name="dossier_kind_status"),
         ]
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["receipt_number"],
                 condition=~Q(receipt_number=""),
                 name="dossier_unique_receipt_number",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(status="draft", current_revision=0)
                 | Q(current_revision__gte=1),
                 name="dossier_submitted_has_revision",
@@ -368,7 +370,7 @@ class LineFields(models.Model):
     """
 
     action = models.CharField(_("action"), max_length=8, choices=LineAction.choices)
-    position = models.ForeignKey(
+    position = ForeignKey(
         "orgchart.JobPosition",
         on_delete=models.PROTECT,
         null=True,
@@ -376,7 +378,7 @@ class LineFields(models.Model):
         related_name="+",
         verbose_name=_("existing position"),
     )
-    catalogue_entry = models.ForeignKey(
+    catalogue_entry = ForeignKey(
         "orgchart.CatalogueEntry",
         on_delete=models.PROTECT,
         null=True,
@@ -385,7 +387,7 @@ class LineFields(models.Model):
         verbose_name=_("catalogue entry"),
     )
     name = models.CharField(_("position name"), max_length=255, blank=True)
-    category = models.ForeignKey(
+    category = ForeignKey(
         "orgchart.PositionCategory",
         on_delete=models.PROTECT,
         null=True,
@@ -393,7 +395,7 @@ class LineFields(models.Model):
         related_name="+",
         verbose_name=_("category"),
     )
-    rank = models.ForeignKey(
+    rank = ForeignKey(
         "orgchart.Rank",
         on_delete=models.PROTECT,
         null=True,
@@ -473,7 +475,7 @@ class ProjectLine(LineFields):
     """A line of the project as the unit currently proposes it. ``key`` identifies
     the line across revisions, so the appraiser sees what changed line by line."""
 
-    project = models.ForeignKey(
+    project = ForeignKey(
         JobPositionProject,
         on_delete=models.CASCADE,
         related_name="lines",
@@ -486,10 +488,8 @@ class ProjectLine(LineFields):
         verbose_name = _("project line")
         verbose_name_plural = _("project lines")
         constraints = [
-            models.UniqueConstraint(
-                fields=["project", "key"], name="project_line_unique_key"
-            ),
-            models.CheckConstraint(
+            UniqueConstraint(fields=["project", "key"], name="project_line_unique_key"),
+            CheckConstraint(
                 condition=Q(action="end") | Q(headcount__gte=1),
                 name="project_line_headcount_gte_1",
             ),
@@ -538,7 +538,7 @@ class Attachment(models.Model):
         Kind.ESTABLISHMENT_DECISION,
     )
 
-    dossier = models.ForeignKey(
+    dossier = ForeignKey(
         Dossier,
         on_delete=models.PROTECT,
         related_name="attachments",
@@ -551,7 +551,7 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField(_("size in bytes"))
     content_type = models.CharField(_("content type"), max_length=100)
     sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
+    uploaded_by = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
@@ -561,7 +561,7 @@ class Attachment(models.Model):
     submitted_in = models.PositiveIntegerField(
         _("first submitted in revision"), null=True, blank=True
     )
-    issue = models.ForeignKey(
+    issue = ForeignKey(
         "appraisal.DocumentIssue",
         on_delete=models.PROTECT,
         null=True,
@@ -605,7 +605,7 @@ class Revision(models.Model):
     Revision 1 is the first submission; each supplement or revision round adds one.
     """
 
-    dossier = models.ForeignKey(
+    dossier = ForeignKey(
         Dossier,
         on_delete=models.CASCADE,
         related_name="revisions",
@@ -614,7 +614,7 @@ class Revision(models.Model):
     number = models.PositiveIntegerField(_("number"))
     snapshot = models.JSONField(_("frozen content"))
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
-    submitted_by = models.ForeignKey(
+    submitted_by = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
@@ -626,10 +626,10 @@ class Revision(models.Model):
         verbose_name = _("revision")
         verbose_name_plural = _("revisions")
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["dossier", "number"], name="revision_unique_number"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(number__gte=1), name="revision_number_positive"
             ),
         ]
@@ -643,14 +643,14 @@ class Remark(models.Model):
     made on a given revision; the unit answers it in the next revision, and the
     appraiser marks it resolved."""
 
-    dossier = models.ForeignKey(
+    dossier = ForeignKey(
         Dossier,
         on_delete=models.CASCADE,
         related_name="remarks",
         verbose_name=_("dossier"),
     )
     revision_number = models.PositiveIntegerField(_("revision"))
-    line = models.ForeignKey(
+    line = ForeignKey(
         ProjectLine,
         on_delete=models.SET_NULL,
         null=True,
@@ -660,7 +660,7 @@ class Remark(models.Model):
     )
     line_key = models.UUIDField(_("line identity"), null=True, blank=True)
     text = models.TextField(_("text"))
-    author = models.ForeignKey(
+    author = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
@@ -761,7 +761,7 @@ class UnitQuota(models.Model):
     with its payroll quotas of the year; until a row exists it reports the
     headcount without a quota."""
 
-    unit = models.ForeignKey(
+    unit = ForeignKey(
         "orgchart.Unit",
         on_delete=models.PROTECT,
         related_name="quotas",
@@ -777,7 +777,7 @@ class UnitQuota(models.Model):
     headcount = models.PositiveIntegerField(_("payroll quota"))
     decision_number = models.CharField(_("decision number"), max_length=64, blank=True)
     legal_basis = models.CharField(_("legal basis"), max_length=255, blank=True)
-    plan = models.ForeignKey(
+    plan = ForeignKey(
         "appraisal.StaffingPlan",
         on_delete=models.PROTECT,
         null=True,
@@ -791,7 +791,7 @@ class UnitQuota(models.Model):
         verbose_name = _("payroll quota")
         verbose_name_plural = _("payroll quotas")
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["unit", "year", "post_kind"], name="unit_quota_unique_kind"
             )
         ]
@@ -828,7 +828,7 @@ class AppraisalReport(models.Model):
     checklist_results = models.JSONField(
         _("computed checks when completed"), default=list, blank=True
     )
-    author = models.ForeignKey(
+    author = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
@@ -838,7 +838,7 @@ class AppraisalReport(models.Model):
     )
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     number = models.CharField(_("submission number"), max_length=64, blank=True)
-    signed_by = models.ForeignKey(
+    signed_by = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
@@ -865,13 +865,13 @@ class ChecklistAnswer(models.Model):
         FAIL = "fail", _("Fail")
         REMARK = "remark", _("Pass with a remark")
 
-    report = models.ForeignKey(
+    report = ForeignKey(
         AppraisalReport,
         on_delete=models.CASCADE,
         related_name="answers",
         verbose_name=_("report"),
     )
-    criterion = models.ForeignKey(
+    criterion = ForeignKey(
         ChecklistCriterion,
         on_delete=models.PROTECT,
         related_name="answers",
@@ -885,7 +885,7 @@ class ChecklistAnswer(models.Model):
         verbose_name = _("checklist answer")
         verbose_name_plural = _("checklist answers")
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["report", "criterion"], name="checklist_answer_unique"
             )
         ]
@@ -909,7 +909,7 @@ class ReportLine(LineFields):
     """A line as the appraiser proposes it in the report ("approve with changes").
     ``key`` is that of the unit's line it replaces, or a new one."""
 
-    report = models.ForeignKey(
+    report = ForeignKey(
         AppraisalReport,
         on_delete=models.CASCADE,
         related_name="lines",
@@ -936,7 +936,7 @@ class Decision(models.Model):
         RETURNED = "returned", _("Returned to Home Affairs")
         REJECTED = "rejected", _("Rejected")
 
-    dossier = models.ForeignKey(
+    dossier = ForeignKey(
         Dossier,
         on_delete=models.PROTECT,
         related_name="decisions",
@@ -945,7 +945,7 @@ class Decision(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
     number = models.CharField(_("decision number"), max_length=64, blank=True)
     date = models.DateField(_("date"))
-    signer = models.ForeignKey(
+    signer = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",
@@ -961,12 +961,12 @@ class Decision(models.Model):
         verbose_name = _("decision")
         verbose_name_plural = _("decisions")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=~Q(outcome="approved")
                 | (Q(effective_date__isnull=False) & ~Q(number="")),
                 name="decision_approval_numbered_and_dated",
             ),
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["number"],
                 condition=~Q(number=""),
                 name="decision_unique_number",
@@ -981,14 +981,14 @@ class DecisionLine(LineFields):
     """A line the decision approved. Once applied, ``created_position`` is the
     position it opened (empty for an end line); ``position`` is the one it closed."""
 
-    decision = models.ForeignKey(
+    decision = ForeignKey(
         Decision,
         on_delete=models.PROTECT,
         related_name="lines",
         verbose_name=_("decision"),
     )
     key = models.UUIDField(_("line identity"), default=uuid.uuid4)
-    created_position = models.ForeignKey(
+    created_position = ForeignKey(
         "orgchart.JobPosition",
         on_delete=models.PROTECT,
         null=True,
@@ -1076,13 +1076,13 @@ class AuditEntry(models.Model):
         WEB = "web", _("on the pages")
         API = "api", _("via API")
 
-    dossier = models.ForeignKey(
+    dossier = ForeignKey(
         Dossier,
         on_delete=models.PROTECT,
         related_name="audit_entries",
         verbose_name=_("dossier"),
     )
-    actor = models.ForeignKey(
+    actor = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
@@ -1091,7 +1091,7 @@ class AuditEntry(models.Model):
         verbose_name=_("actor"),
         help_text=_("Empty when the system acted (e.g. applying a decision)."),
     )
-    on_behalf_of = models.ForeignKey(
+    on_behalf_of = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.fields import ForeignKey
+
 from .dossiers import Dossier
 
 __all__ = ["MailPreference", "Notification"]
@@ -27,14 +29,14 @@ class Notification(models.Model):
         DUE_SOON = "due_soon", _("A due date is two working days away")
         OVERDUE = "overdue", _("A dossier is overdue")
 
-    recipient = models.ForeignKey(
+    recipient = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notifications",
         verbose_name=_("recipient"),
     )
     event = models.CharField(_("event"), max_length=16, choices=Event.choices)
-    dossier = models.ForeignKey(
+    dossier = ForeignKey(
         Dossier,
         on_delete=models.CASCADE,
         related_name="notifications",

@@ -15,6 +15,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.constraints import CheckConstraint, UniqueConstraint
+from orgchart.fields import ForeignKey
+
 __all__ = ["NUMBER_FORMAT_FIELDS", "IssuedNumber", "NumberRegister"]
 
 #: Placeholders a register's ``format`` may use (``str.format`` syntax, e.g.
@@ -88,11 +91,11 @@ class NumberRegister(models.Model):
         verbose_name = _("numbering register")
         verbose_name_plural = _("numbering registers")
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["issuer", "doc_type", "year"],
                 name="number_register_unique_issuer_type_year",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(year__gte=1900) & Q(year__lte=9999),
                 name="number_register_year_plausible",
             ),
@@ -113,7 +116,7 @@ class IssuedNumber(models.Model):
     (Decree 30/2020/NĐ-CP Art. 15, 22: documents are numbered and registered when
     issued). ``subject`` says what got it, e.g. the dossier it belongs to."""
 
-    register = models.ForeignKey(
+    register = ForeignKey(
         NumberRegister,
         on_delete=models.PROTECT,
         related_name="issued",
@@ -130,11 +133,11 @@ class IssuedNumber(models.Model):
         verbose_name = _("issued number")
         verbose_name_plural = _("issued numbers")
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["register", "sequence"],
                 name="issued_number_unique_register_sequence",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(sequence__gte=1), name="issued_number_sequence_positive"
             ),
         ]

@@ -20,6 +20,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.constraints import CheckConstraint, UniqueConstraint
+from orgchart.fields import ForeignKey
+
 from .dossiers import Dossier, PostKind
 
 __all__ = [
@@ -50,11 +53,11 @@ class ReductionTarget(models.Model):
         verbose_name = _("reduction target")
         verbose_name_plural = _("reduction targets")
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(percent__gte=0) & Q(percent__lte=100),
                 name="reduction_target_percent_range",
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(valid_to__isnull=True)
                 | Q(valid_to__gte=models.F("valid_from")),
                 name="reduction_target_validity",
@@ -105,7 +108,7 @@ class StaffingPlan(Dossier):
             ),
         ]
         constraints = [
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(base_year__lt=models.F("year")),
                 name="staffing_plan_base_year_before",
             ),
@@ -120,7 +123,7 @@ class StaffingCeiling(models.Model):
     back (dự phòng), the province's count in the base year and the reduction target
     copied from ``ReductionTarget`` when the cycle opened."""
 
-    plan = models.ForeignKey(
+    plan = ForeignKey(
         StaffingPlan,
         on_delete=models.CASCADE,
         related_name="ceilings",
@@ -142,10 +145,10 @@ class StaffingCeiling(models.Model):
         verbose_name = _("ceiling")
         verbose_name_plural = _("ceilings")
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["plan", "post_kind"], name="staffing_ceiling_unique"
             ),
-            models.CheckConstraint(
+            CheckConstraint(
                 condition=Q(reserve__lte=models.F("ceiling")),
                 name="staffing_ceiling_reserve_within",
             ),
@@ -174,7 +177,7 @@ class StaffingProposal(Dossier):
         related_name="staffing_proposal",
         verbose_name=_("dossier"),
     )
-    plan = models.ForeignKey(
+    plan = ForeignKey(
         StaffingPlan,
         on_delete=models.CASCADE,
         related_name="proposals",
@@ -195,7 +198,7 @@ class StaffingProposalLine(models.Model):
     """A unit's numbers for one kind of post: assigned this year, actually
     employed, proposed, as appraised by Home Affairs and as approved."""
 
-    proposal = models.ForeignKey(
+    proposal = ForeignKey(
         StaffingProposal,
         on_delete=models.CASCADE,
         related_name="lines",
@@ -214,7 +217,7 @@ class StaffingProposalLine(models.Model):
         verbose_name = _("proposal line")
         verbose_name_plural = _("proposal lines")
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["proposal", "post_kind"], name="staffing_line_unique"
             ),
         ]
@@ -235,7 +238,7 @@ class StaffingAdjustment(models.Model):
     """An appraiser's change of one unit's number, with the reason; append-only
     (the appraisal report cites them)."""
 
-    line = models.ForeignKey(
+    line = ForeignKey(
         StaffingProposalLine,
         on_delete=models.CASCADE,
         related_name="adjustments",
@@ -244,7 +247,7 @@ class StaffingAdjustment(models.Model):
     from_number = models.PositiveIntegerField(_("from"))
     to_number = models.PositiveIntegerField(_("to"))
     reason = models.TextField(_("reason"))
-    author = models.ForeignKey(
+    author = ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="+",

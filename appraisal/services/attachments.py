@@ -18,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.transactions import atomic
+
 from ..models import Attachment, AuditEntry, Dossier
 from .dossiers import (
     dossier_lock,
@@ -154,7 +156,7 @@ def attachment_check(file) -> tuple[str, str, str, int, str]:
     return name or f"file.{ext}", ext, content_type, size, digest.hexdigest()
 
 
-@transaction.atomic
+@atomic
 def attachment_add(
     *,
     dossier: Dossier,
@@ -209,7 +211,7 @@ def attachment_add(
     return attachment
 
 
-@transaction.atomic
+@atomic
 def attachment_remove(
     *, attachment: Attachment, actor: User, ip: str | None = None
 ) -> None:

@@ -23,7 +23,6 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -38,6 +37,7 @@ from orgchart.services import (
     unit_close,
 )
 from orgchart.spreadsheets import fold
+from orgchart.transactions import atomic
 
 from ..models import (
     AuditEntry,
@@ -174,7 +174,7 @@ def _date(value: datetime.date) -> str:
 # --- the dossier -------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def consolidation_create(
     *,
     user: User,
@@ -227,7 +227,7 @@ def consolidation_create(
     return consolidation
 
 
-@transaction.atomic
+@atomic
 def consolidation_update(
     *,
     user: User,
@@ -508,7 +508,7 @@ def _successor_rows(
     return saved
 
 
-@transaction.atomic
+@atomic
 def operation_add(
     *,
     user: User,
@@ -623,7 +623,7 @@ def _operation_label(operation: ConsolidationOperation, sources) -> str:
     return f"{operation.get_kind_display()} {names} ({_date(operation.effective_date)})"
 
 
-@transaction.atomic
+@atomic
 def operation_remove(
     *, user: User, operation: ConsolidationOperation, ip: str | None = None
 ) -> None:
@@ -792,7 +792,7 @@ def proposed_mapping(
     return result
 
 
-@transaction.atomic
+@atomic
 def mapping_default(*, consolidation: Consolidation) -> int:
     """Save the default proposal (:func:`proposed_mapping`) for every position of
     the source units in force on the effective date that has no mapping yet.
@@ -947,7 +947,7 @@ def mapping_may_edit(*, user, consolidation: Consolidation) -> bool:
     return True
 
 
-@transaction.atomic
+@atomic
 def mapping_save(
     *,
     user: User,
@@ -982,7 +982,7 @@ def mapping_save(
 # --- external resolutions -------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def external_decision_record(
     *,
     user: User,
@@ -1373,7 +1373,7 @@ def _apply_day(day: _Day, decision: Decision, locked: Consolidation) -> None:
     _flag_open_dossiers(locked, day, closed, decision)
 
 
-@transaction.atomic
+@atomic
 def consolidation_apply(
     *,
     consolidation: Consolidation,

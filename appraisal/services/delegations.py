@@ -32,12 +32,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from orgchart.permissions import ROLE_LABELS, Role
 from orgchart.selectors import person_name, unit_paths_granted
+from orgchart.transactions import atomic
 
 from ..models import AuditEntry, Delegation, Dossier
 from ..models.delegations import DELEGABLE_ROLES
@@ -174,7 +174,7 @@ def _require_period(starts_on, ends_on) -> None:
         )
 
 
-@transaction.atomic
+@atomic
 def delegation_create(
     *,
     delegator: User,
@@ -260,7 +260,7 @@ def delegation_create(
     return delegation
 
 
-@transaction.atomic
+@atomic
 def delegation_revoke(*, delegation: Delegation, actor: User) -> Delegation:
     """The absent person (or the colleague standing in) ends a delegation that
     has not ended yet; it stops at once. Recorded in the administrator's history.
@@ -296,7 +296,7 @@ def reassignable_statuses() -> tuple[str, ...]:
     return tuple(value for value in Status.values if value not in closed)
 
 
-@transaction.atomic
+@atomic
 def dossier_list_reassign_appraiser(
     *,
     actor: User,

@@ -25,6 +25,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.transactions import atomic
+
 from ..documents import signing
 from ..documents.registry import DocumentSpec, document_spec, document_specs
 from ..documents.render import render_docx, render_pdf
@@ -125,7 +127,7 @@ def signer_certificate_require(user: User) -> signing.LoadedCertificate:
     raise _certificate_error(problem)
 
 
-@transaction.atomic
+@atomic
 def signer_certificate_add(
     *, user: User, data: bytes, password: str
 ) -> SignerCertificate:
@@ -247,7 +249,7 @@ def document_generate(issue_id: int) -> DocumentIssue:
         loaded = signer_certificate_require(issue.signer)
         pdf = signing.pdf_sign(pdf, loaded, field="Signature1", reason=str(spec.name))
         signed_at = timezone.now()
-    with transaction.atomic():
+    with atomic():
         issue = DocumentIssue.objects.select_for_update().get(pk=issue.pk)
         if issue.state in (DocumentIssue.State.READY, DocumentIssue.State.SIGNED):
             return issue
@@ -297,7 +299,7 @@ def attachment_signatures(attachment: Attachment) -> list[signing.SignatureCheck
     return signing.pdf_signatures_check(data, trust_roots_pem=trust_roots_pem())
 
 
-@transaction.atomic
+@atomic
 def document_template_add(
     *,
     issuer: str,

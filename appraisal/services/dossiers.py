@@ -37,6 +37,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from orgchart.permissions import Role
 from orgchart.selectors import person_name
+from orgchart.transactions import atomic, on_step_rollback
 
 from ..documents.registry import Step
 from ..models import (
@@ -428,29 +429,94 @@ def require_not_party(actor, dossier: Dossier) -> None:
         )
 
 
+#: The dossiers read and locked by the request's action so far, by primary key
+#: (None outside an action: see :func:`dossier_locks_in_action`).
+_HELD: contextvars.ContextVar[dict[int, Dossier] | None] = contextvars.ContextVar(
+    "dossiers_held", default=None
+)
+
+
+@contextlib.contextmanager
+def dossier_locks_in_action() -> Iterator[None]:
+    """Inside one transaction (a task's POST), the page's own read of its
+    dossier (:func:`dossier_scope_get`) takes the lock the service would take, and
+    the service's :func:`dossier_lock` returns that reading instead of reading
+    the rows a second time."""
+    token = _HELD.set({})
+    try:
+        yield
+    finally:
+        _HELD.reset(token)
+
+
+def _lock_of(model) -> tuple[str, ...]:
+    return ("self",) if model is Dossier else ("self", "dossier_ptr")
+
+
+def _mark_locked(locked: Dossier) -> Dossier:
+    # Its audit chain head was read under the lock: the audit lines written
+    # through this instance chain to it without reading it again.
+    locked._audit_locked = True
+    locked._locked_state = _state(locked)
+    return locked
+
+
+def dossier_scope_get(queryset: QuerySet, pk) -> Dossier | None:
+    """``queryset``'s dossier ``pk`` (a person's scope of one kind), or None. In
+    an action (:func:`dossier_locks_in_action`) its rows are locked as
+    :func:`dossier_lock` locks them, and kept for it."""
+    held = _HELD.get()
+    query = queryset.filter(pk=pk).order_by()
+    if held is None:
+        return query.first()
+    found = query.select_for_update(of=_lock_of(queryset.model)).first()
+    if found is not None:
+        held[found.pk] = _mark_locked(found)
+    return found
+
+
+def _held(dossier: Dossier | int) -> Dossier | None:
+    held = _HELD.get()
+    if not held:
+        return None
+    found = held.get(getattr(dossier, "pk", dossier))
+    if found is None or (
+        isinstance(dossier, Dossier)
+        and type(dossier) is not Dossier
+        and not isinstance(found, type(dossier))
+    ):
+        return None
+    # Should the step fail, the page shows the dossier as it is again.
+    read = _state(found)
+    on_step_rollback(lambda: _restore(found, read))
+    return found
+
+
+def _restore(dossier: Dossier, state: dict[str, Any]) -> None:
+    for name, value in state.items():
+        setattr(dossier, name, value)
+    dossier._locked_state = _state(dossier)
+
+
 def dossier_lock(dossier: Dossier | int) -> Dossier:
     """The dossier as its own kind, its rows locked until the transaction ends, so
     two people acting on the same dossier at once are served one after the other
     (PostgreSQL: the row locks; SQLite ignores ``FOR UPDATE`` but its transactions
     take the database's write lock when they begin, see ``config.settings``).
     Both rows are locked: the status and dates live in the dossier's row, and
-    PostgreSQL re-reads after a lock wait only the rows it locked."""
+    PostgreSQL re-reads after a lock wait only the rows it locked. In an action
+    whose page read the dossier under the lock already, that reading."""
+    held = _held(dossier)
+    if held is not None:
+        return held
     if isinstance(dossier, Dossier) and type(dossier) is not Dossier:
         model = type(dossier)
     else:
         pk = getattr(dossier, "pk", dossier)
         model = type(Dossier.objects.get(pk=pk).specific)
     pk = getattr(dossier, "pk", dossier)
-    if model is Dossier:
-        query = Dossier.objects.select_for_update()
-    else:
-        query = model.objects.select_for_update(of=("self", "dossier_ptr"))
-    locked = query.select_related("unit").get(pk=pk)
-    # Its audit chain head was read under the lock: the audit lines written
-    # through this instance chain to it without reading it again.
-    locked._audit_locked = True
-    locked._locked_state = _state(locked)
-    return locked
+    query = model.objects.select_for_update(of=_lock_of(model))
+    return _mark_locked(query.select_related("unit").get(pk=pk))
 
 
 def require_known_fields(fields, allowed) -> None:
@@ -529,7 +595,7 @@ def _require_director(actor) -> None:
 # --- submission and reception ----------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def dossier_submit(
     *, dossier: Dossier, actor: User, comment: str = "", ip: str | None = None
 ) -> Revision:
@@ -584,7 +650,7 @@ def dossier_submit(
     return revision
 
 
-@transaction.atomic
+@atomic
 def dossier_accept(
     *, dossier: Dossier, actor: User, comment: str = "", ip: str | None = None
 ) -> Dossier:
@@ -622,7 +688,7 @@ def dossier_accept(
     return dossier
 
 
-@transaction.atomic
+@atomic
 def dossier_request_supplement(
     *, dossier: Dossier, actor: User, reason: str, ip: str | None = None
 ) -> Dossier:
@@ -656,7 +722,7 @@ def dossier_request_supplement(
     return dossier
 
 
-@transaction.atomic
+@atomic
 def dossier_refuse(
     *, dossier: Dossier, actor: User, reason: str, ip: str | None = None
 ) -> Dossier:
@@ -727,7 +793,7 @@ def appraiser_move(locked: Dossier, appraiser) -> None:
     locked.assigned_appraiser = appraiser
 
 
-@transaction.atomic
+@atomic
 def dossier_assign_appraiser(
     *,
     dossier: Dossier,
@@ -771,7 +837,7 @@ def dossier_assign_appraiser(
     return dossier
 
 
-@transaction.atomic
+@atomic
 def remark_add(
     *,
     dossier: Dossier,
@@ -815,7 +881,7 @@ def remark_add(
     return remark
 
 
-@transaction.atomic
+@atomic
 def remark_resolve(*, remark: Remark, actor: User, ip: str | None = None) -> Remark:
     """The appraiser marks a remark as answered by the unit."""
     locked = dossier_lock(remark.dossier_id)
@@ -840,7 +906,7 @@ def remark_resolve(*, remark: Remark, actor: User, ip: str | None = None) -> Rem
     return remark
 
 
-@transaction.atomic
+@atomic
 def dossier_request_revision(
     *, dossier: Dossier, actor: User, comment: str = "", ip: str | None = None
 ) -> Dossier:
@@ -940,7 +1006,7 @@ def _report_write(
     return report, before != _report_state(report, rules)
 
 
-@transaction.atomic
+@atomic
 def report_save(
     *,
     dossier: Dossier,
@@ -985,6 +1051,7 @@ def _answers_save(report: AppraisalReport, answers) -> None:
     }
     existing = {a.criterion_id: a for a in report.answers.all()}
     errors = []
+    created, changed, dropped = [], [], []
     for code, result, note in items:
         criterion = criteria.get(code)
         if criterion is None:
@@ -999,10 +1066,12 @@ def _answers_save(report: AppraisalReport, answers) -> None:
         answer = existing.get(criterion.pk)
         if not result:
             if answer is not None:
-                answer.delete()
+                dropped.append(answer.pk)
             continue
         if answer is None:
             answer = ChecklistAnswer(report=report, criterion=criterion)
+        elif (answer.result, answer.note) == (result, note.strip()):
+            continue
         answer.result, answer.note = result, note.strip()
         try:
             answer.full_clean(exclude=["report"], validate_unique=False)
@@ -1016,12 +1085,19 @@ def _answers_save(report: AppraisalReport, answers) -> None:
                 for message in exc.messages
             )
             continue
-        answer.save()
+        (created if answer.pk is None else changed).append(answer)
     if errors:
         raise ValidationError(errors)
+    # Written together once every answer is valid (a statement each at most).
+    if dropped:
+        ChecklistAnswer.objects.filter(pk__in=dropped).delete()
+    if created:
+        ChecklistAnswer.objects.bulk_create(created)
+    if changed:
+        ChecklistAnswer.objects.bulk_update(changed, ["result", "note"])
 
 
-@transaction.atomic
+@atomic
 def report_complete(
     *,
     dossier: Dossier,
@@ -1092,7 +1168,7 @@ def report_complete(
     return report
 
 
-@transaction.atomic
+@atomic
 def report_sign(
     *,
     dossier: Dossier,
@@ -1137,7 +1213,7 @@ _REVIEWS = _(
 )
 
 
-@transaction.atomic
+@atomic
 def report_review(
     *,
     dossier: Dossier,
@@ -1168,7 +1244,7 @@ def report_review(
     return report
 
 
-@transaction.atomic
+@atomic
 def report_send_back(
     *, dossier: Dossier, actor: User, comment: str, ip: str | None = None
 ) -> AppraisalReport:
@@ -1204,7 +1280,7 @@ def report_send_back(
 # --- decision ------------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def dossier_decide(
     *,
     dossier: Dossier,

@@ -1,8 +1,11 @@
 """Telling people (``appraisal.models.Notification``): every event is recorded
-for the app and mailed to whoever wants it, from background jobs started once the
-request's transaction has committed (never inside it: a rolled-back action tells
-nobody), retried on failure and idempotent per event and person (the unique
-``key``; a mail goes only while ``mailed_at`` is empty, under a row lock)."""
+for the app and mailed to whoever wants it. An event of a workflow step is
+recorded at the step's end, in its transaction (``orgchart.transactions``: a
+rolled-back step tells nobody); any other, by a background job started once the
+request's transaction has committed. Mail always goes from a background job
+after commit. The jobs are retried on failure and idempotent per event and
+person (the unique ``key``; a mail goes only while ``mailed_at`` is empty, under
+a row lock)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+
+from orgchart.transactions import on_step_end
 
 from ..models import AuditEntry, Dossier, MailPreference, Notification
 from ..selectors.notifications import mail_preference_events
@@ -88,9 +93,13 @@ def notification_record(
     key: str,
     step: str = "",
     url: str = "",
+    new: bool = False,
+    known: Iterable = (),
 ) -> list[Notification]:
     """Record the event for each recipient once (``key`` plus the person), and
-    start the mail of each new one after commit. Returns the new notifications."""
+    start the mail of each new one after commit (``new``: the event happened in
+    this transaction, so none of it was recorded before; ``known``: recipients
+    already read, not read again). Returns the new notifications."""
     return notification_record_many(
         tidings=[
             Tidings(
@@ -101,21 +110,29 @@ def notification_record(
                 step=step,
                 url=url,
             )
-        ]
+        ],
+        new=new,
+        known=known,
     )
 
 
-def notification_record_many(*, tidings: Iterable[Tidings]) -> list[Notification]:
+def notification_record_many(
+    *, tidings: Iterable[Tidings], new: bool = False, known: Iterable = ()
+) -> list[Notification]:
     """Record many events at once, each once per active recipient, in a fixed
     number of queries whatever their number (the deadline sweep tells thousands
     of people at once); the new ones are mailed, after commit, by one background
     job to those who want them. Returns the new notifications."""
     tidings = list(tidings)
     wanted_ids = set().union(*(t.recipient_ids for t in tidings)) if tidings else set()
-    people = {
-        person.pk: person
-        for person in get_user_model().objects.filter(pk__in=wanted_ids, is_active=True)
-    }
+    people = {person.pk: person for person in known if person.pk in wanted_ids}
+    unknown = wanted_ids - people.keys()
+    if unknown:
+        people.update(
+            (person.pk, person)
+            for person in get_user_model().objects.filter(pk__in=unknown)
+        )
+    people = {pk: person for pk, person in people.items() if person.is_active}
     rows = {
         f"{t.key}:{pk}": Notification(
             key=f"{t.key}:{pk}",
@@ -132,7 +149,7 @@ def notification_record_many(*, tidings: Iterable[Tidings]) -> list[Notification
     if not rows:
         return []
     existing = set()
-    for chunk in _chunks(list(rows)):
+    for chunk in [] if new else _chunks(list(rows)):
         existing.update(
             Notification.objects.filter(key__in=chunk).values_list("key", flat=True)
         )
@@ -223,6 +240,8 @@ def notification_audit_enqueue(entry: AuditEntry, dossier: Dossier) -> None:
     event = AUDIT_EVENTS.get(entry.action)
     if event is None:
         return
+    if on_step_end(lambda: _audit_tell(entry, dossier, new=True)):
+        return
     from ..tasks import notification_audit
 
     transaction.on_commit(lambda: notification_audit.delay(entry.pk))
@@ -230,10 +249,15 @@ def notification_audit_enqueue(entry: AuditEntry, dossier: Dossier) -> None:
 
 def notification_audit_deliver(*, entry_id: int) -> list[Notification]:
     """The background half of :func:`notification_audit_enqueue`."""
+    entry = AuditEntry.objects.select_related("dossier__unit").get(pk=entry_id)
+    return _audit_tell(entry, entry.dossier)
+
+
+def _audit_tell(
+    entry: AuditEntry, dossier: Dossier, *, new: bool = False
+) -> list[Notification]:
     from orgchart.selectors import unit_party_ids
 
-    entry = AuditEntry.objects.select_related("dossier__unit").get(pk=entry_id)
-    dossier = entry.dossier
     recipients = unit_party_ids(dossier.unit)
     if dossier.assigned_appraiser_id:
         recipients.add(dossier.assigned_appraiser_id)
@@ -243,6 +267,7 @@ def notification_audit_deliver(*, entry_id: int) -> list[Notification]:
         event=AUDIT_EVENTS[entry.action],
         dossier_id=dossier.pk,
         key=f"audit:{entry.pk}",
+        new=new,
     )
 
 

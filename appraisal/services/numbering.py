@@ -22,7 +22,7 @@ import time
 import unicodedata
 
 from django.core.exceptions import ValidationError
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import IssuedNumber, NumberRegister
 from appraisal.models.registers import DOCUMENT_FORMAT
+from orgchart.transactions import atomic
 
 #: The product's own documents.
 RECEIPT = "TN"  # receipt of a dossier at the one-stop reception
@@ -160,7 +161,7 @@ def number_issue(
 
 
 def _issue(*, key: dict, on: datetime.date, subject: str) -> IssuedNumber:
-    with transaction.atomic():
+    with atomic():
         # The UPDATE is the lock. On PostgreSQL it holds the register row until
         # commit, as SELECT … FOR UPDATE would, and increments in the same statement.
         # On SQLite a write as the transaction's first statement waits for the

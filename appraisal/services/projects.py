@@ -37,13 +37,13 @@ from typing import Any
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from orgchart.models import CatalogueEntry, JobPosition, PositionCategory, Rank, Unit
 from orgchart.services import position_close, position_create
+from orgchart.transactions import atomic
 
 from ..models import (
     AppraisalReport,
@@ -347,7 +347,7 @@ def _lines_replace(project: JobPositionProject, lines: list[ProjectLine]) -> Non
 # --- drafting --------------------------------------------------------------------
 
 
-@transaction.atomic
+@atomic
 def project_create(
     *,
     unit: Unit,
@@ -382,7 +382,7 @@ def project_create(
     return project
 
 
-@transaction.atomic
+@atomic
 def project_update(
     *,
     project: JobPositionProject,
@@ -412,7 +412,7 @@ def project_update(
     return project
 
 
-@transaction.atomic
+@atomic
 def project_lines_save(
     *,
     project: JobPositionProject,
@@ -457,7 +457,7 @@ def project_lines_may_import(*, user, project: JobPositionProject) -> bool:
     return True
 
 
-@transaction.atomic
+@atomic
 def project_lines_import(
     *, project: JobPositionProject, actor: User, file: File, ip: str | None = None
 ) -> list[ProjectLine]:
@@ -534,7 +534,7 @@ def _draft_apply(
         _save(locked)
 
 
-@transaction.atomic
+@atomic
 def project_draft_save(
     *,
     project: JobPositionProject,
@@ -584,7 +584,7 @@ def _require_complete_dossier(project: JobPositionProject) -> None:
         )
 
 
-@transaction.atomic
+@atomic
 def project_handover(
     *,
     project: JobPositionProject,
@@ -618,7 +618,7 @@ def project_handover(
     _sync(locked, project)
 
 
-@transaction.atomic
+@atomic
 def project_send_back_to_officer(
     *,
     project: JobPositionProject,
@@ -822,7 +822,7 @@ def _approve(
     return decision
 
 
-@transaction.atomic
+@atomic
 def decision_apply(
     *, decision: Decision, actor: User | None = None, ip: str | None = None
 ) -> Decision:

@@ -21,7 +21,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -30,6 +29,7 @@ from guardian.shortcuts import assign_perm
 
 from orgchart.models import JobPosition, Unit
 from orgchart.permissions import Role
+from orgchart.transactions import atomic
 
 from ..documents.registry import Step
 from ..models import (
@@ -171,7 +171,7 @@ def _reduction(target: ReductionTarget | None, figures: dict) -> dict:
     }
 
 
-@transaction.atomic
+@atomic
 def staffing_plan_open(
     *,
     actor: User,
@@ -442,7 +442,7 @@ def _line_errors(lines: dict[str, dict], existing: dict[str, StaffingProposalLin
     return errors
 
 
-@transaction.atomic
+@atomic
 def proposal_save(
     *,
     proposal: StaffingProposal,
@@ -501,7 +501,7 @@ def _require_unit_head_while_open(actor, locked: StaffingProposal) -> None:
         )
 
 
-@transaction.atomic
+@atomic
 def proposal_submit(
     *,
     proposal: StaffingProposal,
@@ -529,7 +529,7 @@ def proposal_submit(
     return proposal
 
 
-@transaction.atomic
+@atomic
 def proposal_send_back_to_officer(
     *, proposal: StaffingProposal, actor: User, reason: str, ip: str | None = None
 ) -> StaffingProposal:
@@ -558,7 +558,7 @@ def proposal_send_back_to_officer(
     return proposal
 
 
-@transaction.atomic
+@atomic
 def proposal_request_revision(
     *, proposal: StaffingProposal, actor: User, reason: str, ip: str | None = None
 ) -> StaffingProposal:
@@ -590,7 +590,7 @@ def proposal_request_revision(
     return proposal
 
 
-@transaction.atomic
+@atomic
 def proposal_accept(
     *, proposal: StaffingProposal, actor: User, ip: str | None = None
 ) -> StaffingProposal:
@@ -613,7 +613,7 @@ def proposal_accept(
     return proposal
 
 
-@transaction.atomic
+@atomic
 def collection_close(
     *, plan: StaffingPlan, actor: User, ip: str | None = None
 ) -> StaffingPlan:
@@ -701,7 +701,7 @@ def collection_close(
     return plan
 
 
-@transaction.atomic
+@atomic
 def number_adjust(
     *,
     line: StaffingProposalLine,
@@ -882,7 +882,7 @@ def _require_within_ceilings(plan: StaffingPlan) -> None:
         )
 
 
-@transaction.atomic
+@atomic
 def resolution_record(
     *,
     plan: StaffingPlan,
@@ -918,7 +918,7 @@ def resolution_record(
     return plan
 
 
-@transaction.atomic
+@atomic
 def allocation_apply(
     *, plan: StaffingPlan, actor: User, ip: str | None = None
 ) -> Decision:

@@ -72,9 +72,26 @@ def test_a_task_in_a_queue_tells_everyone_who_may_take_it(
     assert "appraiser2" not in told(Event.TASK)
 
 
-def test_nothing_is_told_before_the_transaction_commits(driver):
-    driver.to_reception()  # on_commit callbacks never run inside the test's transaction
-    assert not Notification.objects.exists()
+def test_the_bell_is_written_with_the_step_and_the_mail_waits_for_its_commit(
+    driver,
+):
+    # on_commit callbacks never run inside the test's transaction: the step's
+    # own transaction holds the notification, the mail waits for the commit.
+    process = driver.to_reception()
+    assert told(Event.TASK, process.project) >= {"reception", "reception2"}
+    assert mail.outbox == []
+
+
+def test_a_refused_step_tells_nobody(driver, django_capture_on_commit_callbacks):
+    process = driver.to_reception()
+    before = Notification.objects.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = driver.execute(
+            "reception", process, "receive", {"decision": "supplement", "reason": ""}
+        )
+    assert response.status_code == 200  # the page again, with its error
+    assert Notification.objects.count() == before
+    assert told(Event.SUPPLEMENT) == set()
     assert mail.outbox == []
 
 
@@ -156,6 +173,7 @@ def test_a_retried_or_repeated_mail_is_sent_once(
     assert notification.mailed_at is None
     settings.EMAIL_BACKEND = f"{__name__}.FailingOnce"
     FailingOnce.calls = 0
+    mail.outbox.clear()  # the earlier steps' people were told as they came
     # The first attempt fails; Celery retries it (eagerly here) and it goes.
     notification_mail.apply(args=[notification.pk])
     assert FailingOnce.calls == 2

@@ -27,28 +27,30 @@ Status = JobPositionProject.Status
 
 #: Statements per POST, by step (measured, the same on SQLite and PostgreSQL
 #: inside the test's transaction, plus two). Each includes the session and the
-#: person, the flow's lock, the task, the scope check (the person's roles and
-#: grants, read once for the page and the service), the service's lock of the
-#: dossier's rows, its validation and audit row, viewflow's next task with the
-#: gateway's, and the notification of whoever gets it.
+#: person, the task read with the flow's lock, the person's roles and grants
+#: (one query, for the page and the service), the dossier read with its lock by
+#: the page and reused by the service, the service's validation (constraints
+#: checked in Python where they can be) and audit row, viewflow's next task with
+#: the gateway's, and the notification of whoever gets it (written with the
+#: step). A step opens no savepoint of its own (``orgchart.transactions``).
 BUDGET = {
-    "assign": 12,
-    "attach": 23,
-    "draft": 53,
-    "submit": 37,
-    "receive": 40,
-    "assign_appraiser": 33,
-    "request_revision": 26,
-    "revise": 53,
-    "save_report": 45,
-    "complete_report": 34,
-    "review_report": 27,
-    "sign_report": 37,
+    "assign": 10,
+    "attach": 18,
+    "draft": 30,
+    "submit": 29,
+    "receive": 31,
+    "assign_appraiser": 27,
+    "request_revision": 24,
+    "revise": 30,
+    "save_report": 31,
+    "complete_report": 28,
+    "review_report": 20,
+    "sign_report": 29,
 }
 #: The committee's approval also applies the decision in the same POST: a
-#: constant plus about twenty per approved line (the line validated into the
-#: decision, the position it opens validated and written, the line linked to it).
-DECIDE_BUDGET, DECIDE_PER_LINE = 73, 20
+#: constant plus two per approved line (the position it opens written, the line
+#: linked to it; the rest is validated without the database).
+DECIDE_BUDGET, DECIDE_PER_LINE = 51, 2
 
 
 def land(client) -> None:
@@ -192,7 +194,7 @@ def test_every_step_of_a_project_stays_within_its_statement_budget(driver, peopl
 
 #: The staffing cycle's per-unit steps (each unit's proposal is its own small
 #: process: the officer's draft, the head's submission, the review).
-STAFFING_BUDGET = {"assign": 14, "draft": 38, "submit": 39, "review": 40}
+STAFFING_BUDGET = {"assign": 10, "draft": 27, "submit": 27, "review": 25}
 
 
 def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
@@ -213,16 +215,16 @@ def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
 #: its position moved); more operations cost more in that POST
 #: (``bench/consolidation.py`` measures 130 of them).
 CONSOLIDATION_BUDGET = {
-    "assign": 12,
-    "start": 38,
-    "propose": 38,
-    "submit_proposal": 48,
-    "receive": 40,
-    "assign_appraiser": 33,
-    "appraise": 54,
-    "review_report": 27,
-    "sign_report": 37,
-    "decide": 118,
+    "assign": 10,
+    "start": 30,
+    "propose": 27,
+    "submit_proposal": 40,
+    "receive": 31,
+    "assign_appraiser": 26,
+    "appraise": 43,
+    "review_report": 20,
+    "sign_report": 29,
+    "decide": 94,
 }
 
 

@@ -25,6 +25,7 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from appraisal.services.dossiers import audit_acting_for
+from orgchart.transactions import step
 
 from .. import permissions
 from .errors import NoTask
@@ -128,7 +129,7 @@ def process_start(*, request, node, perform: Callable[[object], object]):
             _("You may not act on this task. It is done by: %(who)s.")
             % {"who": _("the unit officers of the dossier's unit")}
         )
-    with transaction.atomic():
+    with step():
         activation.start(request)
         result = perform(activation)
         activation.execute()

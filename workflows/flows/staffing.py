@@ -29,6 +29,7 @@ from appraisal.selectors.staffing import (
     staffing_plan_list_province_wide,
     staffing_proposal_list_for_user,
 )
+from appraisal.services.dossiers import dossier_scope_get
 
 from .. import nodes, permissions, staffing_tasks
 from ..models import StaffingPlanProcess, StaffingProposalProcess
@@ -75,9 +76,7 @@ def _in_scope(user, obj, queryset_for, attr: str) -> bool:
     if obj is None:
         return True
     process = getattr(obj, "coerced", obj)
-    dossier = (
-        queryset_for(user=user).filter(pk=process.artifact_object_id).order_by().first()
-    )
+    dossier = dossier_scope_get(queryset_for(user=user), process.artifact_object_id)
     if dossier is None:
         return False
     process.__dict__[attr] = dossier
