@@ -6,12 +6,17 @@ job page does in production."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import time
 import uuid
+from itertools import chain
 
+import psycopg
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from orgchart.import_jobs import import_job_run, import_job_submit, progress_read
@@ -19,6 +24,7 @@ from orgchart.models import ImportJob, JobPosition
 from orgchart.permissions import Role
 from orgchart.selectors import import_job_state
 from tests.orgchart.test_import_jobs import csv_upload, establishment_rows
+from tests.worker import _database_url
 
 pytestmark = pytest.mark.worker
 
@@ -39,27 +45,75 @@ def shared_cache(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
+@contextlib.contextmanager
+def submitted_with_commit_held_back(submit):
+    """Submit a job (``submit()`` returns it) while holding a lock its import
+    needs before it can commit, so that the worker is killed with its
+    transaction open whatever the speed of the machine (it writes 12,000 rows in
+    well under the second between two heartbeats). Yields the job; the lock is
+    released (rolled back) on leaving.
+
+    PostgreSQL: unit ``SA-P1`` locked FOR UPDATE; the import writes the rows of
+    ``SA`` and ``SB`` (the first half of the file), then waits on the foreign key
+    of the first ``SA-P1`` row. SQLite: a read transaction taken as soon as the
+    job is claimed (a claim waiting for it could not commit); the import writes
+    into its own cache, then waits at commit for the file's exclusive lock."""
+    if connection.vendor == "postgresql":
+        held = psycopg.connect(_database_url(connection.settings_dict))
+        held.execute("SELECT id FROM orgchart_unit WHERE code = 'SA-P1' FOR UPDATE")
+        try:
+            yield submit()
+        finally:
+            held.rollback()
+            held.close()
+        return
+    job = submit()
+    held = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    deadline = time.monotonic() + 60
+    while True:
+        held.execute("BEGIN")
+        (status,) = held.execute(
+            "SELECT status FROM orgchart_importjob WHERE id = ?", [job.pk]
+        ).fetchone()
+        if status == ImportJob.Status.RUNNING:
+            break  # the read lock stays until the end of the block
+        held.execute("ROLLBACK")
+        assert time.monotonic() < deadline, "the worker never claimed the job"
+        time.sleep(0.005)
+    try:
+        yield job
+    finally:
+        held.execute("ROLLBACK")
+        held.close()
+
+
 def test_a_worker_killed_mid_import_writes_nothing_and_the_job_runs_again(
     shared_cache, celery_worker, two_units, ref, make_user, client, settings
 ):
     settings.IMPORT_BACKGROUND_ROWS = 100
     admin = make_user(Role.ADMINISTRATOR, username="quantri")
-    upload = csv_upload(establishment_rows(ROWS, ["SA", "SB", "SA-P1"]))
-    job = import_job_submit(kind="establishment", user=admin, file=upload)
-    assert job.background
+    half = ROWS // 2
+    rows = chain(
+        establishment_rows(half, ["SA", "SB"]),
+        establishment_rows(ROWS - half, ["SA-P1"], prefix="P1-"),
+    )
+    upload = csv_upload(rows)
 
     def halfway() -> bool:
         progress = progress_read(job)
         return bool(progress and progress["written"] > 0)
 
-    celery_worker.wait_until(halfway, what="write the first rows")
-    progress = progress_read(job)
-    assert 0 < progress["written"] < ROWS and progress["validated"] < ROWS
-    job.refresh_from_db()
-    assert job.status == ImportJob.Status.RUNNING
-
-    os.killpg(celery_worker.process.pid, signal.SIGKILL)
-    celery_worker.process.wait(timeout=30)
+    with submitted_with_commit_held_back(
+        lambda: import_job_submit(kind="establishment", user=admin, file=upload)
+    ) as job:
+        assert job.background
+        celery_worker.wait_until(halfway, what="write the first rows")
+        progress = progress_read(job)
+        assert 0 < progress["written"] < ROWS
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.RUNNING
+        os.killpg(celery_worker.process.pid, signal.SIGKILL)
+        celery_worker.process.wait(timeout=30)
     time.sleep(1)
     assert JobPosition.objects.count() == 0
 
