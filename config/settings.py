@@ -277,8 +277,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_RENEW_SECONDS = 60
 
 LOGIN_URL = "/accounts/login/"
-# Database sessions, written only when a value changes (config/session_store.py).
-SESSION_ENGINE = "config.session_store"
+# Database sessions, written only when a value changes (config/session_store.py),
+# read from the cache when it is shared by every process (Redis).
+SESSION_ENGINE = "config.cached_session_store" if REDIS_URL else "config.session_store"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 

@@ -18,9 +18,9 @@ from __future__ import annotations
 from django.db import models
 
 
-class ForeignKey(models.ForeignKey):
-    """Django's ``ForeignKey``, not checked against the database when the
-    instance holds the referenced row (see the module docstring)."""
+class _HeldRowValidation:
+    """Validation that takes a related object read from the database as proof
+    that its row exists (see the module docstring)."""
 
     def validate(self, value, model_instance):
         if (
@@ -40,6 +40,19 @@ class ForeignKey(models.ForeignKey):
                 return
         super().validate(value, model_instance)
 
+
+class ForeignKey(_HeldRowValidation, models.ForeignKey):
+    """Django's ``ForeignKey``, not checked against the database when the
+    instance holds the referenced row (see the module docstring)."""
+
     def deconstruct(self):
         name, _path, args, kwargs = super().deconstruct()
         return name, "django.db.models.ForeignKey", args, kwargs
+
+
+class OneToOneField(_HeldRowValidation, models.OneToOneField):
+    """Django's ``OneToOneField``, likewise."""
+
+    def deconstruct(self):
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.OneToOneField", args, kwargs

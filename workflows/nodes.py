@@ -36,11 +36,20 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from viewflow.fsm import TransitionNotAllowed
 from viewflow.workflow import STATUS, flow
+from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowLockFailed, FlowRuntimeError
 from viewflow.workflow.flow.utils import wrap_start_view
 from viewflow.workflow.lock import lock_scope
+from viewflow.workflow.nodes import end as end_nodes
+from viewflow.workflow.nodes import func as func_nodes
+from viewflow.workflow.nodes import start as start_nodes
 from viewflow.workflow.nodes import switch as switch_nodes
-from viewflow.workflow.signals import task_finished
+from viewflow.workflow.signals import (
+    flow_finished,
+    flow_started,
+    task_finished,
+    task_started,
+)
 
 from appraisal.services.dossiers import audit_acting_for, dossier_locks_in_action
 from orgchart.selectors import person_name, person_rights_in_action
@@ -211,6 +220,24 @@ def files_of(request) -> list:
     return [upload for _name, uploads in request.FILES.lists() for upload in uploads]
 
 
+def replay_refused(request, run):
+    """Run a POST whose step opens no savepoint, ``run()`` (its whole transaction
+    inside), inside :func:`~orgchart.transactions.steps_replayed`: a refused step
+    rolls that transaction back, and the POST runs once more, the step refusing
+    at once, so that the page shows the refusal as typed."""
+    refusal = None
+    while True:
+        try:
+            with steps_replayed(refusal):
+                return run()
+        except StepRefused as refused:
+            if refusal is not None:
+                raise  # a refusal is replayed once
+            refusal = refused.error
+            for upload in files_of(request):
+                upload.seek(0)
+
+
 def locked_post(flow_class, process_pk: int, request, call):
     """Run a task page's POST, ``call(lock=True)``, in one transaction under the
     flow's lock: as viewflow's ``SelectForUpdateLock`` does (its process row, not
@@ -218,36 +245,27 @@ def locked_post(flow_class, process_pk: int, request, call):
     statement of its own. The person's rights are read once inside it, for the
     page's checks and the service's alike, and the page's read of its dossier
     takes the service's lock of it (``dossier_locks_in_action``). The step opens
-    no savepoint: a refused one is shown by running the POST again
-    (``orgchart.transactions.steps_replayed``)."""
+    no savepoint (:func:`replay_refused`)."""
+
+    def run():
+        # viewflow's lock scope, for what it defers until the lock is released
+        # (a subprocess finishing its parent's task).
+        with (
+            lock_scope(_no_lock, flow_class, process_pk),
+            transaction.atomic(),
+            person_rights_in_action(request.user),
+            dossier_locks_in_action(),
+        ):
+            return call(lock=True)
+
     attempts = getattr(flow_class.lock_impl, "attempts", 1)
-    refusal = None
-    attempt = 0
-    while attempt < attempts:
+    for attempt in range(attempts):
         try:
-            # viewflow's lock scope, for what it defers until the lock is
-            # released (a subprocess finishing its parent's task).
-            with (
-                lock_scope(_no_lock, flow_class, process_pk),
-                transaction.atomic(),
-                person_rights_in_action(request.user),
-                dossier_locks_in_action(),
-                steps_replayed(refusal),
-            ):
-                return call(lock=True)
-        except StepRefused as refused:
-            if refusal is not None:
-                raise  # a refusal is replayed once
-            # Rolled back: again, to show the refusal on the page as typed.
-            refusal = refused.error
-            for upload in files_of(request):
-                upload.seek(0)
-            continue
+            return replay_refused(request, run)
         except _ProcessBusy as exc:
             if attempt == attempts - 1:
                 raise FlowLockFailed(f"Lock failed for {flow_class}") from exc
             time.sleep(((attempt + 1) * random.random() + 2**attempt) / 2.5)  # noqa: S311
-            attempt += 1
         except OperationalError as exc:
             if _sqlite_busy(exc):
                 raise SQLiteBusy from exc
@@ -285,9 +303,33 @@ class ScopedNodeMixin:
         return self.flow_class.instance.has_view_permission(user, task.process.coerced)
 
 
+class StartViewActivation(start_nodes.StartViewActivation):
+    """viewflow's, without the savepoint and the lock around the new process: the
+    start page's POST is one transaction (:func:`replay_refused`) that rolls back
+    all of it, and a process created in it is seen by nobody else before it
+    commits, so there is nothing to lock (two savepoints and a SELECT … FOR
+    UPDATE: five statements)."""
+
+    @start_nodes.StartViewActivation.status.super()
+    def execute(self):
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        with transaction.atomic(savepoint=False):
+            self.process.save()
+            # viewflow's lock scope without its lock, for what it defers.
+            with lock_scope(_no_lock, self.flow_class, self.process.pk):
+                self.complete()
+                flow_started.send(
+                    sender=self.flow_class, process=self.process, task=self.task
+                )
+                self.activate_next()
+
+
 class Start(ScopedNodeMixin, flow.Start):
     """Opening a new dossier (the start page itself needs no process scope; an
-    anonymous visitor is sent to log in rather than refused)."""
+    anonymous visitor is sent to log in rather than refused). Its POST opens no
+    savepoint for its step (:func:`replay_refused`)."""
+
+    activation_class = StartViewActivation
 
     @property
     def start_view_path(self):
@@ -296,6 +338,10 @@ class Start(ScopedNodeMixin, flow.Start):
         def view(request, *args, **kwargs):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
+            if request.method == "POST":
+                return replay_refused(
+                    request, lambda: wrapped(request, *args, **kwargs)
+                )
             return wrapped(request, *args, **kwargs)
 
         update_wrapper(view, wrapped)
@@ -366,12 +412,71 @@ class Handle(ScopedNodeMixin, flow.Handle):
     person."""
 
 
+@contextmanager
+def _node_work(activation):
+    """What viewflow opens around a Function's or the End's work (the task
+    started, its exception guard), with a savepoint only where a failure is kept
+    on the task and the rest goes on (``propagate_exception=False``: a timer, a
+    job). Otherwise the failure fails the whole step, whose transaction rolls it
+    back: the savepoint guarded nothing and cost two statements per node."""
+    with (
+        activation.exception_guard(),
+        transaction.atomic(savepoint=not context.propagate_exception),
+    ):
+        activation.task.started = timezone.now()
+        task_started.send(
+            sender=activation.flow_class,
+            process=activation.process,
+            task=activation.task,
+        )
+        yield
+
+
+class FunctionActivation(func_nodes.FunctionActivation):
+    """viewflow's, in :func:`_node_work`."""
+
+    @func_nodes.FunctionActivation.status.super()
+    def activate(self):
+        with _node_work(self):
+            self.flow_task._func(self)
+
+
+class EndActivation(end_nodes.EndActivation):
+    """viewflow's, in :func:`_node_work`."""
+
+    @end_nodes.EndActivation.status.super()
+    def activate(self):
+        with _node_work(self):
+            active = (
+                self.flow_class.task_class._default_manager.filter(
+                    process=self.process, finished__isnull=True
+                )
+                .exclude(pk=self.task.pk)
+                .exists()
+            )
+            if not active:
+                self.process.status = STATUS.DONE
+                self.process.finished = timezone.now()
+                self.process.save()
+            task_finished.send(
+                sender=self.flow_class, process=self.process, task=self.task
+            )
+            if not active:
+                flow_finished.send(
+                    sender=self.flow_class, process=self.process, task=self.task
+                )
+
+
 class Function(ScopedNodeMixin, flow.Function):
     """A service call made by the flow itself."""
+
+    activation_class = FunctionActivation
 
 
 class End(ScopedNodeMixin, flow.End):
     """The dossier's path is over."""
+
+    activation_class = EndActivation
 
 
 class View(ScopedNodeMixin, flow.View):

@@ -54,7 +54,13 @@ def task_recipient_ids(task: Task, dossier: Dossier) -> set[int]:
     work reaches whoever acts for them."""
     node_name = task.flow_task.name
     people = {task.owner_id} if task.owner_id else candidate_ids(node_name, dossier)
-    delegates = delegates_active_for(delegator_ids=people, roles=node_roles(node_name))
+    owner = task.owner if task.owner_id and Task.owner.is_cached(task) else None
+    if getattr(owner, "has_stand_in", None) is False:
+        delegates = set()  # read with the person the task was given to
+    else:
+        delegates = delegates_active_for(
+            delegator_ids=people, roles=node_roles(node_name)
+        )
     if delegates and node_name in APPRAISER_TASKS | ROLE_TASKS.keys():
         # Separation of duties holds for the people standing in too.
         delegates -= party_user_ids(dossier.unit)

@@ -21,7 +21,11 @@ from __future__ import annotations
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from appraisal.selectors.delegations import appraiser_or_delegate, delegators_for
+from appraisal.selectors.delegations import (
+    appraiser_or_delegate,
+    delegators_for,
+    has_stand_in,
+)
 from orgchart.models import Unit
 from orgchart.permissions import ROLE_LABELS, Role
 from orgchart.selectors import (
@@ -335,9 +339,14 @@ def sole_candidate(node_name: str, project):
     queue of everyone who may take it). A task only one person can do is given to
     them when it is created, so it is in their inbox at once instead of waiting to
     be claimed. The people are read whole, two at most: no second read of the
-    one found."""
+    one found, who comes with whether someone stands in for them today
+    (``has_stand_in``, so that telling them of the task needs no query for it)."""
     people = candidate_people(node_name, project)
-    found = people if isinstance(people, list) else list(people[:2])
+    if isinstance(people, list):
+        found = people
+    else:
+        stand_in = has_stand_in(roles=node_roles(node_name))
+        found = list(people.annotate(has_stand_in=stand_in)[:2])
     return found[0] if len(found) == 1 else None
 
 

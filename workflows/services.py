@@ -10,6 +10,7 @@ nothing moves on.
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow.workflow import STATUS
@@ -49,55 +50,73 @@ def _holds(actor, task: Task) -> bool:
 READ_UNDER_LOCK = "_read_under_flow_lock"
 
 
+#: A task open for work: assigned, or started by the page acting on it (a
+#: status the task has in memory only, until the step completes it).
+_OPEN = (STATUS.ASSIGNED, STATUS.STARTED)
+
+
 def _task_locked(task: Task) -> Task:
     """``task`` as it is now, locked: the instance itself when the page read it
     under the flow's lock and it is still open in memory (a step that completed
     it and was then refused leaves it changed in memory only: read again)."""
-    if getattr(task, READ_UNDER_LOCK, False) and task.status == STATUS.ASSIGNED:
+    if getattr(task, READ_UNDER_LOCK, False) and task.status in _OPEN:
         return task
     return Task.objects.select_for_update().get(pk=task.pk)
 
 
-@atomic
+def _draft_write(task: Task, actor, change) -> bool:
+    """Apply ``change`` (a function of the task's data, returning the new data or
+    None for no change) to ``task`` when it is open and ``actor`` holds it; False
+    when it is not theirs to change. Its one UPDATE needs no savepoint: it joins
+    the page's transaction, and a refusal is returned, not raised inside it."""
+    with transaction.atomic(savepoint=False):
+        current = _task_locked(task)
+        if current.status not in _OPEN or not _holds(actor, current):
+            return False
+        payload = change(dict(current.data or {}))
+        if payload is not None:
+            Task.objects.filter(pk=current.pk).update(data=payload)
+            task.data = payload
+    return True
+
+
 def task_draft_save(*, task: Task, actor, data) -> dict:
     """Keep ``data`` (a form's submitted values) as the draft of ``task``, which
     must be open and taken by ``actor``. Files are not kept in a draft.
 
     Only the task's JSON changes: its status, owner and dates do not.
     """
-    current = _task_locked(task)
-    if current.status != STATUS.ASSIGNED or not _holds(actor, current):
-        raise ValidationError(
-            _("Only the person who has taken this open task can save a draft of it."),
-            code="task_not_yours",
-        )
     draft = {}
     for key in data:
         if key in _NOT_KEPT or key.startswith("form-"):
             continue
         values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
         draft[key] = values if len(values) > 1 else values[0]
-    payload = dict(current.data or {})
-    payload["draft"] = draft
-    payload["draft_saved_at"] = timezone.now().isoformat()
-    Task.objects.filter(pk=current.pk).update(data=payload)
-    task.data = payload
+
+    def keep(payload: dict) -> dict:
+        payload["draft"] = draft
+        payload["draft_saved_at"] = timezone.now().isoformat()
+        return payload
+
+    if not _draft_write(task, actor, keep):
+        raise ValidationError(
+            _("Only the person who has taken this open task can save a draft of it."),
+            code="task_not_yours",
+        )
     return draft
 
 
-@atomic
 def task_draft_clear(*, task: Task, actor) -> None:
     """Drop the draft of ``task`` once the dossier itself holds what it kept (the
     page was saved); only its owner's open task, otherwise nothing happens."""
-    current = _task_locked(task)
-    if current.status != STATUS.ASSIGNED or not _holds(actor, current):
-        return
-    payload = dict(current.data or {})
-    if payload.pop("draft", None) is None:
-        return
-    payload.pop("draft_saved_at", None)
-    Task.objects.filter(pk=current.pk).update(data=payload)
-    task.data = payload
+
+    def drop(payload: dict) -> dict | None:
+        if payload.pop("draft", None) is None:
+            return None
+        payload.pop("draft_saved_at", None)
+        return payload
+
+    _draft_write(task, actor, drop)
 
 
 @atomic

@@ -445,13 +445,14 @@ class AttachMixin:
         attachment_form = forms.AttachmentForm(self.request.POST, self.request.FILES)
         if attachment_form.is_valid():
             try:
-                attachment_add(
-                    dossier=self.project,
-                    actor=self.request.user,
-                    kind=attachment_form.cleaned_data["kind"],
-                    file=attachment_form.cleaned_data["file"],
-                    ip=client_ip(self.request),
-                )
+                with step():
+                    attachment_add(
+                        dossier=self.project,
+                        actor=self.request.user,
+                        kind=attachment_form.cleaned_data["kind"],
+                        file=attachment_form.cleaned_data["file"],
+                        ip=client_ip(self.request),
+                    )
             except ValidationError as exc:
                 for message in _errors(exc):
                     attachment_form.add_error("file", message)
@@ -830,12 +831,13 @@ class ProjectAppraiseView(TaskView):
                 self.get_context_data(**self.bound_page(**validated))
             )
         try:
-            dossier_services.report_save(
-                dossier=self.project,
-                actor=self.request.user,
-                ip=client_ip(self.request),
-                **fields,
-            )
+            with step():
+                dossier_services.report_save(
+                    dossier=self.project,
+                    actor=self.request.user,
+                    ip=client_ip(self.request),
+                    **fields,
+                )
         except ValidationError as exc:
             self.keep_page()
             return self.refuse(exc, self.bound_page(**validated), target="report_form")

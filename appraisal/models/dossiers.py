@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orgchart.constraints import CheckConstraint, UniqueConstraint
-from orgchart.fields import ForeignKey
+from orgchart.fields import ForeignKey, OneToOneField
 from orgchart.models import Unit
 
 from ..audit_chain import ALL_CHAINED_FIELDS, entry_hash
@@ -814,7 +814,7 @@ class AppraisalReport(models.Model):
         APPROVE_WITH_CHANGES = "approve_with_changes", _("Approve with changes")
         REJECT = "reject", _("Do not approve")
 
-    dossier = models.OneToOneField(
+    dossier = OneToOneField(
         Dossier,
         on_delete=models.CASCADE,
         related_name="report",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from orgchart.permissions import Role
@@ -26,6 +26,7 @@ __all__ = [
     "appraiser_or_delegate",
     "delegates_active_for",
     "delegates_active_of",
+    "has_stand_in",
     "delegation_list_given",
     "delegation_list_received",
     "delegators_active",
@@ -74,6 +75,17 @@ def delegates_active_for(
         Delegation.objects.active_on(day or timezone.localdate())
         .filter(delegator_id__in=ids, role__in=list(roles), delegate__is_active=True)
         .values_list("delegate_id", flat=True)
+    )
+
+
+def has_stand_in(*, roles: Iterable[str], day: datetime.date | None = None) -> Exists:
+    """An expression for a query of people: whether someone active stands in for
+    the person today in one of ``roles`` (annotated on the people a task is
+    given to, it tells :func:`delegates_active_for` is not worth a query)."""
+    return Exists(
+        Delegation.objects.active_on(day or timezone.localdate()).filter(
+            delegator_id=OuterRef("pk"), role__in=list(roles), delegate__is_active=True
+        )
     )
 
 

@@ -33,9 +33,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import remove_perm
 
-from orgchart.permissions import Role
+from orgchart.permissions import Role, object_permission_grant
 from orgchart.selectors import person_name
 from orgchart.transactions import atomic, on_step_rollback
 
@@ -789,7 +789,7 @@ def appraiser_move(locked: Dossier, appraiser) -> None:
     previous = locked.assigned_appraiser
     if previous is not None:
         remove_perm(rules.appraise_permission, previous, locked)
-    assign_perm(rules.appraise_permission, appraiser, locked)
+    object_permission_grant(rules.appraise_permission, appraiser, locked)
     locked.assigned_appraiser = appraiser
 
 
@@ -969,25 +969,24 @@ _REPORT_FIELDS = frozenset({"recommendation", "text", "answers"})
 
 
 def _report_state(report: AppraisalReport, rules: KindRules) -> tuple:
-    """What the report says, to tell whether a save changed anything."""
-    return (
-        report.recommendation,
-        report.text,
-        sorted(
-            (a.criterion_id, a.result, a.note)
-            for a in ChecklistAnswer.objects.filter(report=report)
-        ),
-        rules.report_state(report),
-    )
+    """What the report says besides its answers, to tell whether a save changed
+    anything (the answers tell it themselves, :func:`_answers_save`)."""
+    return (report.recommendation, report.text, rules.report_state(report))
 
 
 def _report_write(
     locked: Dossier, *, actor: User, fields: dict
 ) -> tuple[AppraisalReport, bool]:
-    """Write the report's draft fields (no audit row); whether anything changed."""
+    """Write the report's draft fields (no audit row); whether anything changed.
+    The dossier's lock guards the creation of its one report (no savepoint for
+    a race there cannot be; the table's unique dossier stays the last word)."""
     rules = kind_rules(locked)
     require_known_fields(fields, {*_REPORT_FIELDS, *rules.report_fields})
-    report, created = AppraisalReport.objects.get_or_create(dossier=locked)
+    report = AppraisalReport.objects.filter(dossier=locked).first()
+    created = report is None
+    if created:
+        report = AppraisalReport(dossier=locked)
+    report.dossier = locked  # held: its row is not looked up again to validate
     before = None if created else _report_state(report, rules)
     if "recommendation" in fields:
         report.recommendation = fields["recommendation"] or ""
@@ -996,14 +995,15 @@ def _report_write(
     report.author = actor
     report.draft = True
     report.updated_at = timezone.now()
-    report.full_clean()
+    report.full_clean(validate_unique=False)
     report.save()
-    if "answers" in fields:
-        _answers_save(report, fields["answers"])
+    answered = "answers" in fields and _answers_save(
+        report, fields["answers"], existing=() if created else None
+    )
     for name, write in rules.report_fields.items():
         if name in fields:
             write(locked, report, fields[name])
-    return report, before != _report_state(report, rules)
+    return report, created or answered or before != _report_state(report, rules)
 
 
 @atomic
@@ -1041,7 +1041,9 @@ def report_save(
     return report
 
 
-def _answers_save(report: AppraisalReport, answers) -> None:
+def _answers_save(report: AppraisalReport, answers, *, existing=None) -> bool:
+    """Write the report's answers as given; whether any changed. ``existing=()``:
+    the report is new and has none yet (not read)."""
     items = _answers_items(answers)
     criteria = {
         c.code: c
@@ -1049,7 +1051,9 @@ def _answers_save(report: AppraisalReport, answers) -> None:
             code__in=[code for code, _r, _n in items]
         )
     }
-    existing = {a.criterion_id: a for a in report.answers.all()}
+    if existing is None:
+        existing = report.answers.all()
+    existing = {a.criterion_id: a for a in existing}
     errors = []
     created, changed, dropped = [], [], []
     for code, result, note in items:
@@ -1095,6 +1099,7 @@ def _answers_save(report: AppraisalReport, answers) -> None:
         ChecklistAnswer.objects.bulk_create(created)
     if changed:
         ChecklistAnswer.objects.bulk_update(changed, ["result", "note"])
+    return bool(dropped or created or changed)
 
 
 @atomic

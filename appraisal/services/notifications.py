@@ -256,9 +256,13 @@ def notification_audit_deliver(*, entry_id: int) -> list[Notification]:
 def _audit_tell(
     entry: AuditEntry, dossier: Dossier, *, new: bool = False
 ) -> list[Notification]:
-    from orgchart.selectors import unit_party_ids
+    from orgchart.selectors import unit_party_query
 
-    recipients = unit_party_ids(dossier.unit)
+    # The unit's people read whole, once (not their ids, then them).
+    parties = list(
+        get_user_model().objects.filter(pk__in=unit_party_query(dossier.unit))
+    )
+    recipients = {person.pk for person in parties}
     if dossier.assigned_appraiser_id:
         recipients.add(dossier.assigned_appraiser_id)
     recipients.discard(entry.actor_id)
@@ -268,6 +272,7 @@ def _audit_tell(
         dossier_id=dossier.pk,
         key=f"audit:{entry.pk}",
         new=new,
+        known=parties,
     )
 
 

@@ -160,6 +160,35 @@ def number_issue(
             time.sleep(random.uniform(0.005, 0.05))  # noqa: S311  not security
 
 
+def _increment(key: dict) -> NumberRegister | None:
+    """Add one to the register ``key`` and return it as written, or None when the
+    year's register does not exist yet: one ``UPDATE … RETURNING`` (PostgreSQL,
+    SQLite 3.35+), the ORM's UPDATE and a locked read otherwise."""
+    if not connection.features.can_return_columns_from_insert:
+        if not NumberRegister.objects.filter(**key).update(
+            last_number=F("last_number") + 1
+        ):
+            return None
+        return NumberRegister.objects.select_for_update().get(**key)
+    table = connection.ops.quote_name(NumberRegister._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_number = last_number + 1 "  # noqa: S608 - names are the model's
+            "WHERE issuer = %s AND doc_type = %s AND year = %s "
+            "RETURNING id, last_number, format",
+            [key["issuer"], key["doc_type"], key["year"]],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, last_number, format_ = row
+    return NumberRegister.from_db(
+        connection.alias,
+        ["id", "issuer", "doc_type", "year", "last_number", "format"],
+        [pk, key["issuer"], key["doc_type"], key["year"], last_number, format_],
+    )
+
+
 def _issue(*, key: dict, on: datetime.date, subject: str) -> IssuedNumber:
     with atomic():
         # The UPDATE is the lock. On PostgreSQL it holds the register row until
@@ -167,11 +196,8 @@ def _issue(*, key: dict, on: datetime.date, subject: str) -> IssuedNumber:
         # On SQLite a write as the transaction's first statement waits for the
         # database's write lock (busy timeout), where a read followed by a write
         # would fail at once with "database is locked".
-        if NumberRegister.objects.filter(**key).update(
-            last_number=F("last_number") + 1
-        ):
-            register = NumberRegister.objects.select_for_update().get(**key)
-        else:
+        register = _increment(key)
+        if register is None:
             probe = NumberRegister(**key, last_number=1, format=_format_for(**key))
             probe.full_clean(validate_unique=False, validate_constraints=False)
             # Another transaction may create the same register meanwhile: the

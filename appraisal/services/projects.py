@@ -84,6 +84,7 @@ __all__ = [
     "CheckResult",
     "checklist_compute",
     "decision_apply",
+    "decision_apply_latest",
     "lines_build",
     "project_create",
     "project_draft_save",
@@ -118,6 +119,9 @@ _LINE_FOREIGN_KEYS = {
     "category": PositionCategory,
     "rank": Rank,
 }
+#: Reference models a caller (a form's choice field) may give as instances it
+#: read: a line needs nothing more of them, so they are not read again.
+_TAKEN_AS_READ = (PositionCategory, Rank)
 #: The project fields ``project_update`` may change.
 PROJECT_EDITABLE_FIELDS = ("title", "kind", "legal_basis", "justification")
 
@@ -161,6 +165,17 @@ def _pk_of(value) -> Any:
     return getattr(value, "pk", value)
 
 
+def _as_read(value, model) -> bool:
+    """``value`` is an instance of ``model`` read from the database, of a model
+    whose instances are taken as given (:data:`_TAKEN_AS_READ`)."""
+    return (
+        model in _TAKEN_AS_READ
+        and isinstance(value, model)
+        and not value._state.adding
+        and value.pk is not None
+    )
+
+
 def lines_build(
     *,
     project: JobPositionProject,
@@ -173,14 +188,16 @@ def lines_build(
     Foreign keys may be given as objects or primary keys (``rank`` or ``rank_id``);
     an existing position must belong to the project's unit. A change line takes what
     it does not say from the position it changes; a catalogue entry gives the
-    category. Reference data is read in one query per model.
+    category. Reference data is read in one query per model, except categories
+    and ranks given as instances already read (a form's choices).
     """
     items = list(items)
     wanted: dict[str, set] = {name: set() for name in _LINE_FOREIGN_KEYS}
     for _number, item in items:
-        for name in _LINE_FOREIGN_KEYS:
-            pk = _pk_of(_fk_value(item, name))
-            if pk is not None:
+        for name, model in _LINE_FOREIGN_KEYS.items():
+            value = _fk_value(item, name)
+            pk = _pk_of(value)
+            if pk is not None and not _as_read(value, model):
                 wanted[name].add(pk)
     found: dict[str, dict] = {}
     for name, model in _LINE_FOREIGN_KEYS.items():
@@ -249,10 +266,11 @@ def lines_build(
         line.action = action
         bad = False
         for name, model in _LINE_FOREIGN_KEYS.items():
-            pk = _pk_of(_fk_value(item, name))
+            value = _fk_value(item, name)
+            pk = _pk_of(value)
             if pk is None:
                 continue
-            obj = found[name].get(str(pk))
+            obj = value if _as_read(value, model) else found[name].get(str(pk))
             if obj is None:
                 reason = (
                     _("position %(id)s is not a position of this unit.")
@@ -604,17 +622,22 @@ def project_handover(
     _require_unit_officer(actor, locked)
     _require_status(locked, *JobPositionProject.EDITABLE_STATUSES)
     _require_version(locked, expected_version)
-    if fields or lines is not None:
-        _draft_apply(locked, fields=fields, lines=lines)
+    edited = bool(fields) or lines is not None
+    if edited:
+        _draft_apply(locked, fields=fields, lines=lines, save=False)
     _require_complete_dossier(locked)
-    _audit(
-        locked,
-        actor=actor,
-        action=Action.HANDED_OVER,
-        from_status=locked.status,
-        comment=comment,
-        ip=ip,
-    )
+    line = {
+        "actor": actor,
+        "action": Action.HANDED_OVER,
+        "from_status": locked.status,
+        "comment": comment,
+        "ip": ip,
+    }
+    if edited:
+        # The edits and the new chain head in one update of the row.
+        _transition(locked, project, **line)
+    else:
+        _audit(locked, **line)
     _sync(locked, project)
 
 
@@ -837,6 +860,29 @@ def decision_apply(
     effective-dated, so a decision effective in the future can be applied at once:
     the establishment as of any earlier date is unchanged."""
     decision = Decision.objects.select_for_update().get(pk=decision.pk)
+    return _decision_apply_locked(decision, actor=actor, ip=ip)
+
+
+@atomic
+def decision_apply_latest(
+    *, project: JobPositionProject, actor: User | None = None, ip: str | None = None
+) -> Decision | None:
+    """Apply the dossier's latest decision (:func:`decision_apply`), read once,
+    locked: the flow's step after the committee approves."""
+    decision = (
+        Decision.objects.select_for_update()
+        .filter(dossier_id=project.pk)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if decision is None:
+        return None
+    return _decision_apply_locked(decision, actor=actor, ip=ip)
+
+
+def _decision_apply_locked(
+    decision: Decision, *, actor: User | None, ip: str | None
+) -> Decision:
     if decision.applied_at is not None:
         return decision
     if decision.outcome != Decision.Outcome.APPROVED:

@@ -25,10 +25,9 @@ from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from guardian.shortcuts import assign_perm
 
 from orgchart.models import JobPosition, Unit
-from orgchart.permissions import Role
+from orgchart.permissions import Role, object_permission_grant
 from orgchart.transactions import atomic
 
 from ..documents.registry import Step
@@ -268,7 +267,7 @@ def staffing_plan_open(
     )
     plan.full_clean()
     plan.save()
-    assign_perm(RULES.appraise_permission, appraiser, plan)
+    object_permission_grant(RULES.appraise_permission, appraiser, plan)
     targets = {
         target.post_kind: target
         for target in ReductionTarget.objects.filter(valid_from__lte=first_day)

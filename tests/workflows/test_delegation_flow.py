@@ -19,7 +19,9 @@ from viewflow.workflow import STATUS
 
 from appraisal.models import AuditEntry, Delegation, Notification
 from appraisal.selectors.audit import audit_chains_verify
+from orgchart.permissions import Role
 from tests.workflows.conftest import url
+from workflows.permissions import sole_candidate
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +218,49 @@ def test_a_reassignment_to_a_party_of_the_unit_changes_nothing(
     assert project.assigned_appraiser == people["appraiser"]
     assert task.owner == people["appraiser"]
     assert AuditEntry.objects.count() == before
+
+
+def _told_of(task, person) -> bool:
+    return Notification.objects.filter(
+        recipient=person,
+        event=Notification.Event.TASK,
+        key=f"task:{task.pk}:{person.pk}",
+    ).exists()
+
+
+def test_a_task_given_to_an_absent_person_reaches_their_stand_in(
+    client, driver, people
+):
+    process = driver.to_reception()
+    _delegate(client, people["appraiser"], people["appraiser2"])
+    driver.execute("reception", process, "receive", {"decision": "accept"})
+    response = driver.execute(
+        "division_head",
+        process,
+        "assign_appraiser",
+        {"appraiser": people["appraiser"].pk},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    task = driver.open_task(process, "appraise")
+    assert task.owner == people["appraiser"]
+    assert _told_of(task, people["appraiser"])
+    assert _told_of(task, people["appraiser2"])
+
+
+def test_a_sole_candidates_stand_in_who_is_a_party_is_not_told(
+    client, driver, people, units, make_user
+):
+    """The director is the one person the signature can go to (the other
+    director signs for department A, whose dossier it is) and is away: the
+    stand-in is that other director, a party, who is not told of it."""
+    director2 = make_user(Role.DIRECTOR, username="director2")
+    assign_perm("orgchart.sign_for_unit", director2, units["a"])
+    _delegate(client, people["director"], director2, role="director")
+    assert Delegation.objects.filter(delegate=director2).exists()
+    process = driver.to_director()
+    task = driver.open_task(process, "sign_report")
+    assert task.owner == people["director"]
+    # Given with what tells the stand-in is worth looking up.
+    assert sole_candidate("sign_report", process.project).has_stand_in is True
+    assert _told_of(task, people["director"])
+    assert not _told_of(task, director2)

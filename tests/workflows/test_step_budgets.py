@@ -35,22 +35,22 @@ Status = JobPositionProject.Status
 #: step). A step opens no savepoint of its own (``orgchart.transactions``).
 BUDGET = {
     "assign": 10,
-    "attach": 18,
-    "draft": 30,
+    "attach": 13,
+    "draft": 27,
     "submit": 29,
-    "receive": 31,
-    "assign_appraiser": 27,
-    "request_revision": 24,
-    "revise": 30,
-    "save_report": 31,
-    "complete_report": 28,
-    "review_report": 20,
-    "sign_report": 29,
+    "receive": 30,
+    "assign_appraiser": 22,
+    "request_revision": 23,
+    "revise": 27,
+    "save_report": 18,
+    "complete_report": 27,
+    "review_report": 19,
+    "sign_report": 28,
 }
 #: The committee's approval also applies the decision in the same POST: a
 #: constant plus two per approved line (the position it opens written, the line
 #: linked to it; the rest is validated without the database).
-DECIDE_BUDGET, DECIDE_PER_LINE = 51, 2
+DECIDE_BUDGET, DECIDE_PER_LINE = 45, 2
 
 
 def land(client) -> None:
@@ -194,7 +194,7 @@ def test_every_step_of_a_project_stays_within_its_statement_budget(driver, peopl
 
 #: The staffing cycle's per-unit steps (each unit's proposal is its own small
 #: process: the officer's draft, the head's submission, the review).
-STAFFING_BUDGET = {"assign": 10, "draft": 27, "submit": 27, "review": 25}
+STAFFING_BUDGET = {"assign": 10, "draft": 27, "submit": 27, "review": 23}
 
 
 def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
@@ -216,15 +216,15 @@ def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
 #: (``bench/consolidation.py`` measures 130 of them).
 CONSOLIDATION_BUDGET = {
     "assign": 10,
-    "start": 30,
-    "propose": 27,
+    "start": 23,
+    "propose": 24,
     "submit_proposal": 40,
-    "receive": 31,
-    "assign_appraiser": 26,
-    "appraise": 43,
-    "review_report": 20,
-    "sign_report": 29,
-    "decide": 94,
+    "receive": 30,
+    "assign_appraiser": 21,
+    "appraise": 36,
+    "review_report": 19,
+    "sign_report": 28,
+    "decide": 90,
 }
 
 

@@ -8,8 +8,7 @@ from viewflow import this
 from viewflow.workflow import flow, lock
 
 from appraisal.models import JobPositionProject
-from appraisal.selectors.projects import project_decision_latest
-from appraisal.services.projects import decision_apply
+from appraisal.services.projects import decision_apply_latest
 
 from .. import nodes, permissions, views
 from ..models import JobPositionProjectProcess
@@ -181,7 +180,7 @@ class JobPositionProjectFlow(flow.Flow):
     end = nodes.End().Annotation(title=_("Closed"))
 
     def apply_approved_decision(self, activation):
-        decision_apply(decision=project_decision_latest(project=_project(activation)))
+        decision_apply_latest(project=_project(activation))
 
     def has_view_permission(self, user, obj=None):
         """Every signed-in person may open the flow's pages (each list shows only
