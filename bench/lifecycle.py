@@ -150,7 +150,11 @@ class Counted:
 
         from orgchart.two_factor.services import totp_device_get, two_factor_required
 
-        self.client.force_login(user)
+        # The backend a password login records (the first one, the lockout
+        # check's, authenticates nobody).
+        self.client.force_login(
+            user, backend="orgchart.auth_backends.CachedUserBackend"
+        )
         device = totp_device_get(user)
         if device is None and two_factor_required(user):
             device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)

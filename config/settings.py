@@ -201,9 +201,14 @@ AUTHENTICATION_BACKENDS = [
     # First: counts failed logins and refuses locked-out ones before a password
     # is even checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's, reading the signed-in person from the shared cache when there is
+    # one (USER_CACHE_SECONDS).
+    "orgchart.auth_backends.CachedUserBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+#: How long the signed-in person's row is kept in the shared cache (Redis);
+#: nothing is kept without one (a process's own memory is not shared).
+USER_CACHE_SECONDS = env.int("USER_CACHE_SECONDS", default=300) if REDIS_URL else 0
 # Trap: viewflow's Process proxies need their own content type for object grants.
 GUARDIAN_GET_CONTENT_TYPE = "orgchart.permissions.get_content_type"
 ANONYMOUS_USER_NAME = None

@@ -26,6 +26,17 @@ class OrgchartConfig(AppConfig):
         from .sessions import session_logged_in
 
         user_logged_in.connect(session_logged_in, dispatch_uid="orgchart.session_login")
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from .auth_backends import user_changed
+
+        for signal in (post_save, post_delete):
+            signal.connect(
+                user_changed,
+                sender=get_user_model(),
+                dispatch_uid=f"orgchart.user_changed.{signal is post_save}",
+            )
         # Every text typed into a form (ours, the admin's, viewflow's task forms,
         # the lists' search and filter boxes: all are ``forms.CharField`` or its
         # subclasses) is normalised where Django turns it into a value, rather

@@ -101,22 +101,26 @@ TWO_FACTOR_ROLES = (Role.DIRECTOR, Role.COMMITTEE, Role.ADMINISTRATOR)
 def object_permission_grant(perm: str, user, obj) -> None:
     """Give ``user`` the object permission ``perm`` ("app_label.codename") on
     ``obj``, as guardian's ``assign_perm`` does (same row, same content type),
-    in two statements instead of its six: the permission read, and one INSERT
-    that leaves an existing grant as it is (guardian's unique user, permission
-    and object)."""
+    in one statement instead of its six: an INSERT that finds the permission
+    itself and leaves an existing grant as it is (guardian's unique user,
+    permission and object). A permission that does not exist is refused by the
+    database (its column is required)."""
     from django.contrib.auth.models import Permission
+    from django.db.models import Subquery
     from guardian.models import UserObjectPermission
 
     content_type = get_content_type(obj)
     app_label, _dot, codename = perm.rpartition(".")
     if app_label and app_label != content_type.app_label:
         raise ValueError(f"{perm} is not a permission of {content_type}")
-    permission = Permission.objects.get(content_type=content_type, codename=codename)
+    permission = Permission.objects.filter(
+        content_type=content_type, codename=codename
+    ).order_by()
     UserObjectPermission.objects.bulk_create(
         [
             UserObjectPermission(
                 user=user,
-                permission=permission,
+                permission_id=Subquery(permission.values("pk")[:1]),
                 content_type=content_type,
                 object_pk=str(obj.pk),
             )

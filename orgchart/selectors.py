@@ -88,8 +88,13 @@ def person_rights_in_action(user) -> Iterator[None]:
     """Inside the block, one action's transaction opened by the caller (a task
     page's POST, under the flow's lock), the person's roles and unit grants are
     read afresh once and every check of the action, the page's and the
-    service's, uses that reading (:func:`person_rights_read_in_action`)."""
+    service's, uses that reading (:func:`person_rights_read_in_action`). Inside
+    such a block already, the reading made for it is kept. A service may read
+    another person's rights the same way (one query for both)."""
     cache = person_cache(user)
+    if cache.get(_IN_ACTION):
+        yield
+        return
     cache.clear()
     cache[_IN_ACTION] = True
     if user.is_authenticated and user.is_active:

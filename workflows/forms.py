@@ -445,13 +445,15 @@ class ReportForm(forms.Form):
         return {
             "recommendation": data["recommendation"],
             "text": data["text"],
-            "answers": {
-                criterion.code: {
+            # The criteria as read for the form: the service takes them as read.
+            "answers": [
+                {
+                    "criterion": criterion,
                     "result": data[f"answer_{criterion.code}"],
                     "note": data[f"note_{criterion.code}"],
                 }
                 for criterion in self.criteria
-            },
+            ],
         }
 
 

@@ -321,13 +321,37 @@ class StartViewActivation(start_nodes.StartViewActivation):
                 flow_started.send(
                     sender=self.flow_class, process=self.process, task=self.task
                 )
-                self.activate_next()
+                # viewflow's ``activate_next``, keeping the tasks the start
+                # creates: the page sends the person on to theirs.
+                activations = set(self.create_next())
+                self.created_tasks = [each.task for each in activations]
+                self._activate_next(activations)
+
+
+def started_post(flow_task, origin_view, request, *args, **kwargs):
+    """A start page's POST: viewflow's (``wrap_start_view``) in one transaction
+    with the person's rights read once inside it, for the node's check, the
+    form's choice of units and the service's check alike (as
+    :func:`locked_post` does for a task). Its step opens no savepoint
+    (:func:`replay_refused`)."""
+
+    def run():
+        with transaction.atomic(), person_rights_in_action(request.user):
+            request.activation = flow_task.activation_class.create(
+                flow_task, None, None
+            )
+            if not flow_task.can_execute(request.user, request.activation.task):
+                raise PermissionDenied
+            request.activation.start(request)
+            return origin_view(request, *args, **kwargs)
+
+    return replay_refused(request, run)
 
 
 class Start(ScopedNodeMixin, flow.Start):
     """Opening a new dossier (the start page itself needs no process scope; an
-    anonymous visitor is sent to log in rather than refused). Its POST opens no
-    savepoint for its step (:func:`replay_refused`)."""
+    anonymous visitor is sent to log in rather than refused). Its POST is one
+    transaction that opens no savepoint for its step (:func:`started_post`)."""
 
     activation_class = StartViewActivation
 
@@ -339,9 +363,7 @@ class Start(ScopedNodeMixin, flow.Start):
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if request.method == "POST":
-                return replay_refused(
-                    request, lambda: wrapped(request, *args, **kwargs)
-                )
+                return started_post(self, self.start_view, request, *args, **kwargs)
             return wrapped(request, *args, **kwargs)
 
         update_wrapper(view, wrapped)

@@ -155,10 +155,13 @@ class ProjectStartView(LoginRequiredMixin, generic.FormView):
             _("The draft “%(title)s” is open; add its lines and documents.")
             % {"title": project.title},
         )
-        draft = (
-            activation.process.task_set.filter(status=STATUS.ASSIGNED)
-            .order_by("-pk")
-            .first()
+        draft = next(
+            (
+                task
+                for task in activation.created_tasks
+                if task.status == STATUS.ASSIGNED
+            ),
+            None,
         )
         if draft is not None and draft.owner_id == self.request.user.pk:
             return redirect(

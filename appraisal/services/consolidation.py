@@ -68,7 +68,7 @@ from .dossiers import (
     require_version,
     today,
 )
-from .numbering import DECISION, number_issue
+from .numbering import DECISION, full_clean_issued, number_issue
 
 __all__ = [
     "HOME_AFFAIRS_ROLES",
@@ -1544,7 +1544,7 @@ def _approve(
         on=decision.date,
         subject=str(locked)[:255],
     ).text
-    decision.full_clean()
+    full_clean_issued(decision, "number")
     decision.save()
     locked.outcome = Dossier.Outcome.APPROVED
     return decision

@@ -22,7 +22,7 @@ import contextvars
 import copy
 import datetime
 import ipaddress
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import remove_perm
 
 from orgchart.permissions import Role, object_permission_grant
-from orgchart.selectors import person_name
+from orgchart.selectors import person_name, person_rights_in_action
 from orgchart.transactions import atomic, on_step_rollback
 
 from ..documents.registry import Step
@@ -62,7 +62,7 @@ from ..selectors.projects import (
 from .deadlines import due_date_for, due_date_resume
 from .documents import documents_request
 from .notifications import notification_audit_enqueue
-from .numbering import RECEIPT, SUBMISSION, number_issue
+from .numbering import RECEIPT, SUBMISSION, full_clean_issued, number_issue
 
 __all__ = [
     "COMMITTEE_ISSUER",
@@ -221,23 +221,28 @@ def _state(dossier: Dossier) -> dict[str, Any]:
     }
 
 
-def dossier_save(dossier: Dossier) -> None:
+def dossier_save(dossier: Dossier, *, issued: Iterable[str] = ()) -> None:
     """Validate and save the (locked) dossier with a new version, so a form built
     on the older state is refused. A dossier read by :func:`dossier_lock` has
     only the fields the action changed validated and written (with every rule
     of the whole row, ``clean()``, and the constraints on those fields): the
     others were valid when read under the lock and nobody else has changed them
-    since."""
+    since. ``issued``: fields holding a number the register has just given out
+    (:func:`~appraisal.services.numbering.full_clean_issued`)."""
     dossier.version += 1
     dossier.updated_at = timezone.now()
     read = getattr(dossier, "_locked_state", None)
     if read is None:
-        dossier.full_clean()
+        full_clean_issued(dossier, *issued)
         dossier.save()
         return
     fields = dossier._meta.concrete_fields
     changed = [f for f in fields if getattr(dossier, f.attname) != read[f.attname]]
-    dossier.full_clean(exclude=[f.name for f in fields if f not in changed])
+    full_clean_issued(
+        dossier,
+        *issued,
+        exclude=[f.name for f in fields if f not in changed],
+    )
     dossier.save(update_fields=[f.name for f in changed])
     dossier._locked_state = _state(dossier)
 
@@ -366,10 +371,12 @@ def dossier_transition(
     from_status: str,
     comment: str = "",
     ip: str | None = None,
+    issued: Iterable[str] = (),
 ) -> None:
     """Save a status change of the locked dossier, record it in the audit trail and
     hand the new state to the caller's instance: the last step of every action.
-    The new chain head is written in the same update as the status."""
+    The new chain head is written in the same update as the status. ``issued``:
+    as :func:`dossier_save`'s."""
     entry = _audit_entry(
         locked,
         actor=actor,
@@ -379,7 +386,7 @@ def dossier_transition(
         ip=ip,
     )
     locked.audit_head = entry.chain_hash
-    dossier_save(locked)
+    dossier_save(locked, issued=issued)
     entry.save()
     notification_audit_enqueue(entry, locked)
     dossier_sync(locked, dossier)
@@ -684,6 +691,7 @@ def dossier_accept(
         from_status=from_status,
         comment=comment,
         ip=ip,
+        issued=["receipt_number"],
     )
     return dossier
 
@@ -756,7 +764,13 @@ def dossier_refuse(
 
 def appraiser_require_eligible(appraiser, locked: Dossier) -> None:
     """``appraiser`` may appraise ``locked``: an active appraiser who neither
-    drafts nor signs for its unit (separation of duties)."""
+    drafts nor signs for its unit (separation of duties). Their roles and
+    grants are read once, inside the action's transaction."""
+    with person_rights_in_action(appraiser):
+        _appraiser_require_eligible(appraiser, locked)
+
+
+def _appraiser_require_eligible(appraiser, locked: Dossier) -> None:
     if not appraiser.is_active or Role.APPRAISER not in user_roles(appraiser):
         raise ValidationError(
             {
@@ -950,6 +964,15 @@ def dossier_request_revision(
 def _answers_items(answers) -> list[tuple[str, str, str]]:
     """``(code, result, note)`` from ``{code: result}``, ``{code: {"result", "note"}}``
     or a list of dicts with ``criterion``/``code``, ``result``, ``note``."""
+    return [
+        (code, result, note) for code, result, note, _read in _answers_read(answers)
+    ]
+
+
+def _answers_read(answers) -> list[tuple[str, str, str, ChecklistCriterion | None]]:
+    """:func:`_answers_items` with, for each, the criterion when the caller gave
+    it as an instance read from the database (a form's criteria, read in the
+    same transaction): it is not read again."""
     if isinstance(answers, dict):
         raw = [
             {"code": code, **(value if isinstance(value, dict) else {"result": value})}
@@ -961,7 +984,16 @@ def _answers_items(answers) -> list[tuple[str, str, str]]:
     for entry in raw:
         criterion = entry.get("criterion", entry.get("code"))
         code = getattr(criterion, "code", criterion)
-        items.append((str(code), entry.get("result") or "", entry.get("note") or ""))
+        read = (
+            criterion
+            if isinstance(criterion, ChecklistCriterion)
+            and not criterion._state.adding
+            and criterion.pk is not None
+            else None
+        )
+        items.append(
+            (str(code), entry.get("result") or "", entry.get("note") or "", read)
+        )
     return items
 
 
@@ -1044,19 +1076,19 @@ def report_save(
 def _answers_save(report: AppraisalReport, answers, *, existing=None) -> bool:
     """Write the report's answers as given; whether any changed. ``existing=()``:
     the report is new and has none yet (not read)."""
-    items = _answers_items(answers)
-    criteria = {
-        c.code: c
-        for c in ChecklistCriterion.objects.filter(
-            code__in=[code for code, _r, _n in items]
+    items = _answers_read(answers)
+    criteria = {code: read for code, _r, _n, read in items if read is not None}
+    unread = [code for code, _r, _n, _read in items if code not in criteria]
+    if unread:
+        criteria.update(
+            (c.code, c) for c in ChecklistCriterion.objects.filter(code__in=unread)
         )
-    }
     if existing is None:
         existing = report.answers.all()
     existing = {a.criterion_id: a for a in existing}
     errors = []
     created, changed, dropped = [], [], []
-    for code, result, note in items:
+    for code, result, note, _read in items:
         criterion = criteria.get(code)
         if criterion is None:
             errors.append(

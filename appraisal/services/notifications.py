@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -258,14 +259,13 @@ def _audit_tell(
 ) -> list[Notification]:
     from orgchart.selectors import unit_party_query
 
-    # The unit's people read whole, once (not their ids, then them).
-    parties = list(
-        get_user_model().objects.filter(pk__in=unit_party_query(dossier.unit))
-    )
-    recipients = {person.pk for person in parties}
+    # The unit's people and the appraiser read whole, together and once (not
+    # their ids, then them).
+    concerned = Q(pk__in=unit_party_query(dossier.unit))
     if dossier.assigned_appraiser_id:
-        recipients.add(dossier.assigned_appraiser_id)
-    recipients.discard(entry.actor_id)
+        concerned |= Q(pk=dossier.assigned_appraiser_id)
+    parties = list(get_user_model().objects.filter(concerned))
+    recipients = {person.pk for person in parties} - {entry.actor_id}
     return notification_record(
         recipient_ids=recipients,
         event=AUDIT_EVENTS[entry.action],

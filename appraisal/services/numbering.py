@@ -20,6 +20,7 @@ import random
 import re
 import time
 import unicodedata
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import OperationalError, connection
@@ -101,6 +102,15 @@ def _format_for(*, issuer: str, doc_type: str, year: int) -> str:
         .first()
     )
     return previous or DEFAULT_FORMATS.get(doc_type, DOCUMENT_FORMAT)
+
+
+def full_clean_issued(obj, *issued: str, exclude: Iterable[str] = ()) -> None:
+    """``obj.full_clean()`` but for the fields named in ``issued``, which hold
+    numbers :func:`number_issue` has just given out: the register's row lock
+    makes them unique (and the database's unique constraint stays behind it), so
+    their uniqueness is not asked of the database a second time (a savepoint and
+    a query each)."""
+    obj.full_clean(exclude=[*exclude, *issued])
 
 
 def number_issue(

@@ -77,7 +77,7 @@ from .dossiers import require_unit_officer as _require_unit_officer
 from .dossiers import require_version as _require_version
 from .dossiers import today as _today
 from .imports import lines_read
-from .numbering import DECISION, number_issue
+from .numbering import DECISION, full_clean_issued, number_issue
 
 __all__ = [
     "RULES",
@@ -587,11 +587,15 @@ def _require_complete_dossier(project: JobPositionProject) -> None:
     62/2020/NĐ-CP Art. 7(2): the submission letter, the project and the decision on
     the unit's functions). Checked when the officer hands it over and again when
     the head submits it, so a dossier never reaches the head incomplete."""
-    if not project.lines.exists():
+    lines, attachments = _contents_read(project)
+    # The snapshot of the same submission, taken next, uses this reading.
+    project.__dict__["_contents_read"] = lines, attachments
+    if not lines:
         raise ValidationError(
             _("Add at least one position line before submitting."), code="no_lines"
         )
-    missing = project_missing_attachments(project=project)
+    present = {attachment.kind for attachment in attachments}
+    missing = [kind for kind in Attachment.REQUIRED_KINDS if kind not in present]
     if missing:
         raise ValidationError(
             _("Attach the missing documents before submitting: %(kinds)s."),
@@ -673,12 +677,22 @@ def project_send_back_to_officer(
 # --- submission and reception ------------------------------------------------------
 
 
-def _snapshot(project: JobPositionProject) -> dict:
-    """The dossier as submitted, in plain JSON: fields, lines with their identity,
-    attachments."""
+def _contents_read(project: JobPositionProject) -> tuple[list, list]:
+    """The project's lines (with what a snapshot names of them) and attachments,
+    in their order."""
     lines = project.lines.select_related(
         "position", "catalogue_entry", "category", "rank"
     ).order_by("order", "pk")
+    return list(lines), list(project.attachments.order_by("kind", "pk"))
+
+
+def _snapshot(project: JobPositionProject) -> dict:
+    """The dossier as submitted, in plain JSON: fields, lines with their identity,
+    attachments. Read once with the completeness check of the same submission
+    (:func:`_require_complete_dossier`, just before it, under the same lock)."""
+    lines, attachments = project.__dict__.pop("_contents_read", None) or _contents_read(
+        project
+    )
     return {
         "project": {
             "title": project.title,
@@ -716,7 +730,7 @@ def _snapshot(project: JobPositionProject) -> dict:
                 "size": attachment.size,
                 "sha256": attachment.sha256,
             }
-            for attachment in project.attachments.order_by("kind", "pk")
+            for attachment in attachments
         ],
     }
 
@@ -831,7 +845,7 @@ def _approve(
         on=decision.date,
         subject=str(locked)[:255],
     ).text
-    decision.full_clean()
+    full_clean_issued(decision, "number")
     decision.save()
     DecisionLine.objects.bulk_create(
         DecisionLine(

@@ -34,23 +34,23 @@ Status = JobPositionProject.Status
 #: the gateway's, and the notification of whoever gets it (written with the
 #: step). A step opens no savepoint of its own (``orgchart.transactions``).
 BUDGET = {
-    "assign": 10,
-    "attach": 13,
-    "draft": 27,
-    "submit": 29,
-    "receive": 30,
-    "assign_appraiser": 22,
-    "request_revision": 23,
-    "revise": 27,
-    "save_report": 18,
-    "complete_report": 27,
-    "review_report": 19,
-    "sign_report": 28,
+    "assign": 8,
+    "attach": 11,
+    "draft": 25,
+    "submit": 25,
+    "receive": 25,
+    "assign_appraiser": 17,
+    "request_revision": 21,
+    "revise": 25,
+    "save_report": 15,
+    "complete_report": 25,
+    "review_report": 17,
+    "sign_report": 26,
 }
 #: The committee's approval also applies the decision in the same POST: a
 #: constant plus two per approved line (the position it opens written, the line
 #: linked to it; the rest is validated without the database).
-DECIDE_BUDGET, DECIDE_PER_LINE = 45, 2
+DECIDE_BUDGET, DECIDE_PER_LINE = 39, 2
 
 
 def land(client) -> None:
@@ -194,7 +194,7 @@ def test_every_step_of_a_project_stays_within_its_statement_budget(driver, peopl
 
 #: The staffing cycle's per-unit steps (each unit's proposal is its own small
 #: process: the officer's draft, the head's submission, the review).
-STAFFING_BUDGET = {"assign": 10, "draft": 27, "submit": 27, "review": 23}
+STAFFING_BUDGET = {"assign": 8, "draft": 25, "submit": 25, "review": 21}
 
 
 def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
@@ -215,16 +215,16 @@ def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
 #: its position moved); more operations cost more in that POST
 #: (``bench/consolidation.py`` measures 130 of them).
 CONSOLIDATION_BUDGET = {
-    "assign": 10,
-    "start": 23,
-    "propose": 24,
-    "submit_proposal": 40,
-    "receive": 30,
-    "assign_appraiser": 21,
-    "appraise": 36,
-    "review_report": 19,
-    "sign_report": 28,
-    "decide": 90,
+    "assign": 8,
+    "start": 19,
+    "propose": 22,
+    "submit_proposal": 38,
+    "receive": 25,
+    "assign_appraiser": 17,
+    "appraise": 34,
+    "review_report": 17,
+    "sign_report": 26,
+    "decide": 84,
 }
 
 
