@@ -50,6 +50,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--minimal", type=int, default=200, help="minimal approvals (yardstick)"
     )
     parser.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also profile the POSTs of N more project lifecycles (cProfile) and "
+        "print where their time goes",
+    )
+    parser.add_argument(
         "--statements",
         action="store_true",
         help="also print the statements of each POST of one more lifecycle",
@@ -140,6 +148,7 @@ class Counted:
         self.seconds = 0.0
         self.queries = QueryCounter()
         self.captured: list | None = None
+        self.profiler = None
 
     def login(self, user):
         """A finished login: for a person who must confirm with an authenticator
@@ -173,7 +182,13 @@ class Counted:
             stack.enter_context(connection.execute_wrapper(self.queries))
             if self.captured is not None:
                 capture = stack.enter_context(CaptureQueriesContext(connection))
-            response = self.client.post(path, data or {})
+            if self.profiler is not None:
+                self.profiler.enable()
+            try:
+                response = self.client.post(path, data or {})
+            finally:
+                if self.profiler is not None:
+                    self.profiler.disable()
         if self.captured is not None:
             self.captured.append((path, [query["sql"] for query in capture]))
         self.seconds += time.perf_counter() - started
@@ -490,6 +505,18 @@ def main(argv: list[str] | None = None) -> None:
             f"{time_per_post_minimal * 1000:.1f} ms: "
             f"{time_per_post / time_per_post_minimal:4.1f}x minimal"
         )
+        if args.profile:
+            import cProfile
+            import pstats
+
+            profiler = client.profiler = cProfile.Profile()
+            for _ in range(args.profile):
+                project_one()
+            client.profiler = None
+            print(f"\n  where the POSTs of {args.profile} project lifecycles go:")
+            stats = pstats.Stats(profiler)
+            stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
+            stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
         if args.statements:
             client.captured = []
             minimal_one()

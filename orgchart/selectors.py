@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import (
-    BigIntegerField,
-    CharField,
     Count,
     F,
     Func,
@@ -24,9 +24,8 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from guardian.shortcuts import get_objects_for_user
 
 from .models import (
@@ -151,47 +150,60 @@ def _unit_grants(user, perms, *, with_roles=False) -> list[tuple[str, str | None
     query. The grants (few rows) are read first and their units found by key
     (guardian's ``get_objects_for_user`` compares every unit's id cast to text
     with the grants instead, which no index serves). ``with_roles``: also
-    ``(group name, None)`` of each of the person's roles, in the same query."""
-    from django.contrib.auth.models import Group
+    ``(group name, None)`` of each of the person's roles, in the same query.
+    Every request of every person runs it: its SQL is written once
+    (:func:`_unit_grants_sql`) rather than built by the ORM each time."""
     from django.contrib.contenttypes.models import ContentType
-    from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    content_type = ContentType.objects.get_for_model(Unit)
+    content_type = ContentType.objects.get_for_model(Unit).pk
     codenames = {each.split(".", 1)[1]: each for each in perms}
-    path = Unit.objects.filter(
-        pk=Cast(OuterRef("object_pk"), BigIntegerField())
-    ).values("path")[:1]
-    grants = {
-        "content_type_id": content_type.pk,
-        "permission__codename__in": list(codenames),
-    }
-    direct = (
-        UserObjectPermission.objects.filter(user_id=user.pk, **grants)
-        .order_by()
-        .annotate(unit_path=Subquery(path))
-        .values_list("unit_path", "permission__codename")
-    )
-    groups = Group.objects.filter(user=user.pk).values("pk")
-    through_groups = (
-        GroupObjectPermission.objects.filter(group_id__in=groups, **grants)
-        .order_by()
-        .annotate(unit_path=Subquery(path))
-        .values_list("unit_path", "permission__codename")
-    )
-    parts = [through_groups]
+    grants = [content_type, *codenames]
+    params = [user.pk, *grants, user.pk, *grants]
     if with_roles:
-        # A role's row: its name, and no permission (every grant has one).
-        parts.append(
-            Group.objects.filter(user=user.pk)
-            .order_by()
-            .annotate(codename=Value("", output_field=CharField()))
-            .values_list("name", "codename")
-        )
+        params.append(user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(_unit_grants_sql(len(codenames), with_roles), params)
+        rows = cursor.fetchall()
     return [
         (unit_path, codenames[codename] if codename else None)
-        for unit_path, codename in direct.union(*parts, all=True)
+        for unit_path, codename in rows
         if unit_path is not None
     ]
+
+
+@functools.cache
+def _unit_grants_sql(codenames: int, with_roles: bool) -> str:
+    """The SQL of :func:`_unit_grants` for ``codenames`` permissions: the
+    person's own grants, their groups' grants, and their groups' names."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    quote = connection.ops.quote_name
+    unit, permission = quote(Unit._meta.db_table), quote(Permission._meta.db_table)
+    members = quote(get_user_model().groups.through._meta.db_table)
+    codes = ", ".join(["%s"] * codenames)
+    # Only the models' table names and placeholders go into the text.
+    path = f"(SELECT u.path FROM {unit} u WHERE u.id = CAST(g.object_pk AS BIGINT))"  # noqa: S608
+    grants = f"g.content_type_id = %s AND p.codename IN ({codes})"
+    sql = (
+        f"SELECT {path}, p.codename"  # noqa: S608 - the models' names
+        f" FROM {quote(UserObjectPermission._meta.db_table)} g"
+        f" INNER JOIN {permission} p ON p.id = g.permission_id"
+        f" WHERE g.user_id = %s AND {grants}"
+        f" UNION ALL SELECT {path}, p.codename"
+        f" FROM {quote(GroupObjectPermission._meta.db_table)} g"
+        f" INNER JOIN {permission} p ON p.id = g.permission_id"
+        f" WHERE g.group_id IN (SELECT m.group_id FROM {members} m"
+        f" WHERE m.user_id = %s) AND {grants}"
+    )
+    if with_roles:
+        # A role's row: its name, and no permission (every grant has one).
+        sql += (
+            f" UNION ALL SELECT r.name, '' FROM {quote(Group._meta.db_table)} r"  # noqa: S608
+            f" INNER JOIN {members} m ON m.group_id = r.id WHERE m.user_id = %s"
+        )
+    return sql
 
 
 def unit_party_ids(unit: Unit) -> set[int]:
