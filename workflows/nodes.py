@@ -417,6 +417,17 @@ class StartHandle(ScopedNodeMixin, flow.StartHandle):
     """A process started by code (another flow's step), not by a person."""
 
 
+def _new_task(flow_task, prev_activation, token, data, seed):
+    """The task viewflow's activations create after ``prev_activation``'s (not
+    saved)."""
+    task = flow_task.flow_class.task_class(
+        process=prev_activation.process, flow_task=flow_task, token=token
+    )
+    task.data = data if data is not None else {}
+    task.seed = seed
+    return task
+
+
 class SwitchActivation(switch_nodes.SwitchActivation):
     """viewflow's, without the savepoint around the choice of the branch: the
     conditions read the dossier and write nothing, and a failing one fails the
@@ -427,11 +438,7 @@ class SwitchActivation(switch_nodes.SwitchActivation):
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = flow_task.flow_class.task_class(
-            process=prev_activation.process, flow_task=flow_task, token=token
-        )
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = _new_task(flow_task, prev_activation, token, data, seed)
         activation = cls(task)
         activation.previous_task = prev_activation.task
         return activation
@@ -503,11 +510,7 @@ class _LinkedCreate:
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = flow_task.flow_class.task_class(
-            process=prev_activation.process, flow_task=flow_task, token=token
-        )
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = _new_task(flow_task, prev_activation, token, data, seed)
         task.save()
         task_link(task, prev_activation.task)
         return cls(task)
@@ -566,11 +569,7 @@ class ViewActivation(view_nodes.ViewActivation):
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = flow_task.flow_class.task_class(
-            process=prev_activation.process, flow_task=flow_task, token=token
-        )
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = _new_task(flow_task, prev_activation, token, data, seed)
         activation = cls(task)
         owner_permission = flow_task.calc_owner_permission(activation)
         if owner_permission:
