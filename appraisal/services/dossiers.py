@@ -961,18 +961,12 @@ def dossier_request_revision(
 # --- the appraisal report ------------------------------------------------------------
 
 
-def _answers_items(answers) -> list[tuple[str, str, str]]:
-    """``(code, result, note)`` from ``{code: result}``, ``{code: {"result", "note"}}``
-    or a list of dicts with ``criterion``/``code``, ``result``, ``note``."""
-    return [
-        (code, result, note) for code, result, note, _read in _answers_read(answers)
-    ]
-
-
 def _answers_read(answers) -> list[tuple[str, str, str, ChecklistCriterion | None]]:
-    """:func:`_answers_items` with, for each, the criterion when the caller gave
-    it as an instance read from the database (a form's criteria, read in the
-    same transaction): it is not read again."""
+    """``(code, result, note, criterion)`` from ``{code: result}``, ``{code:
+    {"result", "note"}}`` or a list of dicts with ``criterion``/``code``,
+    ``result``, ``note``; ``criterion`` when the caller gave it as an instance
+    read from the database (a form's criteria, read in the same transaction),
+    which is not read again, else ``None``."""
     if isinstance(answers, dict):
         raw = [
             {"code": code, **(value if isinstance(value, dict) else {"result": value})}

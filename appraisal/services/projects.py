@@ -92,7 +92,6 @@ __all__ = [
     "project_lines_import",
     "project_lines_may_import",
     "project_lines_save",
-    "project_missing_attachments",
     "project_send_back_to_officer",
     "project_update",
 ]
@@ -733,12 +732,6 @@ def _snapshot(project: JobPositionProject) -> dict:
             for attachment in attachments
         ],
     }
-
-
-def project_missing_attachments(*, project: JobPositionProject) -> list[str]:
-    """The required kinds of document the dossier does not carry yet."""
-    present = set(project.attachments.values_list("kind", flat=True))
-    return [kind for kind in Attachment.REQUIRED_KINDS if kind not in present]
 
 
 # --- decision ------------------------------------------------------------------------
