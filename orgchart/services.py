@@ -349,11 +349,10 @@ def position_bulk_close(
     ids = [position.pk for position in positions]
     if not ids:
         return 0
+    from django.db.models import Q
+
     rows = JobPosition.objects.filter(pk__in=ids)
-    bad = (
-        rows.exclude(valid_to__isnull=True).first()
-        or rows.filter(valid_from__gt=last_day).first()
-    )
+    bad = rows.filter(Q(valid_to__isnull=False) | Q(valid_from__gt=last_day)).first()
     if bad is not None:
         raise ValidationError(
             _("Position %(name)s of %(unit)s cannot end on %(date)s."),

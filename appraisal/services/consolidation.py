@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -154,7 +154,9 @@ def _lock(consolidation: Consolidation | int) -> Consolidation:
 
 
 def _write(locked, dossier, *, user, action, comment="", ip=None) -> None:
-    """A change that keeps the status: new version, audit row, caller synced."""
+    """A change that keeps the status: new version, audit row, caller synced;
+    the operations read before it are read again after it."""
+    _operations_forget(locked)
     dossier_transition(
         locked,
         locked,
@@ -683,24 +685,80 @@ def operation_positions(
     return result
 
 
+#: Where a consolidation read under its lock keeps the positions its pending
+#: operations map (:func:`_pending`).
+_PENDING = "_pending_read"
+
+
 def _operations(consolidation) -> list[ConsolidationOperation]:
-    return list(
+    """The operations in order, with their sources, successors (in order, with
+    their units and parents) and mappings (by source position).
+
+    A consolidation read under its lock (a step's POST, a service's write) reads
+    them once: they are kept in Django's prefetch cache of its ``operations``,
+    so ``consolidation.operations.all()`` and the model's properties (the flow's
+    gateways) use them too, until a service that changes them forgets them
+    (:func:`_operations_forget`); a failed step drops them
+    (``dossiers._restore``). The lock keeps everyone else's writes out meanwhile."""
+    cache = getattr(consolidation, "_prefetched_objects_cache", None) or {}
+    if "operations" in cache:
+        return list(cache["operations"])
+    operations = list(
         ConsolidationOperation.objects.filter(consolidation=consolidation)
-        .prefetch_related("sources__unit", "successors__unit")
+        .prefetch_related(
+            "sources__unit",
+            Prefetch(
+                "successors",
+                queryset=OperationSuccessor.objects.select_related(
+                    "unit", "parent"
+                ).order_by("order", "pk"),
+            ),
+            Prefetch(
+                "mappings",
+                queryset=PositionMapping.objects.order_by("source_position_id", "pk"),
+            ),
+        )
         .order_by("effective_date", "order", "pk")
     )
+    if getattr(consolidation, "_audit_locked", False):
+        kept = consolidation.operations.all()
+        kept._result_cache, kept._prefetch_done = operations, True
+        consolidation._prefetched_objects_cache = {**cache, "operations": kept}
+    return operations
+
+
+def _operations_forget(locked: Consolidation) -> None:
+    """After a write to the operations, their sources, successors, mappings or
+    the positions they move: the next reading reads them again."""
+    getattr(locked, "_prefetched_objects_cache", {}).pop("operations", None)
+    locked.__dict__.pop(_PENDING, None)
+
+
+def _pending(
+    consolidation,
+) -> tuple[list[ConsolidationOperation], dict[int, list[JobPosition]]]:
+    """The operations not applied yet and, for each, the positions it maps
+    (:func:`operation_positions`); read once under the lock, like
+    :func:`_operations`."""
+    kept = consolidation.__dict__.get(_PENDING)
+    if kept is not None:
+        return kept
+    operations = [op for op in _operations(consolidation) if op.applied_at is None]
+    pending = operations, operation_positions(operations)
+    if getattr(consolidation, "_audit_locked", False):
+        consolidation.__dict__[_PENDING] = pending
+    return pending
 
 
 def mapping_unmapped(*, consolidation: Consolidation) -> list[JobPosition]:
     """The positions of the source units in force on their operation's date that
     have no mapping yet (a submission is refused while there is one)."""
-    operations = [op for op in _operations(consolidation) if op.applied_at is None]
-    positions = operation_positions(operations)
-    mapped = set(
-        PositionMapping.objects.filter(operation__in=operations).values_list(
-            "operation_id", "source_position_id"
-        )
-    )
+    operations, positions = _pending(consolidation)
+    mapped = {
+        (mapping.operation_id, mapping.source_position_id)
+        for operation in operations
+        for mapping in operation.mappings.all()
+    }
     return [
         position
         for operation in operations
@@ -797,11 +855,11 @@ def mapping_default(*, consolidation: Consolidation) -> int:
     """Save the default proposal (:func:`proposed_mapping`) for every position of
     the source units in force on the effective date that has no mapping yet.
     Returns how many were proposed; saved rows are never changed."""
-    operations = [op for op in _operations(consolidation) if op.applied_at is None]
-    positions = operation_positions(operations)
+    operations, positions = _pending(consolidation)
     proposed = proposed_mapping(consolidation, operations, positions)
     rows = [mapping for mapping in proposed.values() if mapping.pk is None]
     PositionMapping.objects.bulk_create(rows, batch_size=1000)
+    _operations_forget(consolidation)
     return len(rows)
 
 
@@ -818,8 +876,7 @@ def mapping_build(
 ) -> tuple[list[PositionMapping], list[ValidationError]]:
     """Mappings from ``(line number, {source_position_id, action, successor_id,
     target_name, headcount})``, and every bad line's error; reads, never writes."""
-    operations = [op for op in _operations(consolidation) if op.applied_at is None]
-    positions = operation_positions(operations)
+    operations, positions = _pending(consolidation)
     operation_of = {
         position.pk: (operation, position)
         for operation in operations
@@ -1047,8 +1104,13 @@ def external_decision_record(
 # --- applying ----------------------------------------------------------------------
 
 
+#: Where the committee's approval leaves its decision on the locked dossier, for
+#: the flow's applying it in the same step.
+_APPROVED = "_approved_decision"
+
+
 def _decision(locked: Consolidation) -> Decision:
-    decision = (
+    decision = locked.__dict__.get(_APPROVED) or (
         Decision.objects.filter(dossier=locked, outcome=Decision.Outcome.APPROVED)
         .order_by("-created_at", "-pk")
         .first()
@@ -1072,19 +1134,10 @@ class _Day:
 
     @classmethod
     def read(cls, on, operations) -> _Day:
+        """``operations`` as :func:`_operations` reads them."""
         day = cls(on, operations)
-        day.sources = {op.pk: [] for op in operations}
-        day.successors = {op.pk: [] for op in operations}
-        for source in OperationSource.objects.filter(
-            operation__in=operations
-        ).select_related("unit"):
-            day.sources[source.operation_id].append(source.unit)
-        for successor in (
-            OperationSuccessor.objects.filter(operation__in=operations)
-            .select_related("parent")
-            .order_by("operation_id", "order", "pk")
-        ):
-            day.successors[successor.operation_id].append(successor)
+        day.sources = {op.pk: [s.unit for s in op.sources.all()] for op in operations}
+        day.successors = {op.pk: list(op.successors.all()) for op in operations}
         return day
 
     @property
@@ -1161,9 +1214,19 @@ def _move_positions(day: _Day, decision: Decision) -> list[PositionMapping]:
             mapping.source_position.rank_id,
         )
         groups[key].append(mapping)
-    units = {
-        unit.pk: unit for unit in Unit.objects.filter(pk__in={key[0] for key in groups})
-    }
+    # Each successor's unit: the existing one (read with the operations) or the
+    # one just opened (read only if not in hand).
+    needed = {key[0] for key in groups}
+    units = {}
+    for successor in day.all_successors:
+        if successor.unit_id is not None:
+            units[successor.unit_id] = successor.unit
+        elif OperationSuccessor.created_unit.is_cached(successor):
+            units[successor.created_unit_id] = successor.created_unit
+    units = {pk: unit for pk, unit in units.items() if pk in needed}
+    missing = needed - set(units)
+    if missing:
+        units.update((unit.pk, unit) for unit in Unit.objects.filter(pk__in=missing))
     existing = {
         (p.unit_id, fold(p.name), p.rank_id): p
         for p in JobPosition.objects.active_on(day.on).filter(unit_id__in=list(units))
@@ -1403,11 +1466,12 @@ def consolidation_apply(
             code="awaiting_external_decisions",
         )
     decision = _decision(locked)
-    due = list(
-        locked.operations.filter(applied_at__isnull=True, effective_date__lte=on)
-        .select_for_update()
-        .order_by("effective_date", "order", "pk")
-    )
+    # The operations are written only under the dossier's lock, held here.
+    due = [
+        op
+        for op in _operations(locked)
+        if op.applied_at is None and op.effective_date <= on
+    ]
     if not due:
         return []
     unmapped = [p for p in mapping_unmapped(consolidation=locked) if p.valid_from <= on]
@@ -1420,21 +1484,21 @@ def consolidation_apply(
                 "names": "; ".join(f"{p.unit}: {p.name}" for p in unmapped[:10]),
             },
         )
-    involved = OperationSource.objects.filter(operation__in=due).values_list(
-        "unit_id", flat=True
-    )
-    _lock_units(list(involved))
+    _lock_units([source.unit_id for op in due for source in op.sources.all()])
     now = timezone.now()
     by_date: dict[datetime.date, list[ConsolidationOperation]] = defaultdict(list)
     for operation in due:
         by_date[operation.effective_date].append(operation)
     for on_date, operations in sorted(by_date.items()):
         _apply_day(_Day.read(on_date, operations), decision, locked)
+    # The positions moved: read again if asked; the operations read are kept,
+    # applied (the flow's next gateway reads them).
+    locked.__dict__.pop(_PENDING, None)
     for operation in due:
         operation.applied_at = now
     ConsolidationOperation.objects.bulk_update(due, ["applied_at"])
     from_status = locked.status
-    if not locked.operations.filter(applied_at__isnull=True).exists():
+    if all(op.applied_at for op in _operations(locked)):
         locked.status = Status.APPLIED
         if decision.applied_at is None:
             decision.applied_at = now
@@ -1459,7 +1523,7 @@ def consolidation_apply(
 
 
 def _require_complete(locked: Consolidation) -> None:
-    if not locked.operations.exists():
+    if not _operations(locked):
         raise ValidationError(
             _("Add at least one operation before submitting."), code="no_operations"
         )
@@ -1507,7 +1571,7 @@ def _snapshot(locked: Consolidation) -> dict:
                         m.target_name,
                         m.headcount,
                     ]
-                    for m in operation.mappings.order_by("source_position_id")
+                    for m in operation.mappings.all()
                 ],
             }
         )
@@ -1535,7 +1599,7 @@ def _approve(
         raise ValidationError(
             [ValidationError(str(message), code="blocking") for message in blocking]
         )
-    dates = [op.effective_date for op in locked.operations.all()]
+    dates = [op.effective_date for op in _operations(locked)]
     decision.effective_date = effective_date or min(dates)
     decision.reason = comment
     decision.number = number_issue(
@@ -1547,6 +1611,7 @@ def _approve(
     full_clean_issued(decision, "number")
     decision.save()
     locked.outcome = Dossier.Outcome.APPROVED
+    locked.__dict__[_APPROVED] = decision
     return decision
 
 

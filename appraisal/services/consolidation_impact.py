@@ -41,7 +41,7 @@ from ..models import (
     UnitQuota,
 )
 from .checklist import CheckResult
-from .consolidation import _operations, _shares, operation_positions
+from .consolidation import _operations, _pending, _shares
 
 __all__ = [
     "ADMINISTRATIVE_STANDARDS",
@@ -323,11 +323,10 @@ def _quotas(rows: list[ImpactRow], operations, mappings_of) -> None:
 def impact_compute(*, consolidation: Consolidation) -> ImpactStatement:
     """The impact statement of the operations not applied yet (a fixed number of
     queries per effective date, whatever the number of units)."""
-    operations = [op for op in _operations(consolidation) if op.applied_at is None]
-    positions = operation_positions(operations)
-    mappings_of: dict[int, list[PositionMapping]] = defaultdict(list)
-    for mapping in PositionMapping.objects.filter(operation__in=operations):
-        mappings_of[mapping.operation_id].append(mapping)
+    operations, positions = _pending(consolidation)
+    mappings_of: dict[int, list[PositionMapping]] = {
+        operation.pk: list(operation.mappings.all()) for operation in operations
+    }
     existing: dict[int, list[JobPosition]] = defaultdict(list)
     by_date = defaultdict(set)
     for operation in operations:
@@ -460,16 +459,14 @@ def consolidation_checks(*, consolidation: Consolidation) -> list[CheckResult]:
     (blocking findings fail), the surplus and the leaders above the limits
     (reported with their dates)."""
     statement = impact_compute(consolidation=consolidation)
-    has_operations = consolidation.operations.exists()
+    operations = _operations(consolidation)
+    has_operations = bool(operations)
     results = [
         CheckResult(
             code="operations",
             label=_("At least one operation"),
             passed=has_operations,
-            detail=str(
-                _("%(count)s operation(s).")
-                % {"count": consolidation.operations.count()}
-            ),
+            detail=str(_("%(count)s operation(s).") % {"count": len(operations)}),
         ),
         CheckResult(
             code="blocking",

@@ -28,11 +28,10 @@ from orgchart.spreadsheets import (
 
 from ..models import AuditEntry, Consolidation, OperationSuccessor, PositionMapping
 from .consolidation import (
-    _operations,
+    _pending,
     _row_error,
     mapping_build,
     mapping_save,
-    operation_positions,
     proposed_mapping,
 )
 from .imports import MAX_IMPORT_ROWS, import_dataset
@@ -138,8 +137,7 @@ def mapping_template(*, consolidation: Consolidation) -> bytes:
     book = load_workbook(io.BytesIO(content))
     sheet = book.worksheets[0]
     sheet.delete_rows(2)
-    operations = [op for op in _operations(consolidation) if op.applied_at is None]
-    positions = operation_positions(operations)
+    operations, positions = _pending(consolidation)
     mapped = proposed_mapping(consolidation, operations, positions)
     labels = dict(ACTION_CHOICES)
     for operation in operations:
@@ -175,8 +173,7 @@ def _read(consolidation, file) -> tuple[list[dict], list[ValidationError]]:
     headings = layout.match(dataset.headers or [])
     action_reader = layout.columns[3].reader
     operation_of: dict[int, int] = {}
-    operations = [op for op in _operations(consolidation) if op.applied_at is None]
-    for operation_pk, positions in operation_positions(operations).items():
+    for operation_pk, positions in _pending(consolidation)[1].items():
         for position in positions:
             operation_of[position.pk] = operation_pk
     codes = _successor_codes(consolidation)

@@ -499,20 +499,34 @@ def _held(dossier: Dossier | int) -> Dossier | None:
     return found
 
 
+#: What a step keeps on a dossier read under its lock besides its columns: its
+#: prefetched relations and the services' readings (a consolidation's pending
+#: operations with their positions, the decision just approved).
+KEPT_READINGS = (
+    "_prefetched_objects_cache",
+    "_pending_read",
+    "_approved_decision",
+)
+
+
 def _restore(dossier: Dossier, state: dict[str, Any]) -> None:
     for name, value in state.items():
         setattr(dossier, name, value)
+    # Relations and readings kept on it may hold what the step wrote.
+    for name in KEPT_READINGS:
+        dossier.__dict__.pop(name, None)
     dossier._locked_state = _state(dossier)
 
 
-def dossier_lock(dossier: Dossier | int) -> Dossier:
+def dossier_lock(dossier: Dossier | int, *, related: Iterable[str] = ()) -> Dossier:
     """The dossier as its own kind, its rows locked until the transaction ends, so
     two people acting on the same dossier at once are served one after the other
     (PostgreSQL: the row locks; SQLite ignores ``FOR UPDATE`` but its transactions
     take the database's write lock when they begin, see ``config.settings``).
     Both rows are locked: the status and dates live in the dossier's row, and
     PostgreSQL re-reads after a lock wait only the rows it locked. In an action
-    whose page read the dossier under the lock already, that reading."""
+    whose page read the dossier under the lock already, that reading. Its unit
+    is joined, and the relations ``related`` names."""
     held = _held(dossier)
     if held is not None:
         return held
@@ -523,7 +537,7 @@ def dossier_lock(dossier: Dossier | int) -> Dossier:
         model = type(Dossier.objects.get(pk=pk).specific)
     pk = getattr(dossier, "pk", dossier)
     query = model.objects.select_for_update(of=_lock_of(model))
-    return _mark_locked(query.select_related("unit").get(pk=pk))
+    return _mark_locked(query.select_related("unit", *related).get(pk=pk))
 
 
 def require_known_fields(fields, allowed) -> None:

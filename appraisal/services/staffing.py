@@ -53,6 +53,7 @@ from .dossiers import (
     audit_channel_current,
     audit_record,
     clean_ip,
+    dossier_lock,
     dossier_transition,
     kind_rules_register,
     require_not_party,
@@ -111,21 +112,18 @@ def _require_plan_appraiser(actor, plan: StaffingPlan) -> None:
 
 
 def _lock_plan(plan: StaffingPlan | int) -> StaffingPlan:
-    pk = getattr(plan, "pk", plan)
-    return (
-        StaffingPlan.objects.select_for_update(of=("self", "dossier_ptr"))
-        .select_related("unit")
-        .get(pk=pk)
-    )
+    """The plan locked (:func:`dossier_lock`: in a step, the page's reading)."""
+    if not isinstance(plan, StaffingPlan):
+        plan = StaffingPlan(pk=plan)
+    return dossier_lock(plan)
 
 
 def _lock_proposal(proposal: StaffingProposal | int) -> StaffingProposal:
-    pk = getattr(proposal, "pk", proposal)
-    return (
-        StaffingProposal.objects.select_for_update(of=("self", "dossier_ptr"))
-        .select_related("unit", "plan")
-        .get(pk=pk)
-    )
+    """The proposal locked, with its plan (:func:`dossier_lock`: in a step, the
+    page's reading, which joins the plan too)."""
+    if not isinstance(proposal, StaffingProposal):
+        proposal = StaffingProposal(pk=proposal)
+    return dossier_lock(proposal, related=("plan",))
 
 
 def _previous_quotas(units: list[Unit], year: int) -> dict[tuple[int, str], int]:
@@ -466,13 +464,15 @@ def proposal_save(
     errors = _line_errors(lines, existing)
     if errors:
         raise ValidationError(errors)
+    changed = ["actual", "proposed", "justification"]
     for kind, values in lines.items():
         line = existing[kind]
-        for key in ("actual", "proposed", "justification"):
+        for key in changed:
             if key in values:
                 setattr(line, key, values[key])
-        line.full_clean()
-        line.save()
+        # Its proposal and kind, the only unique pair, are not changed here.
+        line.full_clean(validate_constraints=False)
+        line.save(update_fields=changed)
     dossier_transition(
         locked,
         proposal,
