@@ -986,6 +986,8 @@ def main(argv: list[str] | None = None) -> None:
             client.profiler = None
             print(f"\n  where the POSTs of {args.profile} project lifecycles go:")
             stats = pstats.Stats(profiler)
+            if os.environ.get("PROFILE_OUT"):
+                stats.dump_stats(os.environ["PROFILE_OUT"])
             stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative"))
             stats.print_stats(int(os.environ.get("PROFILE_LINES", "45")))
         if args.statements:

@@ -55,6 +55,7 @@ from viewflow.workflow.signals import (
 )
 
 from appraisal.services.dossiers import audit_acting_for, dossier_locks_in_action
+from orgchart.frozen_queries import FrozenQuery
 from orgchart.selectors import person_name, person_rights_in_action
 from orgchart.transactions import StepRefused, steps_replayed
 
@@ -108,22 +109,38 @@ class _ProcessBusy(Exception):
     """The task's process row is locked by someone else's step."""
 
 
+#: The read of a task with its process and owner, by flow and lock (compiled once).
+_TASK_READS: dict[tuple, FrozenQuery] = {}
+
+
+def _task_read(flow_class, lock: bool) -> FrozenQuery:
+    read = _TASK_READS.get((flow_class, lock))
+    if read is None:
+
+        def build(task, process):
+            query = flow_class.task_class._default_manager.select_related(
+                "process", "owner"
+            ).filter(pk=task, process_id=process, process__flow_class=flow_class)
+            if lock:
+                query = query.select_for_update(nowait=True, of=("process",))
+            return query
+
+        read = _TASK_READS.setdefault((flow_class, lock), FrozenQuery(build))
+    return read
+
+
 def get_task_in_scope(node, user, process_pk: int, task_pk: int, *, lock=False):
     """The task ``task_pk`` of ``node`` in process ``process_pk`` if ``user`` may see
     its dossier; ``Http404`` otherwise. ``lock``: the same read takes the flow's
     lock, its process row, without waiting (``_ProcessBusy`` when taken)."""
     flow_class = node.flow_class
-    query = flow_class.task_class._default_manager.select_related(
-        "process", "owner"
-    ).filter(pk=task_pk, process_id=process_pk, process__flow_class=flow_class)
-    if lock:
-        query = query.select_for_update(nowait=True, of=("process",))
     try:
-        task = query.first()
+        found = _task_read(flow_class, lock)(task=task_pk, process=process_pk)
     except DatabaseError as exc:
         if lock and not _sqlite_busy(exc):
             raise _ProcessBusy from exc
         raise
+    task = found[0] if found else None
     if lock and task is not None:
         setattr(task, READ_UNDER_LOCK, True)
     if task is None or task.flow_task != node:

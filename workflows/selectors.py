@@ -21,8 +21,13 @@ from viewflow.workflow.models import Process, Task
 
 from appraisal.models import JobPositionProject
 from appraisal.selectors.deadlines import DeadlineState, deadline_annotate
-from appraisal.selectors.projects import project_list_filter, project_list_for_user
-from appraisal.services.dossiers import dossier_scope_get
+from appraisal.selectors.projects import (
+    PROJECT_RELATED,
+    project_list_filter,
+    project_list_for_user,
+    project_visible,
+)
+from appraisal.services.dossiers import dossier_visible_get
 
 from . import permissions
 from .consolidation_selectors import WORK_SOURCES as CONSOLIDATION_WORK_SOURCES
@@ -73,8 +78,11 @@ def process_project_get(*, user, process: Process) -> JobPositionProject:
     scope is known. The dossier is kept on the process (``process.project``), so
     the task's permission checks, the flow's gateways and the page that follow in
     the same request read it without another query."""
-    project = dossier_scope_get(
-        project_list_for_user(user=user), process.artifact_object_id
+    project = dossier_visible_get(
+        JobPositionProject,
+        process.artifact_object_id,
+        related=PROJECT_RELATED,
+        visible=lambda found: project_visible(user, found),
     )
     if project is None:
         raise JobPositionProject.DoesNotExist

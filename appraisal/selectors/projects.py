@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from .dossiers import UnitFilter
 
 __all__ = [
+    "PROJECT_RELATED",
     "FieldChange",
     "LineChange",
     "ProjectDiff",
@@ -68,6 +69,7 @@ __all__ = [
     "project_remarks",
     "project_revisions",
     "project_scope",
+    "project_visible",
     "user_acts_for_unit",
     "user_is_party_to_unit",
     "user_roles",
@@ -79,6 +81,9 @@ AnyUser = AbstractBaseUser | AnonymousUser
 PROVINCE_WIDE_ROLES = frozenset(
     {Role.RECEPTION, Role.DIVISION_HEAD, Role.DIRECTOR, Role.COMMITTEE, Role.OBSERVER}
 )
+
+#: What a project is read with, for its lists and its pages.
+PROJECT_RELATED = ("unit", "assigned_appraiser", "created_by")
 
 ACT_FOR_UNIT = "orgchart.act_for_unit"
 SIGN_FOR_UNIT = "orgchart.sign_for_unit"
@@ -152,6 +157,30 @@ def project_scope(user: AnyUser) -> Q:
     return scope
 
 
+def project_visible(user: AnyUser, project: JobPositionProject) -> bool:
+    """Whether ``user`` may see ``project`` (read with its unit): the rule of
+    :func:`project_scope`, evaluated on a row already read instead of in the
+    query, so that a step's page reads its dossier by key alone
+    (``tests/appraisal/test_scope_predicates.py`` holds the two equal)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    roles = user_group_names(user=user)
+    if roles & PROVINCE_WIDE_ROLES and project.current_revision >= 1:
+        return True
+    appraiser = project.assigned_appraiser_id
+    if Role.APPRAISER in roles and appraiser is not None:
+        if appraiser == user.pk or appraiser in delegators_for(
+            user=user, roles=[Role.APPRAISER]
+        ):
+            return True
+    path = project.unit.path
+    return any(
+        path.startswith(granted)
+        for perm in (ACT_FOR_UNIT, SIGN_FOR_UNIT)
+        for granted in unit_paths_granted(user=user, perm=perm)
+    )
+
+
 def project_list_for_user(*, user: AnyUser) -> QuerySet[JobPositionProject]:
     """The dossiers ``user`` may see, newest first, with unit and appraiser joined
     (two queries to build the scope, once per request, and one to list,
@@ -159,7 +188,7 @@ def project_list_for_user(*, user: AnyUser) -> QuerySet[JobPositionProject]:
     if not user.is_authenticated or not user.is_active:
         return JobPositionProject.objects.none()
     return JobPositionProject.objects.filter(project_scope(user)).select_related(
-        "unit", "assigned_appraiser", "created_by"
+        *PROJECT_RELATED
     )
 
 

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import remove_perm
 
+from orgchart.frozen_queries import FrozenQuery
 from orgchart.permissions import Role, object_permission_grant
 from orgchart.selectors import person_name, person_rights_in_action
 from orgchart.transactions import atomic, on_step_rollback
@@ -480,6 +481,43 @@ def dossier_scope_get(queryset: QuerySet, pk) -> Dossier | None:
     if found is not None:
         held[found.pk] = _mark_locked(found)
     return found
+
+
+#: The read of one dossier of a kind by its key, with its relations, locked or
+#: not (compiled once: :mod:`orgchart.frozen_queries`).
+_KEY_READS: dict[tuple, FrozenQuery] = {}
+
+
+def _key_read(model, related: tuple[str, ...], lock: bool) -> FrozenQuery:
+    read = _KEY_READS.get((model, related, lock))
+    if read is None:
+
+        def build(pk):
+            query = model.objects.select_related(*related).filter(pk=pk)
+            if lock:
+                query = query.select_for_update(of=_lock_of(model))
+            return query
+
+        read = _KEY_READS.setdefault((model, related, lock), FrozenQuery(build))
+    return read
+
+
+def dossier_visible_get(
+    model, pk, *, visible: Callable[[Dossier], bool], related: Iterable[str] = ()
+) -> Dossier | None:
+    """``model``'s dossier ``pk`` with ``related`` joined if ``visible`` says the
+    person may see it (a kind's scope evaluated on the row: the same rule as its
+    lists' query), or None. In an action (:func:`dossier_locks_in_action`) its
+    rows are locked as :func:`dossier_lock` locks them, and kept for it. The read
+    is by the key alone, so its SQL is compiled once, not per person."""
+    held = _HELD.get()
+    found = _key_read(model, tuple(related), held is not None)(pk=pk)
+    dossier = found[0] if found else None
+    if dossier is None or not visible(dossier):
+        return None
+    if held is not None:
+        held[dossier.pk] = _mark_locked(dossier)
+    return dossier
 
 
 def _held(dossier: Dossier | int) -> Dossier | None:

@@ -42,10 +42,10 @@ BUDGET = {
     "submit": 24,
     "receive": 24,
     "assign_appraiser": 17,
-    "request_revision": 20,
+    "request_revision": 19,
     "revise": 25,
-    "save_report": 15,
-    "complete_report": 24,
+    "save_report": 14,
+    "complete_report": 23,
     "review_report": 16,
     "sign_report": 25,
 }

@@ -1,0 +1,205 @@
+"""Queries a request runs on every step, compiled to SQL once per process.
+
+Django builds and compiles a queryset's SQL each time it runs it: for the reads
+every workflow step makes (the task with the flow's lock, the dossier with its
+own, the sole candidate of the next task) that costs several times the round trip
+to the database (a few milliseconds each under the profiler, against a fraction
+of one for PostgreSQL to answer). A :class:`FrozenQuery` builds its queryset
+once for each shape of its arguments (their names, types and, for lists, their
+lengths), compiles it with stand-in values, notes where each value goes among the
+statement's parameters, and from then on only sends the same SQL with the new
+values and builds the rows' objects as the queryset would (``select_related``
+objects, annotations and the database's converters included).
+
+The queryset is Django's: its joins, lock clause (``select_for_update``) and
+conditions are written once, in the ORM, and a test compares each frozen query
+with its queryset run directly. A value that Django does not pass through as it
+is (a pattern built from it, a value written into the SQL itself) is refused
+when the query is first compiled, so a frozen query is never silently wrong.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import get_related_populators
+from django.db.transaction import TransactionManagementError
+
+#: Stand-ins: values no real argument takes (negative ids far beyond any
+#: sequence, texts with control characters).
+_INT_BASE = -7_300_000_000_000
+_TEXT_MARK = "\x1ffrozen-%d\x1f"
+
+
+class FrozenQueryError(ValueError):
+    """The queryset cannot be frozen: one of its values is not passed to the
+    database as it is."""
+
+
+def _stand_in(kind: type, number: int):
+    if kind is int:
+        return _INT_BASE - number
+    if kind is str:
+        return _TEXT_MARK % number
+    raise FrozenQueryError(f"a frozen query takes ints and strs, not {kind.__name__}")
+
+
+_BIGINT = 2**63
+
+
+def _beyond_bigint(value) -> bool:
+    return isinstance(value, int) and not -_BIGINT <= value < _BIGINT
+
+
+def _shape(values: dict[str, Any]) -> tuple:
+    shape = []
+    for name in sorted(values):
+        value = values[name]
+        if isinstance(value, (list, tuple)):
+            kinds = tuple(type(item) for item in value)
+            shape.append((name, "list", kinds))
+        else:
+            shape.append((name, "one", type(value)))
+    return tuple(shape)
+
+
+class _Compiled:
+    """One shape's SQL, where each argument goes in its parameters, and what
+    turns a row into objects."""
+
+    def __init__(self, queryset: QuerySet, stand_ins: dict[Any, tuple[str, int]]):
+        self.model = queryset.model
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        self.sql, params = compiler.as_sql()
+        self.for_update = (
+            queryset.query.select_for_update
+            and connections[queryset.db].features.has_select_for_update
+        )
+        self.slots: list[tuple[str, int | None] | Any] = []
+        found = set()
+        for param in params:
+            key = stand_ins.get(param) if isinstance(param, (int, str)) else None
+            if key is None:
+                if any(
+                    isinstance(param, str) and mark in param
+                    for mark in stand_ins
+                    if isinstance(mark, str)
+                ):
+                    raise FrozenQueryError(
+                        f"a value is rewritten by the query: {param!r}"
+                    )
+                self.slots.append(_Fixed(param))
+            else:
+                self.slots.append(key)
+                found.add(key)
+        missing = set(stand_ins.values()) - found
+        if missing:
+            raise FrozenQueryError(
+                "values not passed as parameters: "
+                + ", ".join(sorted(f"{name}[{index}]" for name, index in missing))
+            )
+        self.compiler = compiler
+        self.db = queryset.db
+        klass_info = compiler.klass_info
+        select = compiler.select
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        self.model_slice = (start, end)
+        self.init_list = [column[0].target.attname for column in select[start:end]]
+        self.populators = get_related_populators(klass_info, select, queryset.db)
+        self.annotations = dict(compiler.annotation_col_map or {})
+
+    def params(self, values: dict[str, Any]) -> list:
+        out = []
+        for slot in self.slots:
+            if isinstance(slot, _Fixed):
+                out.append(slot.value)
+                continue
+            name, index = slot
+            value = values[name]
+            out.append(value if index is None else value[index])
+        return out
+
+    def run(self, values: dict[str, Any]) -> list:
+        connection = connections[self.db]
+        if self.for_update and connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, self.params(values))
+            rows = cursor.fetchall()
+        compiler = self.compiler
+        if compiler.has_extra_select:
+            rows = [row[: compiler.col_count] for row in rows]
+        start, end = self.model_slice
+        objects = []
+        for row in compiler.results_iter([rows]):
+            obj = self.model.from_db(self.db, self.init_list, row[start:end])
+            for populator in self.populators:
+                populator.populate(row, obj)
+            for name, position in self.annotations.items():
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects
+
+
+class _Fixed:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+class FrozenQuery:
+    """``build(**values)`` returns the queryset for those values; calling the
+    frozen query with the same keywords returns the list of its rows' objects,
+    compiled once per shape of the values (one database per process: the
+    queryset's own, as built).
+
+    Every value must reach the database as a parameter of its own, compared for
+    equality (``pk=``, an exact comparison, ``__in``): ints and strs, or lists of
+    them. A single int beyond the database's 64 bits matches nothing.
+    """
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self.build = build
+        self._compiled: dict[tuple, _Compiled] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, **values: int | str | Sequence[int | str]) -> list:
+        if any(_beyond_bigint(value) for value in values.values()):
+            # Django's lookups answer such a value with no rows, without asking
+            # the database (which would refuse it).
+            return []
+        key = _shape(values)
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compile(values)
+            with self._lock:
+                compiled = self._compiled.setdefault(key, compiled)
+        return compiled.run(values)
+
+    def _compile(self, values: dict[str, Any]) -> _Compiled:
+        stand_ins: dict[Any, tuple[str, int | None]] = {}
+        arguments: dict[str, Any] = {}
+        number = 0
+        for name in sorted(values):
+            value = values[name]
+            if isinstance(value, (list, tuple)):
+                items = []
+                for index, item in enumerate(value):
+                    stand_in = _stand_in(type(item), number)
+                    number += 1
+                    stand_ins[stand_in] = (name, index)
+                    items.append(stand_in)
+                arguments[name] = items
+            else:
+                stand_in = _stand_in(type(value), number)
+                number += 1
+                stand_ins[stand_in] = (name, None)
+                arguments[name] = stand_in
+        return _Compiled(self.build(**arguments), stand_ins)

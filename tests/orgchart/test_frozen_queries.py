@@ -1,0 +1,103 @@
+"""A frozen query answers exactly what its queryset answers, with the same
+objects, joins and annotations, while compiling its SQL once per shape; values
+it could not pass through unchanged are refused when it is first compiled."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Count
+from django.db.transaction import TransactionManagementError
+from django.test.utils import CaptureQueriesContext
+
+from orgchart.frozen_queries import FrozenQuery, FrozenQueryError
+from orgchart.models import Unit
+from tests.factories import UnitFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tree():
+    root = UnitFactory(code="ROOT", name="Tỉnh")
+    children = [UnitFactory(code=f"C{i}", parent=root) for i in range(3)]
+    UnitFactory(code="G0", parent=children[0])
+    return root, children
+
+
+def _described(units) -> list[tuple]:
+    return [
+        (
+            unit.pk,
+            unit.code,
+            unit.path,
+            unit.valid_from,
+            unit.parent.code if unit.parent_id else None,
+            getattr(unit, "children_total", None),
+        )
+        for unit in units
+    ]
+
+
+def _units(ids, code):
+    return (
+        Unit.objects.select_related("parent")
+        .filter(pk__in=ids)
+        .exclude(code=code)
+        .annotate(children_total=Count("children"))
+        .order_by("code")
+    )
+
+
+def test_it_answers_what_its_queryset_answers(tree):
+    root, children = tree
+    frozen = FrozenQuery(_units)
+    ids = [root.pk, *(child.pk for child in children)]
+    for code in ("C1", "nothing", "ROOT"):
+        direct = list(_units(ids, code))
+        assert _described(frozen(ids=ids, code=code)) == _described(direct)
+    first = frozen(ids=ids, code="C1")
+    assert [unit.code for unit in first] == ["C0", "C2", "ROOT"]
+    assert first[0].children_total == 1
+    # The parent came with the row: reading it costs no query.
+    with CaptureQueriesContext(connection) as queries:
+        assert first[0].parent.code == "ROOT"
+    assert len(queries) == 0
+
+
+def test_it_compiles_once_per_shape_and_sends_one_statement(tree):
+    root, children = tree
+    frozen = FrozenQuery(_units)
+    frozen(ids=[root.pk], code="x")
+    frozen(ids=[root.pk, children[0].pk], code="x")
+    assert len(frozen._compiled) == 2
+    with CaptureQueriesContext(connection) as queries:
+        found = frozen(ids=[children[1].pk], code="x")
+    assert [unit.pk for unit in found] == [children[1].pk]
+    assert len(queries) == 1
+    assert len(frozen._compiled) == 2
+
+
+def test_a_value_the_query_rewrites_is_refused():
+    frozen = FrozenQuery(lambda prefix: Unit.objects.filter(path__startswith=prefix))
+    with pytest.raises(FrozenQueryError):
+        frozen(prefix="/1/")
+
+
+def test_a_key_beyond_64_bits_matches_nothing(tree):
+    frozen = FrozenQuery(lambda pk: Unit.objects.filter(pk=pk))
+    assert frozen(pk=2**70) == []
+    assert [unit.pk for unit in frozen(pk=tree[0].pk)] == [tree[0].pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_is_refused_outside_a_transaction(tree):
+    frozen = FrozenQuery(lambda pk: Unit.objects.select_for_update().filter(pk=pk))
+    with transaction.atomic():
+        assert len(frozen(pk=tree[0].pk)) == 1
+    if connection.features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            frozen(pk=tree[0].pk)
+    else:
+        # SQLite writes no lock clause: there is nothing to refuse.
+        assert len(frozen(pk=tree[0].pk)) == 1
