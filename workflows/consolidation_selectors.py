@@ -8,8 +8,12 @@ task is ``workflows.permissions``.
 from __future__ import annotations
 
 from appraisal.models import Consolidation
-from appraisal.selectors.consolidation import consolidation_list_for_user
-from appraisal.services.dossiers import dossier_scope_get
+from appraisal.selectors.consolidation import (
+    CONSOLIDATION_RELATED,
+    consolidation_list_for_user,
+    consolidation_visible,
+)
+from appraisal.services.dossiers import dossier_visible_get
 
 from .models import ConsolidationProcess
 from .staffing_selectors import FlowScope, _source
@@ -32,8 +36,11 @@ def in_scope(user, obj) -> bool:
     if obj is None:
         return True
     process = getattr(obj, "coerced", obj)
-    dossier = dossier_scope_get(
-        consolidation_list_for_user(user=user), process.artifact_object_id
+    dossier = dossier_visible_get(
+        Consolidation,
+        process.artifact_object_id,
+        related=CONSOLIDATION_RELATED,
+        visible=lambda found: consolidation_visible(user, found),
     )
     if dossier is None:
         return False

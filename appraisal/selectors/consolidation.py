@@ -34,12 +34,17 @@ from ..models import (
 from .projects import ACT_FOR_UNIT, PROVINCE_WIDE_ROLES, SIGN_FOR_UNIT
 
 __all__ = [
+    "CONSOLIDATION_RELATED",
     "UnitHistory",
     "consolidation_get",
     "consolidation_list_for_user",
     "consolidation_scope",
+    "consolidation_visible",
     "unit_history",
 ]
+
+#: What a consolidation is read with, for its lists and its pages.
+CONSOLIDATION_RELATED = ("unit", "assigned_appraiser", "created_by")
 
 #: The roles of Home Affairs, who see their own proposals from the first draft.
 HOME_AFFAIRS_ROLES = frozenset(
@@ -61,13 +66,7 @@ def consolidation_scope(user) -> Q:
         scope |= Q(pk__in=own.values("pk")) | submitted
     elif roles & PROVINCE_WIDE_ROLES:
         scope |= submitted
-    paths = sorted(
-        {
-            path
-            for perm in (ACT_FOR_UNIT, SIGN_FOR_UNIT)
-            for path in unit_paths_granted(user=user, perm=perm)
-        }
-    )
+    paths = _granted_paths(user)
     touched = Q(pk__in=[])
     for path in paths:
         scope |= Q(unit__path__startswith=path)
@@ -80,6 +79,49 @@ def consolidation_scope(user) -> Q:
     return kind & scope
 
 
+def _granted_paths(user) -> list[str]:
+    return sorted(
+        {
+            path
+            for perm in (ACT_FOR_UNIT, SIGN_FOR_UNIT)
+            for path in unit_paths_granted(user=user, perm=perm)
+        }
+    )
+
+
+def consolidation_visible(user, consolidation: Consolidation) -> bool:
+    """Whether ``user`` may see ``consolidation`` (read with its unit): the rule
+    of :func:`consolidation_scope`, evaluated on a row already read so that a
+    step's page reads its dossier by key alone; only a unit person asking about a
+    submitted consolidation of another unit costs a query (does it reorganise one
+    of their units?). ``tests/workflows/test_scope_predicates.py`` holds the two
+    equal."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if consolidation.assigned_appraiser_id == user.pk:
+        return True
+    roles = user_group_names(user=user)
+    submitted = consolidation.current_revision >= 1
+    if roles & HOME_AFFAIRS_ROLES:
+        if consolidation.proposed_by_home_affairs or submitted:
+            return True
+    elif roles & PROVINCE_WIDE_ROLES and submitted:
+        return True
+    paths = _granted_paths(user)
+    if any(consolidation.unit.path.startswith(path) for path in paths):
+        return True
+    if not paths or not submitted:
+        return False
+    touched = Q(pk__in=[])
+    for path in paths:
+        touched |= Q(unit__path__startswith=path)
+    return (
+        OperationSource.objects.filter(operation__consolidation=consolidation)
+        .filter(touched)
+        .exists()
+    )
+
+
 def consolidation_list_for_user(*, user) -> QuerySet[Consolidation]:
     """The consolidations ``user`` may see, newest first, with unit and appraiser
     joined."""
@@ -87,7 +129,7 @@ def consolidation_list_for_user(*, user) -> QuerySet[Consolidation]:
         return Consolidation.objects.none()
     return (
         Consolidation.objects.filter(consolidation_scope(user))
-        .select_related("unit", "assigned_appraiser", "created_by")
+        .select_related(*CONSOLIDATION_RELATED)
         .order_by("-created_at", "-pk")
     )
 

@@ -31,6 +31,8 @@ from ..models import (
 )
 
 __all__ = [
+    "PLAN_RELATED",
+    "PROPOSAL_RELATED",
     "RANK_KIND_POST",
     "STAFFING_WIDE_ROLES",
     "StaffingSummary",
@@ -42,7 +44,9 @@ __all__ = [
     "staffing_plan_get",
     "staffing_plan_list_for_user",
     "staffing_plan_list_province_wide",
+    "staffing_plan_visible_province_wide",
     "staffing_proposal_list_for_user",
+    "staffing_proposal_visible",
     "staffing_plan_summary",
     "staffing_plan_summary_for_user",
     "staffing_scope",
@@ -64,6 +68,10 @@ STAFFING_WIDE_ROLES = frozenset(
 SCOPE_PERMISSION = "orgchart.act_for_unit"
 #: Unit people who draft or sign for a unit see its proposal.
 UNIT_PERMISSIONS = ("orgchart.act_for_unit", "orgchart.sign_for_unit")
+
+#: What a unit's proposal and a plan are read with, for their lists and pages.
+PROPOSAL_RELATED = ("unit", "plan", "assigned_appraiser", "created_by")
+PLAN_RELATED = ("unit", "assigned_appraiser", "created_by")
 
 FIGURES = ("assigned", "actual", "proposed", "appraised", "approved")
 
@@ -447,9 +455,13 @@ def staffing_plan_list_province_wide(*, user) -> QuerySet[StaffingPlan]:
     (unit people follow their own proposals). One query."""
     if not user.is_authenticated or not user.is_active or not _sees_province(user):
         return StaffingPlan.objects.none()
-    return StaffingPlan.objects.select_related(
-        "unit", "assigned_appraiser", "created_by"
-    )
+    return StaffingPlan.objects.select_related(*PLAN_RELATED)
+
+
+def staffing_plan_visible_province_wide(user, plan: StaffingPlan) -> bool:
+    """Whether ``user`` follows ``plan``'s whole cycle: the rule of
+    :func:`staffing_plan_list_province_wide`, on a plan already read."""
+    return bool(user.is_authenticated and user.is_active and _sees_province(user))
 
 
 def staffing_proposal_list_for_user(*, user) -> QuerySet[StaffingProposal]:
@@ -459,9 +471,7 @@ def staffing_proposal_list_for_user(*, user) -> QuerySet[StaffingProposal]:
     nothing for anybody else. One query once the person's scope is known."""
     if not user.is_authenticated or not user.is_active:
         return StaffingProposal.objects.none()
-    proposals = StaffingProposal.objects.select_related(
-        "unit", "plan", "assigned_appraiser", "created_by"
-    )
+    proposals = StaffingProposal.objects.select_related(*PROPOSAL_RELATED)
     if _sees_province(user):
         return proposals
     scope = Q(pk__in=[])
@@ -469,6 +479,23 @@ def staffing_proposal_list_for_user(*, user) -> QuerySet[StaffingProposal]:
         for path in unit_paths_granted(user=user, perm=perm):
             scope |= Q(unit__path__startswith=path)
     return proposals.filter(scope)
+
+
+def staffing_proposal_visible(user, proposal: StaffingProposal) -> bool:
+    """Whether ``user`` may see ``proposal`` (read with its unit): the rule of
+    :func:`staffing_proposal_list_for_user`, evaluated on a row already read so
+    that a step's page reads its dossier by key alone
+    (``tests/workflows/test_scope_predicates.py`` holds the two equal)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if _sees_province(user):
+        return True
+    path = proposal.unit.path
+    return any(
+        path.startswith(granted)
+        for perm in UNIT_PERMISSIONS
+        for granted in unit_paths_granted(user=user, perm=perm)
+    )
 
 
 def staffing_adjustment_list(*, plan: StaffingPlan) -> dict[int, list]:

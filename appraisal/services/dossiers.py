@@ -447,7 +447,7 @@ _HELD: contextvars.ContextVar[dict[int, Dossier] | None] = contextvars.ContextVa
 @contextlib.contextmanager
 def dossier_locks_in_action() -> Iterator[None]:
     """Inside one transaction (a task's POST), the page's own read of its
-    dossier (:func:`dossier_scope_get`) takes the lock the service would take, and
+    dossier (:func:`dossier_visible_get`) takes the lock the service would take, and
     the service's :func:`dossier_lock` returns that reading instead of reading
     the rows a second time."""
     token = _HELD.set({})
@@ -467,20 +467,6 @@ def _mark_locked(locked: Dossier) -> Dossier:
     locked._audit_locked = True
     locked._locked_state = _state(locked)
     return locked
-
-
-def dossier_scope_get(queryset: QuerySet, pk) -> Dossier | None:
-    """``queryset``'s dossier ``pk`` (a person's scope of one kind), or None. In
-    an action (:func:`dossier_locks_in_action`) its rows are locked as
-    :func:`dossier_lock` locks them, and kept for it."""
-    held = _HELD.get()
-    query = queryset.filter(pk=pk).order_by()
-    if held is None:
-        return query.first()
-    found = query.select_for_update(of=_lock_of(queryset.model)).first()
-    if found is not None:
-        held[found.pk] = _mark_locked(found)
-    return found
 
 
 #: The read of one dossier of a kind by its key, with its relations, locked or

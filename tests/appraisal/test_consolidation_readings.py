@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from appraisal.models import Consolidation
 from appraisal.services import consolidation as cons
-from appraisal.services.dossiers import dossier_locks_in_action, dossier_scope_get
+from appraisal.services.dossiers import dossier_locks_in_action, dossier_visible_get
 from tests.appraisal.consolidation_fixtures import *  # noqa: F403
 from tests.appraisal.consolidation_fixtures import (
     D,
@@ -25,7 +25,9 @@ def test_a_step_reads_the_operations_once_and_again_after_a_change(people, org):
     u, p = org["units"], org["positions"]
     consolidation = open_consolidation(people, org)
     with transaction.atomic(), dossier_locks_in_action():
-        locked = dossier_scope_get(Consolidation.objects.all(), consolidation.pk)
+        locked = dossier_visible_get(
+            Consolidation, consolidation.pk, related=("unit",), visible=bool
+        )
         assert cons.mapping_unmapped(consolidation=locked) == []
         assert locked.next_effective_date is None
         merge_a_and_b(people, org, locked)

@@ -11,8 +11,26 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from appraisal.models import JobPositionProject
+from appraisal.models import (
+    Consolidation,
+    ConsolidationOperation,
+    DossierKind,
+    JobPositionProject,
+    OperationSource,
+    StaffingPlan,
+    StaffingProposal,
+)
+from appraisal.selectors.consolidation import (
+    consolidation_list_for_user,
+    consolidation_visible,
+)
 from appraisal.selectors.projects import project_list_for_user, project_visible
+from appraisal.selectors.staffing import (
+    staffing_plan_list_province_wide,
+    staffing_plan_visible_province_wide,
+    staffing_proposal_list_for_user,
+    staffing_proposal_visible,
+)
 from appraisal.services.delegations import delegation_create
 from orgchart.permissions import Role
 from tests.factories import JobPositionProjectFactory
@@ -87,3 +105,87 @@ def test_every_person_sees_in_python_what_the_lists_show(people, projects):
     assert sizes["officer"] != sizes["reception"]
     assert _visible_in_python(_fresh(people["officer2"]), projects) == set()
     assert _visible_in_python(nobody, projects) == set()
+
+
+def test_every_person_sees_in_python_the_staffing_dossiers_the_lists_show(
+    staffing, people
+):
+    plan = staffing.open_cycle()
+    proposals = list(StaffingProposal.objects.filter(plan=plan))
+    assert len(proposals) == 4
+    seen_somewhere = 0
+    for person in people.values():
+        rows = StaffingProposal.objects.select_related("unit").filter(
+            pk__in=[proposal.pk for proposal in proposals]
+        )
+        in_python = {
+            row.pk for row in rows if staffing_proposal_visible(_fresh(person), row)
+        }
+        in_query = set(
+            staffing_proposal_list_for_user(user=_fresh(person)).values_list(
+                "pk", flat=True
+            )
+        )
+        assert in_python == in_query, person.username
+        plan_row = StaffingPlan.objects.get(pk=plan.pk)
+        assert staffing_plan_visible_province_wide(_fresh(person), plan_row) == (
+            staffing_plan_list_province_wide(user=_fresh(person))
+            .filter(pk=plan.pk)
+            .exists()
+        ), person.username
+        seen_somewhere += 0 < len(in_query) < len(proposals)
+    # Unit people see their own units' proposals only; Home Affairs all of them.
+    assert seen_somewhere >= 3
+
+
+@pytest.fixture
+def consolidations(units, people):
+    """Consolidations of every unit, Home Affairs' and the units' own, drafts and
+    submitted, unassigned and assigned; each reorganises a unit of the other
+    department, so that the unit people's "it touches my unit" counts."""
+    other = {"province": "a1", "a": "b1", "a1": "b", "b": "a1", "b1": "a"}
+    made = []
+    for unit, touched in other.items():
+        for home_affairs in (False, True):
+            for revision in (0, 1):
+                for appraiser in (None, "appraiser2"):
+                    consolidation = Consolidation.objects.create(
+                        dossier_kind=DossierKind.CONSOLIDATION,
+                        unit=units[unit],
+                        title="Sắp xếp",
+                        proposed_by_home_affairs=home_affairs,
+                        current_revision=revision,
+                        assigned_appraiser=people[appraiser] if appraiser else None,
+                        created_by=people["division_head"],
+                    )
+                    operation = ConsolidationOperation.objects.create(
+                        consolidation=consolidation,
+                        kind=ConsolidationOperation.Kind.ABSORB,
+                        effective_date=TODAY,
+                    )
+                    OperationSource.objects.create(
+                        operation=operation, unit=units[touched]
+                    )
+                    made.append(consolidation)
+    return made
+
+
+def test_every_person_sees_in_python_the_consolidations_the_lists_show(
+    people, consolidations
+):
+    partial = 0
+    for person in people.values():
+        rows = Consolidation.objects.select_related("unit").filter(
+            pk__in=[consolidation.pk for consolidation in consolidations]
+        )
+        in_python = {
+            row.pk for row in rows if consolidation_visible(_fresh(person), row)
+        }
+        in_query = set(
+            consolidation_list_for_user(user=_fresh(person)).values_list(
+                "pk", flat=True
+            )
+        )
+        assert in_python == in_query, person.username
+        partial += 0 < len(in_query) < len(consolidations)
+    assert partial >= 8

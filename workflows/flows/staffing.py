@@ -24,12 +24,14 @@ from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import PROCESS, flow, lock
 
-from appraisal.models import StaffingProposal
+from appraisal.models import StaffingPlan, StaffingProposal
 from appraisal.selectors.staffing import (
-    staffing_plan_list_province_wide,
-    staffing_proposal_list_for_user,
+    PLAN_RELATED,
+    PROPOSAL_RELATED,
+    staffing_plan_visible_province_wide,
+    staffing_proposal_visible,
 )
-from appraisal.services.dossiers import dossier_scope_get
+from appraisal.services.dossiers import dossier_visible_get
 
 from .. import nodes, permissions, staffing_tasks
 from ..models import StaffingPlanProcess, StaffingProposalProcess
@@ -67,16 +69,22 @@ def _draft_owner(activation):
     return permissions.sole_candidate("draft", proposal)
 
 
-def _in_scope(user, obj, queryset_for, attr: str) -> bool:
-    """Whether the dossier routed by the process ``obj`` is among those
-    ``queryset_for(user=user)`` lets ``user`` see; the dossier is kept on the
-    process for the rest of the request."""
+def _in_scope(user, obj, model, visible, attr: str) -> bool:
+    """Whether ``user`` may see the dossier of kind ``model`` routed by the process
+    ``obj`` (``visible``: its kind's scope, evaluated on the row); the dossier is
+    kept on the process for the rest of the request."""
     if not user.is_authenticated or not user.is_active:
         return False
     if obj is None:
         return True
     process = getattr(obj, "coerced", obj)
-    dossier = dossier_scope_get(queryset_for(user=user), process.artifact_object_id)
+    related = PROPOSAL_RELATED if model is StaffingProposal else PLAN_RELATED
+    dossier = dossier_visible_get(
+        model,
+        process.artifact_object_id,
+        related=related,
+        visible=lambda found: visible(user, found),
+    )
     if dossier is None:
         return False
     process.__dict__[attr] = dossier
@@ -181,7 +189,9 @@ class StaffingProposalFlow(flow.Flow):
         their scope); a process only if its proposal is in their scope: Home
         Affairs, the committee and observers see every unit's, unit people their
         own units' (404 for any other)."""
-        return _in_scope(user, obj, staffing_proposal_list_for_user, "proposal")
+        return _in_scope(
+            user, obj, StaffingProposal, staffing_proposal_visible, "proposal"
+        )
 
     def has_manage_permission(self, user, obj=None):
         """Nobody undoes or revives a step by hand; the cycle itself closes the
@@ -376,7 +386,9 @@ class StaffingPlanFlow(flow.Flow):
         """Every signed-in person may open the flow's pages (each list shows only
         their scope); the cycle's own pages only Home Affairs, the committee and
         observers (unit people follow their own proposals; 404 for them)."""
-        return _in_scope(user, obj, staffing_plan_list_province_wide, "plan")
+        return _in_scope(
+            user, obj, StaffingPlan, staffing_plan_visible_province_wide, "plan"
+        )
 
     def has_manage_permission(self, user, obj=None):
         """Nobody undoes, cancels or revives a step by hand: numbers and the audit
