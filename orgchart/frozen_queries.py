@@ -20,6 +20,7 @@ when the query is first compiled, so a frozen query is never silently wrong.
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -40,12 +41,19 @@ class FrozenQueryError(ValueError):
     database as it is."""
 
 
+_DATE_BASE = datetime.date(1000, 1, 1)
+
+
 def _stand_in(kind: type, number: int):
     if kind is int:
         return _INT_BASE - number
     if kind is str:
         return _TEXT_MARK % number
-    raise FrozenQueryError(f"a frozen query takes ints and strs, not {kind.__name__}")
+    if kind is datetime.date:
+        return _DATE_BASE + datetime.timedelta(days=number)
+    raise FrozenQueryError(
+        f"a frozen query takes ints, strs and dates, not {kind.__name__}"
+    )
 
 
 _BIGINT = 2**63
@@ -81,8 +89,19 @@ class _Compiled:
         )
         self.slots: list[tuple[str, int | None] | Any] = []
         found = set()
+        # A backend may pass a date as its text (SQLite): the same is done to
+        # the value at each call.
+        as_text = {
+            str(value): key
+            for value, key in stand_ins.items()
+            if isinstance(value, datetime.date)
+        }
         for param in params:
-            key = stand_ins.get(param) if isinstance(param, (int, str)) else None
+            key = None
+            if type(param) in (int, str, datetime.date):
+                key = stand_ins.get(param)
+            if key is None and isinstance(param, str) and param in as_text:
+                key = (*as_text[param], str)
             if key is None:
                 if any(
                     isinstance(param, str) and mark in param
@@ -96,7 +115,7 @@ class _Compiled:
             else:
                 self.slots.append(key)
                 found.add(key)
-        missing = set(stand_ins.values()) - found
+        missing = set(stand_ins.values()) - {key[:2] for key in found}
         if missing:
             raise FrozenQueryError(
                 "values not passed as parameters: "
@@ -118,9 +137,10 @@ class _Compiled:
             if isinstance(slot, _Fixed):
                 out.append(slot.value)
                 continue
-            name, index = slot
+            name, index, *adapt = slot
             value = values[name]
-            out.append(value if index is None else value[index])
+            value = value if index is None else value[index]
+            out.append(adapt[0](value) if adapt else value)
         return out
 
     def run(self, values: dict[str, Any]) -> list:
@@ -161,8 +181,9 @@ class FrozenQuery:
     queryset's own, as built).
 
     Every value must reach the database as a parameter of its own, compared for
-    equality (``pk=``, an exact comparison, ``__in``): ints and strs, or lists of
-    them. A single int beyond the database's 64 bits matches nothing.
+    equality (``pk=``, an exact comparison, ``__in``) or ordered (a date's
+    ``__lte``): ints, strs and dates, or lists of them. A single int beyond the
+    database's 64 bits matches nothing.
     """
 
     def __init__(self, build: Callable[..., QuerySet]):

@@ -216,13 +216,29 @@ def unit_party_ids(unit: Unit) -> set[int]:
 def unit_party_query(unit: Unit) -> QuerySet:
     """The ids of :func:`unit_party_ids` as a query, to nest in another (the
     people a task may go to, less these) without a statement of its own."""
-    from django.contrib.auth import get_user_model
     from django.contrib.contenttypes.models import ContentType
+
+    return unit_party_query_of(
+        unit_keys=unit_grant_keys(unit),
+        content_type=ContentType.objects.get_for_model(Unit).pk,
+    )
+
+
+def unit_grant_keys(unit: Unit) -> list[str]:
+    """The keys under which a grant covering ``unit`` is recorded (guardian's
+    ``object_pk``): the unit's and its ancestors'."""
+    return [str(pk) for pk in [*unit.ancestor_ids, unit.pk]]
+
+
+def unit_party_query_of(*, unit_keys: list[str], content_type: int) -> QuerySet:
+    """:func:`unit_party_query` of the unit whose grant keys are ``unit_keys``
+    (``content_type``: the unit's), every value a parameter of the query."""
+    from django.contrib.auth import get_user_model
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     grants = {
-        "content_type": ContentType.objects.get_for_model(Unit),
-        "object_pk__in": [str(pk) for pk in [*unit.ancestor_ids, unit.pk]],
+        "content_type_id": content_type,
+        "object_pk__in": unit_keys,
         "permission__codename__in": ["act_for_unit", "sign_for_unit"],
     }
     direct = UserObjectPermission.objects.filter(**grants).values("user_id")

@@ -19,6 +19,7 @@ the answers on the user object, which lives for one request).
 from __future__ import annotations
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from appraisal.selectors.delegations import (
@@ -26,11 +27,13 @@ from appraisal.selectors.delegations import (
     delegators_for,
     has_stand_in,
 )
+from orgchart.frozen_queries import FrozenQuery
 from orgchart.models import Unit
 from orgchart.permissions import ROLE_LABELS, Role
 from orgchart.selectors import (
+    unit_grant_keys,
     unit_party_ids,
-    unit_party_query,
+    unit_party_query_of,
     unit_paths_granted,
     user_group_names,
 )
@@ -282,19 +285,44 @@ def task_performer(node_name: str) -> str:
     return str(_PERFORMERS.get(node_name, ""))
 
 
-def candidate_people(node_name: str, project):
-    """The active people who may take the task ``node_name`` of ``project`` (the
-    rule of :func:`may_take`, asked the other way round), as a query of users or,
-    for the appraisal, a list: unit tasks by the unit permission on the dossier's
-    unit or an ancestor, granted to the person or to one of their groups; Home
-    Affairs and committee tasks by group, minus the people who draft or sign for
-    the dossier's unit (separation of duties); the appraisal only by the
-    appraiser assigned to the dossier. Evaluating it costs one query."""
+def _people_granted(*, unit_keys: list[str], content_type: int, codename: str):
     from django.contrib.auth import get_user_model
-    from django.contrib.contenttypes.models import ContentType
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    people = get_user_model().objects.filter(is_active=True)
+    grants = {
+        "content_type_id": content_type,
+        "object_pk__in": unit_keys,
+        "permission__codename": codename,
+    }
+    direct = UserObjectPermission.objects.filter(**grants).values("user_id")
+    groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(pk__in=direct) | Q(groups__in=groups))
+        .distinct()
+    )
+
+
+def _people_in_roles(*, roles: list[str], unit_keys: list[str], content_type: int):
+    from django.contrib.auth import get_user_model
+
+    parties = unit_party_query_of(unit_keys=unit_keys, content_type=content_type)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(groups__name__in=roles)
+        .exclude(pk__in=parties)
+        .distinct()
+    )
+
+
+def _candidates(node_name: str, project):
+    """How the people who may take ``node_name`` of ``project`` are found: a
+    query's builder and its values (every one a parameter, so that the query
+    can be frozen: ``orgchart.frozen_queries``), or the list of them."""
+    from django.contrib.contenttypes.models import ContentType
+
     unit_perm = UNIT_TASKS.get(node_name)
     roles: frozenset = (
         frozenset({ROLE_TASKS[node_name]}) if node_name in ROLE_TASKS else frozenset()
@@ -305,24 +333,34 @@ def candidate_people(node_name: str, project):
             roles = ha_roles
         else:
             unit_perm = perm
-    if unit_perm is not None:
-        unit = project.unit
-        grants = {
-            "content_type": ContentType.objects.get_for_model(Unit),
-            "object_pk__in": [str(pk) for pk in [*unit.ancestor_ids, unit.pk]],
-            "permission__codename": unit_perm.split(".")[1],
+    if unit_perm is not None or roles:
+        values = {
+            "unit_keys": unit_grant_keys(project.unit),
+            "content_type": ContentType.objects.get_for_model(Unit).pk,
         }
-        direct = UserObjectPermission.objects.filter(**grants).values("user_id")
-        groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
-        return people.filter(Q(pk__in=direct) | Q(groups__in=groups)).distinct()
-    if roles:
-        parties = unit_party_query(project.unit)
-        return people.filter(groups__name__in=roles).exclude(pk__in=parties).distinct()
+        if unit_perm is not None:
+            return _people_granted, {**values, "codename": unit_perm.split(".")[1]}
+        return _people_in_roles, {**values, "roles": sorted(roles)}
     if node_name in APPRAISER_TASKS and project.assigned_appraiser_id:
         appraiser = project.assigned_appraiser
         if appraiser.is_active and not acts_for_unit(appraiser, project.unit):
             return [appraiser]
     return []
+
+
+def candidate_people(node_name: str, project):
+    """The active people who may take the task ``node_name`` of ``project`` (the
+    rule of :func:`may_take`, asked the other way round), as a query of users or,
+    for the appraisal, a list: unit tasks by the unit permission on the dossier's
+    unit or an ancestor, granted to the person or to one of their groups; Home
+    Affairs and committee tasks by group, minus the people who draft or sign for
+    the dossier's unit (separation of duties); the appraisal only by the
+    appraiser assigned to the dossier. Evaluating it costs one query."""
+    found = _candidates(node_name, project)
+    if isinstance(found, list):
+        return found
+    build, values = found
+    return build(**values)
 
 
 def candidate_ids(node_name: str, project) -> set[int]:
@@ -333,6 +371,21 @@ def candidate_ids(node_name: str, project) -> set[int]:
     return set(people.values_list("pk", flat=True))
 
 
+def _two_with_stand_in(build):
+    def two(*, stand_in_roles: list[str], day, **values):
+        stand_in = has_stand_in(roles=stand_in_roles, day=day)
+        return build(**values).annotate(has_stand_in=stand_in)[:2]
+
+    return FrozenQuery(two)
+
+
+#: :func:`sole_candidate`'s queries, compiled once (a step that gives its next
+#: task to one person runs one on every POST).
+_SOLE = {
+    build: _two_with_stand_in(build) for build in (_people_granted, _people_in_roles)
+}
+
+
 def sole_candidate(node_name: str, project):
     """The one active person who may take the task ``node_name`` of ``project``,
     or ``None`` when nobody or several people may (the task then waits in the
@@ -341,12 +394,14 @@ def sole_candidate(node_name: str, project):
     be claimed. The people are read whole, two at most: no second read of the
     one found, who comes with whether someone stands in for them today
     (``has_stand_in``, so that telling them of the task needs no query for it)."""
-    people = candidate_people(node_name, project)
-    if isinstance(people, list):
-        found = people
-    else:
-        stand_in = has_stand_in(roles=node_roles(node_name))
-        found = list(people.annotate(has_stand_in=stand_in)[:2])
+    found = _candidates(node_name, project)
+    if not isinstance(found, list):
+        build, values = found
+        found = _SOLE[build](
+            **values,
+            stand_in_roles=sorted(node_roles(node_name)),
+            day=timezone.localdate(),
+        )
     return found[0] if len(found) == 1 else None
 
 

@@ -4,6 +4,8 @@ it could not pass through unchanged are refused when it is first compiled."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.db import connection, transaction
 from django.db.models import Count
@@ -101,3 +103,22 @@ def test_a_locking_read_is_refused_outside_a_transaction(tree):
     else:
         # SQLite writes no lock clause: there is nothing to refuse.
         assert len(frozen(pk=tree[0].pk)) == 1
+
+
+def test_a_date_is_passed_as_the_backend_passes_it(tree):
+    root, children = tree
+    Unit.objects.filter(pk=children[2].pk).update(valid_from=datetime.date(2030, 1, 1))
+
+    def in_force(day, ids):
+        return Unit.objects.filter(valid_from__lte=day, pk__in=ids).order_by("code")
+
+    frozen = FrozenQuery(in_force)
+    ids = [child.pk for child in children]
+    for day in (datetime.date(2029, 12, 31), datetime.date(2030, 1, 1)):
+        assert [unit.code for unit in frozen(day=day, ids=ids)] == [
+            unit.code for unit in in_force(day, ids)
+        ]
+    assert [unit.code for unit in frozen(day=datetime.date(2029, 12, 31), ids=ids)] == [
+        "C0",
+        "C1",
+    ]
