@@ -349,11 +349,20 @@ def position_bulk_close(
     ids = [position.pk for position in positions]
     if not ids:
         return 0
-    from django.db.models import Q
-
     rows = JobPosition.objects.filter(pk__in=ids)
-    bad = rows.filter(Q(valid_to__isnull=False) | Q(valid_from__gt=last_day)).first()
-    if bad is not None:
+    # Only the positions that may end are written; should one not, the step is
+    # refused and rolled back whole (the caller's transaction), so the check
+    # costs a query only when it fails.
+    closed = rows.filter(valid_to__isnull=True, valid_from__lte=last_day).update(
+        valid_to=last_day,
+        ended_by_decision_number=decision_number,
+        ended_by_decision_date=decision_date,
+    )
+    if closed != len(set(ids)):
+        bad = next(
+            (p for p in positions if p.valid_to is not None or p.valid_from > last_day),
+            positions[0],
+        )
         raise ValidationError(
             _("Position %(name)s of %(unit)s cannot end on %(date)s."),
             code="position_cannot_close",
@@ -363,11 +372,7 @@ def position_bulk_close(
                 "date": date_format(last_day, "SHORT_DATE_FORMAT"),
             },
         )
-    return rows.update(
-        valid_to=last_day,
-        ended_by_decision_number=decision_number,
-        ended_by_decision_date=decision_date,
-    )
+    return closed
 
 
 @atomic

@@ -334,14 +334,9 @@ class ConsolidationAppraiseView(ConsolidationTaskView):
             return
         fields = dict(self.report)
         version = fields.pop("version")
-        dossier_services.report_save(
-            dossier=self.dossier,
-            actor=self.request.user,
-            ip=client_ip(self.request),
-            expected_version=version,
-            **fields,
-        )
-        dossier_services.report_complete(**kwargs)
+        # The report as the page holds it is written with its completion: one
+        # audit row, as for a project.
+        dossier_services.report_complete(**kwargs, expected_version=version, **fields)
         self.success_text = _("The report is with the division head for review.")
 
 

@@ -673,7 +673,7 @@ def operation_positions(
         positions = (
             JobPosition.objects.active_on(date)
             .filter(_subtree_condition(owner, "unit__"))
-            .select_related("unit", "rank", "category")
+            .select_related("unit", "rank", "category", "catalogue_entry")
             .order_by("unit__path", "pk")
         )
         for position in positions:
@@ -1131,11 +1131,14 @@ class _Day:
     operations: list[ConsolidationOperation]
     sources: dict[int, list[Unit]] = field(default_factory=dict)
     successors: dict[int, list[OperationSuccessor]] = field(default_factory=dict)
+    #: The positions the mappings move, by id, as read for the checks.
+    positions: dict[int, JobPosition] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, on, operations) -> _Day:
-        """``operations`` as :func:`_operations` reads them."""
-        day = cls(on, operations)
+    def read(cls, on, operations, positions=None) -> _Day:
+        """``operations`` as :func:`_operations` reads them; ``positions``:
+        their sources' positions as :func:`_pending` reads them."""
+        day = cls(on, operations, positions=positions or {})
         day.sources = {op.pk: [s.unit for s in op.sources.all()] for op in operations}
         day.successors = {op.pk: list(op.successors.all()) for op in operations}
         return day
@@ -1195,13 +1198,20 @@ def _move_positions(day: _Day, decision: Decision) -> list[PositionMapping]:
     head-counts mapped onto it added to what it already had (an existing one is
     closed and reopened with the sum); every position opened cites the
     decision. Returns the day's mappings."""
-    mappings = list(
-        PositionMapping.objects.filter(operation__in=day.operations).select_related(
-            "source_position__rank",
-            "source_position__category",
-            "source_position__catalogue_entry",
+    # The mappings were read with the operations and their positions for the
+    # checks (a position missing there, read now).
+    mappings = [m for op in day.operations for m in op.mappings.all()]
+    missing = {m.source_position_id for m in mappings} - set(day.positions)
+    positions = dict(day.positions)
+    if missing:
+        positions.update(
+            (p.pk, p)
+            for p in JobPosition.objects.filter(pk__in=missing).select_related(
+                "rank", "category", "catalogue_entry"
+            )
         )
-    )
+    for mapping in mappings:
+        mapping.source_position = positions[mapping.source_position_id]
     by_successor = {s.pk: s for s in day.all_successors}
     groups: dict[tuple, list[PositionMapping]] = defaultdict(list)
     for mapping in mappings:
@@ -1489,8 +1499,9 @@ def consolidation_apply(
     by_date: dict[datetime.date, list[ConsolidationOperation]] = defaultdict(list)
     for operation in due:
         by_date[operation.effective_date].append(operation)
+    positions = {p.pk: p for found in _pending(locked)[1].values() for p in found}
     for on_date, operations in sorted(by_date.items()):
-        _apply_day(_Day.read(on_date, operations), decision, locked)
+        _apply_day(_Day.read(on_date, operations, positions), decision, locked)
     # The positions moved: read again if asked; the operations read are kept,
     # applied (the flow's next gateway reads them).
     locked.__dict__.pop(_PENDING, None)

@@ -1188,9 +1188,11 @@ def report_complete(
     require_appraiser(actor, locked)
     require_status(locked, Status.UNDER_APPRAISAL)
     require_version(locked, expected_version)
+    report = None
     if report_fields:
-        _report_write(locked, actor=actor, fields=report_fields)
-    report = AppraisalReport.objects.filter(dossier=locked).first()
+        report, _changed = _report_write(locked, actor=actor, fields=report_fields)
+    if report is None:
+        report = AppraisalReport.objects.filter(dossier=locked).first()
     if report is None or not report.recommendation:
         raise ValidationError(
             {

@@ -264,10 +264,10 @@ CONSOLIDATION_BUDGET = {
     "submit_proposal": 29,
     "receive": 24,
     "assign_appraiser": 17,
-    "appraise": 30,
+    "appraise": 27,
     "review_report": 16,
     "sign_report": 25,
-    "decide": 53,
+    "decide": 52,
 }
 
 
