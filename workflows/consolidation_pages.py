@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -19,10 +20,14 @@ from appraisal.models import AppraisalReport, PositionMapping, PostKind
 from appraisal.selectors.deadlines import deadline_state
 from appraisal.selectors.projects import project_audit, project_remarks
 from appraisal.services import consolidation as consolidation_services
+from appraisal.services.dossiers import dossier_locks_in_action
+from orgchart.selectors import person_rights_in_action
 from orgchart.spreadsheets import XLSX_CONTENT_TYPE, template_filename
+from orgchart.transactions import step
 
 from . import consolidation_forms, consolidation_selectors, permissions
 from .import_pages import import_done_redirect, import_from_page
+from .nodes import replay_refused
 
 TEMPLATE_DIR = "workflows/consolidation"
 
@@ -37,6 +42,19 @@ def process_or_404(*, user, pk: int):
         )
     except consolidation_selectors.ConsolidationProcess.DoesNotExist as exc:
         raise Http404(_("No such dossier.")) from exc
+
+
+def locked_process_or_404(*, user, pk: int):
+    """The consolidation process ``pk`` if ``user`` may see its dossier, read
+    inside an action (``dossier_locks_in_action``): its dossier under the lock
+    the services take, kept on the process."""
+    scope = consolidation_selectors.CONSOLIDATION
+    process = scope.process_class.objects.filter(
+        pk=pk, flow_class=scope.flow_class
+    ).first()
+    if process is None or not consolidation_selectors.in_scope(user, process):
+        raise Http404(_("No such dossier."))
+    return process
 
 
 def operations_of(consolidation) -> list:
@@ -140,13 +158,10 @@ def mapping_rows(consolidation) -> list[dict]:
     mapping: the one saved, or the default proposal (not saved until the
     proposer saves the table); the saved mappings once everything is applied.
     One row per position, in tree order."""
-    operations = list(
-        consolidation.operations.filter(applied_at__isnull=True)
-        .prefetch_related("sources__unit", "successors__unit")
-        .order_by("effective_date", "order", "pk")
+    operations, positions = consolidation_services.operations_pending(
+        consolidation=consolidation
     )
     if operations:
-        positions = consolidation_services.operation_positions(operations)
         mappings = list(
             consolidation_services.proposed_mapping(
                 consolidation, operations, positions
@@ -196,12 +211,17 @@ class MappingView(_ConsolidationPage):
     def successor_choices(self) -> list[tuple[int, str]]:
         from appraisal.models import OperationSuccessor
 
-        return [
-            (successor.pk, successor.display_name)
-            for successor in OperationSuccessor.objects.filter(
+        operations, _positions = consolidation_services.operations_pending(
+            consolidation=self.consolidation
+        )
+        if operations:
+            # The rows are those of the operations not applied yet.
+            successors = [s for op in operations for s in op.successors.all()]
+        else:
+            successors = OperationSuccessor.objects.filter(
                 operation__consolidation=self.consolidation
             ).select_related("unit")
-        ]
+        return [(successor.pk, successor.display_name) for successor in successors]
 
     def formset(self, data=None, rows=None):
         rows = rows if rows is not None else mapping_rows(self.consolidation)
@@ -226,27 +246,47 @@ class MappingView(_ConsolidationPage):
         return context
 
     def post(self, request, *args, **kwargs):
-        if not self.may_edit:
-            raise Http404(_("The mapping cannot be changed now."))
         if "_import" in request.POST:
+            if not self.may_edit:
+                raise Http404(_("The mapping cannot be changed now."))
             return self.import_file()
-        formset = self.formset(request.POST)
-        if formset.is_valid():
-            try:
-                consolidation_services.mapping_save(
-                    user=request.user,
-                    consolidation=self.consolidation,
-                    rows=formset.rows(),
-                )
-            except ValidationError as exc:
-                for message in exc.messages:
-                    formset._non_form_errors = formset.error_class(
-                        [*formset.non_form_errors(), message]
-                    )
-            else:
-                messages.success(request, _("The mapping is saved."))
-                return HttpResponseRedirect(request.get_full_path())
-        return self.render_to_response(self.get_context_data(formset=formset))
+        return replay_refused(request, lambda: self.save(request))
+
+    def save(self, request):
+        """Save the table as a task page's POST is run: one transaction, the
+        person's rights read once, the dossier read under the lock the service
+        takes, with its operations and positions, for the page and the service
+        alike; a refusal rolls it back and the table is shown again as typed."""
+        with (
+            transaction.atomic(),
+            person_rights_in_action(request.user),
+            dossier_locks_in_action(),
+        ):
+            for name in ("process", "consolidation", "may_edit"):
+                self.__dict__.pop(name, None)  # a replay reads them afresh
+            self.__dict__["process"] = locked_process_or_404(
+                user=request.user, pk=self.kwargs["process_pk"]
+            )
+            if not self.may_edit:
+                raise Http404(_("The mapping cannot be changed now."))
+            formset = self.formset(request.POST)
+            if formset.is_valid():
+                try:
+                    with step():
+                        consolidation_services.mapping_save(
+                            user=request.user,
+                            consolidation=self.consolidation,
+                            rows=formset.rows(),
+                        )
+                except ValidationError as exc:
+                    for message in exc.messages:
+                        formset._non_form_errors = formset.error_class(
+                            [*formset.non_form_errors(), message]
+                        )
+                else:
+                    messages.success(request, _("The mapping is saved."))
+                    return HttpResponseRedirect(request.get_full_path())
+            return self.render_to_response(self.get_context_data(formset=formset))
 
     def import_file(self):
         import_form = consolidation_forms.MappingImportForm(

@@ -81,6 +81,7 @@ __all__ = [
     "mapping_may_edit",
     "mapping_template",
     "operation_positions",
+    "operations_pending",
     "proposed_mapping",
     "consolidation_apply",
     "consolidation_create",
@@ -750,6 +751,15 @@ def _pending(
     return pending
 
 
+def operations_pending(
+    *, consolidation: Consolidation
+) -> tuple[list[ConsolidationOperation], dict[int, list[JobPosition]]]:
+    """The operations not applied yet, in order, with their sources, successors
+    and mappings, and for each the positions it maps (read once under the
+    dossier's lock, then kept for the rest of the action)."""
+    return _pending(consolidation)
+
+
 def mapping_unmapped(*, consolidation: Consolidation) -> list[JobPosition]:
     """The positions of the source units in force on their operation's date that
     have no mapping yet (a submission is refused while there is one)."""
@@ -812,16 +822,21 @@ def proposed_mapping(
     head-count (merged into the successor's position of the same name and rank
     when an existing successor has one); ended where the operation has no
     successor (dissolution)."""
-    result = {
-        m.source_position_id: m
-        for m in PositionMapping.objects.filter(
-            operation__in=operations
-        ).select_related("successor__unit")
-    }
+    # The operations as :func:`_operations` reads them: their mappings and
+    # successors (with their units) come with them.
+    successors_of = {op.pk: list(op.successors.all()) for op in operations}
+    by_id = {s.pk: s for found in successors_of.values() for s in found}
+    by_position = {p.pk: p for op in operations for p in positions[op.pk]}
+    result = {}
     for operation in operations:
-        successors = list(
-            operation.successors.select_related("unit").order_by("order", "pk")
-        )
+        for mapping in operation.mappings.all():
+            if mapping.successor_id is not None:
+                mapping.successor = by_id[mapping.successor_id]
+            if mapping.source_position_id in by_position:
+                mapping.source_position = by_position[mapping.source_position_id]
+            result[mapping.source_position_id] = mapping
+    for operation in operations:
+        successors = successors_of[operation.pk]
         existing = _existing_names(successors, operation.effective_date)
         roots = [source.unit for source in operation.sources.all()]
         for position in positions[operation.pk]:
@@ -882,12 +897,7 @@ def mapping_build(
         for operation in operations
         for position in positions[operation.pk]
     }
-    successors = {
-        s.pk: s
-        for s in OperationSuccessor.objects.filter(
-            operation__in=operations
-        ).select_related("unit")
-    }
+    successors = {s.pk: s for op in operations for s in op.successors.all()}
     built, errors, seen = [], [], set()
     for number, row in rows:
         try:
