@@ -707,7 +707,10 @@ def _operations(consolidation) -> list[ConsolidationOperation]:
     operations = list(
         ConsolidationOperation.objects.filter(consolidation=consolidation)
         .prefetch_related(
-            "sources__unit",
+            Prefetch(
+                "sources",
+                queryset=OperationSource.objects.select_related("unit").order_by("pk"),
+            ),
             Prefetch(
                 "successors",
                 queryset=OperationSuccessor.objects.select_related(

@@ -261,13 +261,13 @@ CONSOLIDATION_BUDGET = {
     "assign": 8,
     "start": 19,
     "propose": 22,
-    "submit_proposal": 29,
+    "submit_proposal": 28,
     "receive": 24,
     "assign_appraiser": 17,
-    "appraise": 27,
+    "appraise": 26,
     "review_report": 16,
     "sign_report": 25,
-    "decide": 52,
+    "decide": 51,
 }
 
 
