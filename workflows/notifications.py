@@ -41,6 +41,7 @@ from .permissions import (
     APPRAISER_TASKS,
     ROLE_TASKS,
     candidate_ids,
+    candidates_read,
     node_roles,
     party_user_ids,
 )
@@ -48,15 +49,25 @@ from .permissions import (
 OPEN = (STATUS.NEW, STATUS.ASSIGNED)
 
 
-def task_recipient_ids(task: Task, dossier: Dossier) -> set[int]:
+def task_recipients(task: Task, dossier: Dossier) -> tuple[set[int], list]:
     """The person holding ``task``, or everyone who may take it; and the
     colleagues standing in for them today (a delegation), so an absent person's
-    work reaches whoever acts for them."""
+    work reaches whoever acts for them. With the people already read (the
+    holder given the task in this step, or everyone who may take it, read whole
+    with whether someone stands in for them: no delegation is read when nobody
+    does)."""
     node_name = task.flow_task.name
-    people = {task.owner_id} if task.owner_id else candidate_ids(node_name, dossier)
-    owner = task.owner if task.owner_id and Task.owner.is_cached(task) else None
-    if getattr(owner, "has_stand_in", None) is False:
-        delegates = set()  # read with the person the task was given to
+    if task.owner_id:
+        people = {task.owner_id}
+        known = [task.owner] if Task.owner.is_cached(task) and task.owner else []
+    else:
+        known = candidates_read(node_name, dossier)
+        people = {person.pk for person in known}
+    nobody_stands_in = len(known) == len(people) and all(
+        getattr(person, "has_stand_in", None) is False for person in known
+    )
+    if nobody_stands_in:
+        delegates = set()
     else:
         delegates = delegates_active_for(
             delegator_ids=people, roles=node_roles(node_name)
@@ -64,7 +75,7 @@ def task_recipient_ids(task: Task, dossier: Dossier) -> set[int]:
     if delegates and node_name in APPRAISER_TASKS | ROLE_TASKS.keys():
         # Separation of duties holds for the people standing in too.
         delegates -= party_user_ids(dossier.unit)
-    return people | delegates
+    return people | delegates, known
 
 
 def _task_dossier(task: Task) -> Dossier | None:
@@ -97,16 +108,17 @@ def task_tell(
     url = task.flow_task.flow_class.instance.reverse(
         "process_detail", args=[task.process_id]
     )
+    recipient_ids, known = task_recipients(task, dossier)
     made = notification_record(
-        recipient_ids=task_recipient_ids(task, dossier),
+        recipient_ids=recipient_ids,
         event=event,
         dossier_id=dossier.pk,
         key=key or f"task:{task.pk}",
         step=str(task.title),
         url=url,
         new=new,
-        # The person it was given to was read to give it to them.
-        known=[task.owner] if Task.owner.is_cached(task) and task.owner else [],
+        # The people it went to were read to give it to them.
+        known=known,
     )
     return len(made)
 

@@ -371,19 +371,35 @@ def candidate_ids(node_name: str, project) -> set[int]:
     return set(people.values_list("pk", flat=True))
 
 
-def _two_with_stand_in(build):
-    def two(*, stand_in_roles: list[str], day, **values):
+def _with_stand_in(build, limit: int | None):
+    def people(*, stand_in_roles: list[str], day, **values):
         stand_in = has_stand_in(roles=stand_in_roles, day=day)
-        return build(**values).annotate(has_stand_in=stand_in)[:2]
+        found = build(**values).annotate(has_stand_in=stand_in)
+        return found if limit is None else found[:limit]
 
-    return FrozenQuery(two)
+    return FrozenQuery(people)
 
 
-#: :func:`sole_candidate`'s queries, compiled once (a step that gives its next
-#: task to one person runs one on every POST).
-_SOLE = {
-    build: _two_with_stand_in(build) for build in (_people_granted, _people_in_roles)
-}
+_BUILDS = (_people_granted, _people_in_roles)
+#: :func:`sole_candidate`'s queries and :func:`candidates_read`'s, compiled once
+#: (every step that creates a task runs one of them).
+_SOLE = {build: _with_stand_in(build, 2) for build in _BUILDS}
+_EVERY = {build: _with_stand_in(build, None) for build in _BUILDS}
+
+
+def candidates_read(node_name: str, project) -> list:
+    """The people of :func:`candidate_people`, read whole in one query, each with
+    whether someone stands in for them today (``has_stand_in``; not on the
+    assigned appraiser, who comes as the dossier holds them)."""
+    found = _candidates(node_name, project)
+    if isinstance(found, list):
+        return found
+    build, values = found
+    return _EVERY[build](
+        **values,
+        stand_in_roles=sorted(node_roles(node_name)),
+        day=timezone.localdate(),
+    )
 
 
 def sole_candidate(node_name: str, project):

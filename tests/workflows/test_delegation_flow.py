@@ -264,3 +264,29 @@ def test_a_sole_candidates_stand_in_who_is_a_party_is_not_told(
     assert sole_candidate("sign_report", process.project).has_stand_in is True
     assert _told_of(task, people["director"])
     assert not _told_of(task, director2)
+
+
+def test_a_queued_task_reaches_everyone_who_may_take_it_in_one_query(
+    client, driver, people, django_assert_num_queries
+):
+    """A unit officer's task waiting in the queue of department A: everyone who
+    drafts for it is told, read whole in one query with whether someone stands
+    in for them (a stand-in acts for the same units, so is among them)."""
+    from viewflow.workflow.models import Task as FlowTask
+
+    from workflows.notifications import task_recipients
+
+    process = driver.start("officer")
+    task = driver.open_task(process, "draft")
+    FlowTask.objects.filter(pk=task.pk).update(owner=None, status=STATUS.NEW)
+    queued = FlowTask.objects.select_related("process").get(pk=task.pk)
+    # As a step holds it: with its unit.
+    dossier = (
+        type(process.project).objects.select_related("unit").get(pk=process.project.pk)
+    )
+    with django_assert_num_queries(1):
+        told, known = task_recipients(queued, dossier)
+    department_a = {people[name].pk for name in ("officer", "officer2", "head")}
+    assert told == department_a
+    assert {person.pk for person in known} == department_a
+    assert all(person.has_stand_in is False for person in known)

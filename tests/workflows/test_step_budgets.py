@@ -38,12 +38,12 @@ Status = JobPositionProject.Status
 BUDGET = {
     "assign": 8,
     "attach": 11,
-    "draft": 25,
-    "submit": 24,
+    "draft": 23,
+    "submit": 22,
     "receive": 24,
     "assign_appraiser": 17,
     "request_revision": 19,
-    "revise": 25,
+    "revise": 23,
     "save_report": 14,
     "complete_report": 23,
     "review_report": 16,
@@ -234,7 +234,7 @@ def test_every_step_of_a_project_stays_within_its_statement_budget(driver, peopl
 
 #: The staffing cycle's per-unit steps (each unit's proposal is its own small
 #: process: the officer's draft, the head's submission, the review).
-STAFFING_BUDGET = {"assign": 8, "draft": 20, "submit": 20, "review": 16}
+STAFFING_BUDGET = {"assign": 8, "draft": 18, "submit": 18, "review": 16}
 
 
 def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
@@ -261,7 +261,7 @@ CONSOLIDATION_BUDGET = {
     "assign": 8,
     "start": 19,
     "propose": 22,
-    "submit_proposal": 28,
+    "submit_proposal": 26,
     "receive": 24,
     "assign_appraiser": 17,
     "appraise": 26,
