@@ -15,7 +15,6 @@ from appraisal.models import (
     Consolidation,
     ConsolidationOperation,
     DossierKind,
-    JobPositionProject,
     OperationSource,
     StaffingPlan,
     StaffingProposal,
@@ -64,11 +63,20 @@ def _fresh(user):
     return get_user_model().objects.get(pk=user.pk)
 
 
-def _visible_in_python(user, projects) -> set[int]:
-    rows = JobPositionProject.objects.select_related("unit").filter(
-        pk__in=[project.pk for project in projects]
+def _seen(person, dossiers, visible, list_for_user) -> tuple[set[int], set[int]]:
+    """The ids of ``dossiers`` ``person`` sees by the Python rule ``visible``
+    (each row read with its unit, as a step reads it) and by the lists' query."""
+    model = type(dossiers[0])
+    rows = model.objects.select_related("unit").filter(
+        pk__in=[dossier.pk for dossier in dossiers]
     )
-    return {row.pk for row in rows if project_visible(user, row)}
+    in_python = {row.pk for row in rows if visible(_fresh(person), row)}
+    in_query = set(list_for_user(user=_fresh(person)).values_list("pk", flat=True))
+    return in_python, in_query
+
+
+def _visible_in_python(user, projects) -> set[int]:
+    return _seen(user, projects, project_visible, project_list_for_user)[0]
 
 
 def _visible_in_query(user) -> set[int]:
@@ -115,16 +123,11 @@ def test_every_person_sees_in_python_the_staffing_dossiers_the_lists_show(
     assert len(proposals) == 4
     seen_somewhere = 0
     for person in people.values():
-        rows = StaffingProposal.objects.select_related("unit").filter(
-            pk__in=[proposal.pk for proposal in proposals]
-        )
-        in_python = {
-            row.pk for row in rows if staffing_proposal_visible(_fresh(person), row)
-        }
-        in_query = set(
-            staffing_proposal_list_for_user(user=_fresh(person)).values_list(
-                "pk", flat=True
-            )
+        in_python, in_query = _seen(
+            person,
+            proposals,
+            staffing_proposal_visible,
+            staffing_proposal_list_for_user,
         )
         assert in_python == in_query, person.username
         plan_row = StaffingPlan.objects.get(pk=plan.pk)
@@ -175,16 +178,11 @@ def test_every_person_sees_in_python_the_consolidations_the_lists_show(
 ):
     partial = 0
     for person in people.values():
-        rows = Consolidation.objects.select_related("unit").filter(
-            pk__in=[consolidation.pk for consolidation in consolidations]
-        )
-        in_python = {
-            row.pk for row in rows if consolidation_visible(_fresh(person), row)
-        }
-        in_query = set(
-            consolidation_list_for_user(user=_fresh(person)).values_list(
-                "pk", flat=True
-            )
+        in_python, in_query = _seen(
+            person,
+            consolidations,
+            consolidation_visible,
+            consolidation_list_for_user,
         )
         assert in_python == in_query, person.username
         partial += 0 < len(in_query) < len(consolidations)
