@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.frozen_queries import FrozenQuery
 from orgchart.models import CatalogueEntry, JobPosition, PositionCategory, Rank, Unit
 from orgchart.services import position_close, position_create
 from orgchart.transactions import atomic
@@ -676,13 +677,27 @@ def project_send_back_to_officer(
 # --- submission and reception ------------------------------------------------------
 
 
+#: A project's lines with what a snapshot names of them, and its attachments,
+#: in their order: read on every submission (compiled once).
+_LINES_READ = FrozenQuery(
+    lambda project: (
+        ProjectLine.objects.filter(project_id=project)
+        .select_related("position", "catalogue_entry", "category", "rank")
+        .order_by("order", "pk")
+    )
+)
+_ATTACHMENTS_READ = FrozenQuery(
+    lambda dossier: Attachment.objects.filter(dossier_id=dossier).order_by("kind", "pk")
+)
+
+
 def _contents_read(project: JobPositionProject) -> tuple[list, list]:
     """The project's lines (with what a snapshot names of them) and attachments,
     in their order."""
-    lines = project.lines.select_related(
-        "position", "catalogue_entry", "category", "rank"
-    ).order_by("order", "pk")
-    return list(lines), list(project.attachments.order_by("kind", "pk"))
+    lines = _LINES_READ(project=project.pk)
+    for line in lines:
+        line.project = project  # held: not read again through the line
+    return lines, _ATTACHMENTS_READ(dossier=project.pk)
 
 
 def _snapshot(project: JobPositionProject) -> dict:
