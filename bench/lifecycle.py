@@ -106,8 +106,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=0,
         metavar="N",
-        help="also profile the POSTs of N more project lifecycles (cProfile) and "
-        "print where their time goes",
+        help="also profile the POSTs of N more lifecycles of the first flow of "
+        "--flows (cProfile) and print where their time goes (PROFILE_OUT=file "
+        "keeps the statistics, PROFILE_SORT and PROFILE_LINES shape the table)",
     )
     parser.add_argument(
         "--statements",
@@ -976,15 +977,22 @@ def main(argv: list[str] | None = None) -> None:
             print_ratios(flow, result, minimal_result)
         for result in (minimal_result, *results.values()):
             print_steps(result)
-        if args.profile and "project" in flows:
+        ones = {
+            "project": project_one,
+            "staffing": staffing_one,
+            "consolidation": consolidation_one,
+        }
+        if args.profile:
             import cProfile
             import pstats
 
+            # The first flow asked for (--flows) is profiled.
+            profiled = flows[0]
             profiler = client.profiler = cProfile.Profile()
             for _ in range(args.profile):
-                project_one()
+                ones[profiled]()
             client.profiler = None
-            print(f"\n  where the POSTs of {args.profile} project lifecycles go:")
+            print(f"\n  where the POSTs of {args.profile} {profiled} lifecycles go:")
             stats = pstats.Stats(profiler)
             if os.environ.get("PROFILE_OUT"):
                 stats.dump_stats(os.environ["PROFILE_OUT"])
@@ -993,11 +1001,6 @@ def main(argv: list[str] | None = None) -> None:
         if args.statements:
             client.captured = []
             minimal_one()
-            ones = {
-                "project": project_one,
-                "staffing": staffing_one,
-                "consolidation": consolidation_one,
-            }
             for flow in FLOWS:
                 if flow in flows:
                     ones[flow]()
