@@ -23,11 +23,12 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.frozen_queries import FrozenQuery
 from orgchart.models import JobPosition, Unit
 from orgchart.permissions import Role
 from orgchart.services import (
@@ -704,31 +705,61 @@ def _operations(consolidation) -> list[ConsolidationOperation]:
     cache = getattr(consolidation, "_prefetched_objects_cache", None) or {}
     if "operations" in cache:
         return list(cache["operations"])
-    operations = list(
-        ConsolidationOperation.objects.filter(consolidation=consolidation)
-        .prefetch_related(
-            Prefetch(
-                "sources",
-                queryset=OperationSource.objects.select_related("unit").order_by("pk"),
-            ),
-            Prefetch(
-                "successors",
-                queryset=OperationSuccessor.objects.select_related(
-                    "unit", "parent"
-                ).order_by("order", "pk"),
-            ),
-            Prefetch(
-                "mappings",
-                queryset=PositionMapping.objects.order_by("source_position_id", "pk"),
-            ),
-        )
-        .order_by("effective_date", "order", "pk")
-    )
+    operations = _OPERATIONS_READ(consolidation=consolidation.pk)
+    if operations:
+        keys = [operation.pk for operation in operations]
+        for name, read in _OPERATION_PARTS.items():
+            rows = read(operations=keys)
+            by_operation = defaultdict(list)
+            for row in rows:
+                by_operation[row.operation_id].append(row)
+            for operation in operations:
+                found = by_operation[operation.pk]
+                for row in found:
+                    row.operation = operation
+                _keep_related(operation, name, found)
     if getattr(consolidation, "_audit_locked", False):
-        kept = consolidation.operations.all()
-        kept._result_cache, kept._prefetch_done = operations, True
-        consolidation._prefetched_objects_cache = {**cache, "operations": kept}
+        _keep_related(consolidation, "operations", operations)
     return operations
+
+
+def _keep_related(instance, name: str, rows: list) -> None:
+    """``rows`` become ``instance``'s ``name`` as ``prefetch_related`` keeps them."""
+    kept = getattr(instance, name).all()
+    kept._result_cache, kept._prefetch_done = rows, True
+    cache = getattr(instance, "_prefetched_objects_cache", None) or {}
+    instance._prefetched_objects_cache = {**cache, name: kept}
+
+
+#: A consolidation's operations in order, and their sources (with their units),
+#: successors (in order, with their units and parents) and mappings (by source
+#: position): read on most of its steps, compiled once.
+_OPERATIONS_READ = FrozenQuery(
+    lambda consolidation: ConsolidationOperation.objects.filter(
+        consolidation_id=consolidation
+    ).order_by("effective_date", "order", "pk")
+)
+_OPERATION_PARTS = {
+    "sources": FrozenQuery(
+        lambda operations: (
+            OperationSource.objects.filter(operation_id__in=operations)
+            .select_related("unit")
+            .order_by("pk")
+        )
+    ),
+    "successors": FrozenQuery(
+        lambda operations: (
+            OperationSuccessor.objects.filter(operation_id__in=operations)
+            .select_related("unit", "parent")
+            .order_by("order", "pk")
+        )
+    ),
+    "mappings": FrozenQuery(
+        lambda operations: PositionMapping.objects.filter(
+            operation_id__in=operations
+        ).order_by("source_position_id", "pk")
+    ),
+}
 
 
 def _operations_forget(locked: Consolidation) -> None:
