@@ -525,11 +525,13 @@ def _held(dossier: Dossier | int) -> Dossier | None:
 
 #: What a step keeps on a dossier read under its lock besides its columns: its
 #: prefetched relations and the services' readings (a consolidation's pending
-#: operations with their positions, the decision just approved).
+#: operations with their positions, the decision just approved, a project's with
+#: its lines).
 KEPT_READINGS = (
     "_prefetched_objects_cache",
     "_pending_read",
     "_approved_decision",
+    "_approved_decision_lines",
 )
 
 

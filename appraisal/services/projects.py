@@ -752,6 +752,11 @@ def _snapshot(project: JobPositionProject) -> dict:
 # --- decision ------------------------------------------------------------------------
 
 
+#: Where the project read under the step's lock keeps the decision just
+#: approved and its lines, for the flow's next node to apply.
+APPROVED_HELD = "_approved_decision_lines"
+
+
 def _approved_lines(project: JobPositionProject, report: AppraisalReport | None):
     if (
         report is not None
@@ -855,7 +860,7 @@ def _approve(
     ).text
     full_clean_issued(decision, "number")
     decision.save()
-    DecisionLine.objects.bulk_create(
+    created = DecisionLine.objects.bulk_create(
         DecisionLine(
             decision=decision,
             key=getattr(line, "key", uuid.uuid4()),
@@ -863,6 +868,9 @@ def _approve(
         )
         for line in lines
     )
+    if all(line.pk for line in created):
+        # Applied in the same step (the flow's next node): not read again.
+        locked.__dict__[APPROVED_HELD] = (decision, created)
     locked.outcome = JobPositionProject.Outcome.APPROVED
     return decision
 
@@ -890,7 +898,13 @@ def decision_apply_latest(
     *, project: JobPositionProject, actor: User | None = None, ip: str | None = None
 ) -> Decision | None:
     """Apply the dossier's latest decision (:func:`decision_apply`), read once,
-    locked: the flow's step after the committee approves."""
+    locked: the flow's step after the committee approves (the decision just made
+    in the same step, with its lines, is not read again: nobody else sees it
+    before the step commits)."""
+    held = project.__dict__.pop(APPROVED_HELD, None)
+    if held is not None:
+        decision, lines = held
+        return _decision_apply_locked(decision, actor=actor, ip=ip, lines=lines)
     decision = (
         Decision.objects.select_for_update()
         .filter(dossier_id=project.pk)
@@ -903,7 +917,7 @@ def decision_apply_latest(
 
 
 def _decision_apply_locked(
-    decision: Decision, *, actor: User | None, ip: str | None
+    decision: Decision, *, actor: User | None, ip: str | None, lines=None
 ) -> Decision:
     if decision.applied_at is not None:
         return decision
@@ -914,9 +928,12 @@ def _decision_apply_locked(
     project = _lock(decision.dossier_id)
     _require_status(project, Status.APPROVED)
     last_day = decision.effective_date - datetime.timedelta(days=1)
-    lines = list(
-        decision.lines.select_related("position", "catalogue_entry", "category", "rank")
-    )
+    if lines is None:
+        lines = list(
+            decision.lines.select_related(
+                "position", "catalogue_entry", "category", "rank"
+            )
+        )
     for line in lines:
         if line.action in (LineAction.CHANGE, LineAction.END):
             position_close(

@@ -52,7 +52,7 @@ BUDGET = {
 #: The committee's approval also applies the decision in the same POST: a
 #: constant plus two per approved line (the position it opens written, the line
 #: linked to it; the rest is validated without the database).
-DECIDE_BUDGET, DECIDE_PER_LINE = 37, 2
+DECIDE_BUDGET, DECIDE_PER_LINE = 35, 2
 
 
 def land(client) -> None:
