@@ -281,23 +281,31 @@ def _require_free(units: list[Unit], consolidation: Consolidation) -> None:
     consolidation in progress."""
     others = _in_progress(consolidation)
     ids = [unit.pk for unit in units]
-    busy = (
+    # Sources and existing successors in one statement; what is named in the
+    # refusal is read only when there is one.
+    found = (
         OperationSource.objects.filter(operation__in=others, unit_id__in=ids)
-        .select_related("unit", "operation__consolidation")
-        .first()
-    ) or (
-        OperationSuccessor.objects.filter(operation__in=others, unit_id__in=ids)
-        .select_related("unit", "operation__consolidation")
-        .first()
+        .order_by()
+        .values_list("unit_id", "operation__consolidation_id")
+        .union(
+            OperationSuccessor.objects.filter(operation__in=others, unit_id__in=ids)
+            .order_by()
+            .values_list("unit_id", "operation__consolidation_id")
+        )[:1]
     )
+    busy = next(iter(found), None)
     if busy is not None:
+        unit_id, other_id = busy
         raise ValidationError(
             _(
                 "%(unit)s is already in another consolidation in progress "
                 "(“%(dossier)s”); it can take part in one only at a time."
             ),
             code="unit_in_other_consolidation",
-            params={"unit": busy.unit, "dossier": busy.operation.consolidation},
+            params={
+                "unit": next(unit for unit in units if unit.pk == unit_id),
+                "dossier": Consolidation.objects.get(pk=other_id),
+            },
         )
 
 

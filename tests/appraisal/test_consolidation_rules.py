@@ -70,6 +70,36 @@ def test_a_closed_source_unit_is_refused(people, org):
     assert not ConsolidationOperation.objects.exists()
 
 
+def test_a_unit_absorbing_another_in_a_consolidation_in_progress_is_refused(
+    people, org
+):
+    """A unit that is the existing successor of another consolidation's
+    operation is busy too: it cannot be a source elsewhere meanwhile."""
+    u = org["units"]
+    first = open_consolidation(people, org, title="Thứ nhất")
+    cons.operation_add(
+        user=people["division_head"],
+        consolidation=first,
+        kind="absorb",
+        effective_date=D,
+        source_units=[u["b"]],
+        successors=[{"unit": u["a"]}],
+    )
+    second = open_consolidation(people, org, title="Thứ hai")
+    with pytest.raises(ValidationError) as exc:
+        cons.operation_add(
+            user=people["division_head"],
+            consolidation=second,
+            kind="dissolve",
+            effective_date=D,
+            source_units=[u["a"]],
+        )
+    codes, message = refused(exc)
+    assert codes == {"unit_in_other_consolidation"}
+    assert "“Thứ nhất”" in message and str(u["a"]) in message
+    assert second.operations.count() == 0
+
+
 def test_a_unit_in_another_consolidation_in_progress_is_refused(people, org):
     u = org["units"]
     first = open_consolidation(people, org, title="Thứ nhất")
@@ -85,7 +115,7 @@ def test_a_unit_in_another_consolidation_in_progress_is_refused(people, org):
         )
     codes, message = refused(exc)
     assert codes == {"unit_in_other_consolidation"}
-    assert "“Thứ nhất”" in message
+    assert "“Thứ nhất”" in message and str(u["b"]) in message
     assert second.operations.count() == 0
     # Once the first is rejected, the unit is free again.
     cons.mapping_default(consolidation=first)

@@ -260,7 +260,7 @@ def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
 CONSOLIDATION_BUDGET = {
     "assign": 8,
     "start": 19,
-    "propose": 22,
+    "propose": 21,
     "submit_proposal": 26,
     "receive": 24,
     "assign_appraiser": 17,
