@@ -227,6 +227,7 @@ def consolidation_create(
         action=Action.CREATED,
         from_status=Status.DRAFT,
         ip=ip,
+        new=True,
     )
     return consolidation
 

@@ -340,13 +340,19 @@ def audit_record(
     from_status: str,
     comment: str = "",
     ip: str | None = None,
+    new: bool = False,
 ) -> AuditEntry:
     """One line of the dossier's history (Circular 01/2018/TT-VPCP, forms 05–06),
     chained by its hash to the dossier's previous line, whose hash the dossier's
     row keeps (``audit_head``): the row is locked (by the caller's
     :func:`dossier_lock`, or here) so that two lines of one dossier are never
-    chained to the same predecessor. The people concerned by a supplement, a
-    revision or a decision are told after commit (``notifications``)."""
+    chained to the same predecessor. ``new``: the dossier's row was just
+    written by this transaction (its first line), which nobody else sees before
+    the commit: its empty head is not read again. The people concerned by a
+    supplement, a revision or a decision are told after commit
+    (``notifications``)."""
+    if new:
+        _mark_locked(dossier)
     with transaction.atomic(savepoint=False):
         entry = _audit_entry(
             dossier,

@@ -396,7 +396,14 @@ def project_create(
         )
     project.full_clean()
     project.save()
-    _audit(project, actor=actor, action=Action.CREATED, from_status=Status.DRAFT, ip=ip)
+    _audit(
+        project,
+        actor=actor,
+        action=Action.CREATED,
+        from_status=Status.DRAFT,
+        ip=ip,
+        new=True,
+    )
     return project
 
 

@@ -364,6 +364,7 @@ def staffing_plan_open(
             }
         ),
         ip=ip,
+        new=True,
     )
     return plan
 
