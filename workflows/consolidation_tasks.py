@@ -15,7 +15,6 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -100,18 +99,7 @@ class ConsolidationStartView(LoginRequiredMixin, generic.FormView):
             _("The consolidation “%(title)s” is open; add its operations.")
             % {"title": consolidation.title},
         )
-        task = activation.process.task_set.filter(
-            flow_task=activation.flow_class.propose, owner=self.request.user
-        ).first()
-        if task is not None:
-            return redirect(
-                task.flow_task.reverse("execute", args=[task.process_id, task.pk])
-            )
-        return redirect(
-            activation.flow_class.instance.reverse(
-                "process_detail", args=[activation.process.pk]
-            )
-        )
+        return views.started_redirect(activation, self.request.user)
 
 
 class ProposeView(ConsolidationTaskView):

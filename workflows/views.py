@@ -155,23 +155,30 @@ class ProjectStartView(LoginRequiredMixin, generic.FormView):
             _("The draft “%(title)s” is open; add its lines and documents.")
             % {"title": project.title},
         )
-        draft = next(
-            (
-                task
-                for task in activation.created_tasks
-                if task.status == STATUS.ASSIGNED
-            ),
-            None,
-        )
-        if draft is not None and draft.owner_id == self.request.user.pk:
-            return redirect(
-                draft.flow_task.reverse("execute", args=[draft.process_id, draft.pk])
-            )
+        return started_redirect(activation, self.request.user)
+
+
+def started_redirect(activation, user):
+    """Where a person who has just started a dossier goes: on to its first task
+    when the start gave it to them (the start's activation keeps the tasks it
+    created: no lookup), otherwise to the dossier."""
+    task = next(
+        (
+            task
+            for task in activation.created_tasks
+            if task.status == STATUS.ASSIGNED and task.owner_id == user.pk
+        ),
+        None,
+    )
+    if task is not None:
         return redirect(
-            activation.flow_class.instance.reverse(
-                "process_detail", args=[activation.process.pk]
-            )
+            task.flow_task.reverse("execute", args=[task.process_id, task.pk])
         )
+    return redirect(
+        activation.flow_class.instance.reverse(
+            "process_detail", args=[activation.process.pk]
+        )
+    )
 
 
 # --- tasks ----------------------------------------------------------------------

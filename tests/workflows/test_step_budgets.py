@@ -259,7 +259,7 @@ def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
 #: (``consolidation._operations``).
 CONSOLIDATION_BUDGET = {
     "assign": 8,
-    "start": 18,
+    "start": 17,
     "propose": 21,
     "submit_proposal": 26,
     "receive": 24,
