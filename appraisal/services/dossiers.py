@@ -301,12 +301,16 @@ def _audit_entry(
     from_status: str,
     comment: str,
     ip: str | None,
+    first: bool = False,
 ) -> AuditEntry:
     """The dossier's next audit line, sealed to the dossier's chain head (not
     saved). The head is the one read with the dossier's lock by
     :func:`dossier_lock` and kept on that instance since; any other instance
-    reads it afresh under the lock."""
-    if getattr(dossier, "_audit_locked", False):
+    reads it afresh under the lock. ``first``: the first line of a dossier this
+    transaction has just written, whose head is empty."""
+    if first:
+        previous = ""
+    elif getattr(dossier, "_audit_locked", False):
         previous = dossier.audit_head
     else:
         previous = (
@@ -351,8 +355,6 @@ def audit_record(
     the commit: its empty head is not read again. The people concerned by a
     supplement, a revision or a decision are told after commit
     (``notifications``)."""
-    if new:
-        _mark_locked(dossier)
     with transaction.atomic(savepoint=False):
         entry = _audit_entry(
             dossier,
@@ -361,6 +363,7 @@ def audit_record(
             from_status=from_status,
             comment=comment,
             ip=ip,
+            first=new,
         )
         entry.save()
         Dossier.objects.filter(pk=dossier.pk).update(audit_head=entry.chain_hash)
