@@ -58,7 +58,7 @@ from ..selectors.projects import ACT_FOR_UNIT, user_acts_for_unit, user_roles
 from .dossiers import (
     COMMITTEE_ISSUER,
     KindRules,
-    audit_record,
+    audit_created,
     dossier_lock,
     dossier_sync,
     dossier_transition,
@@ -221,14 +221,7 @@ def consolidation_create(
     )
     consolidation.full_clean()
     consolidation.save()
-    audit_record(
-        consolidation,
-        actor=user,
-        action=Action.CREATED,
-        from_status=Status.DRAFT,
-        ip=ip,
-        new=True,
-    )
+    audit_created(consolidation, actor=user, ip=ip)
     return consolidation
 
 

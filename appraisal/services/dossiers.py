@@ -372,6 +372,19 @@ def audit_record(
     return entry
 
 
+def audit_created(dossier: Dossier, *, actor: User | None, ip: str | None = None):
+    """The first line of the history of a dossier this transaction has just
+    opened (a draft), sealed to its empty chain head."""
+    return audit_record(
+        dossier,
+        actor=actor,
+        action=Action.CREATED,
+        from_status=Status.DRAFT,
+        ip=ip,
+        new=True,
+    )
+
+
 def dossier_transition(
     locked: Dossier,
     dossier: Dossier,

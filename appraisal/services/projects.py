@@ -63,6 +63,7 @@ from .checklist import CheckResult, checklist_compute
 from .dossiers import (
     COMMITTEE_ISSUER,
     KindRules,
+    audit_created,
     dossier_lock,
     kind_rules_register,
     require_known_fields,
@@ -396,14 +397,7 @@ def project_create(
         )
     project.full_clean()
     project.save()
-    _audit(
-        project,
-        actor=actor,
-        action=Action.CREATED,
-        from_status=Status.DRAFT,
-        ip=ip,
-        new=True,
-    )
+    audit_created(project, actor=actor, ip=ip)
     return project
 
 

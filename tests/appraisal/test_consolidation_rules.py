@@ -70,6 +70,26 @@ def test_a_closed_source_unit_is_refused(people, org):
     assert not ConsolidationOperation.objects.exists()
 
 
+def _refused_as_source_elsewhere(people, org, unit):
+    """A second consolidation ("Thứ hai") naming ``unit`` as a source is
+    refused, naming the unit and the first consolidation ("Thứ nhất"), and
+    keeps no operation; returns it."""
+    second = open_consolidation(people, org, title="Thứ hai")
+    with pytest.raises(ValidationError) as exc:
+        cons.operation_add(
+            user=people["division_head"],
+            consolidation=second,
+            kind="dissolve",
+            effective_date=D,
+            source_units=[unit],
+        )
+    codes, message = refused(exc)
+    assert codes == {"unit_in_other_consolidation"}
+    assert "“Thứ nhất”" in message and str(unit) in message
+    assert second.operations.count() == 0
+    return second
+
+
 def test_a_unit_absorbing_another_in_a_consolidation_in_progress_is_refused(
     people, org
 ):
@@ -85,38 +105,14 @@ def test_a_unit_absorbing_another_in_a_consolidation_in_progress_is_refused(
         source_units=[u["b"]],
         successors=[{"unit": u["a"]}],
     )
-    second = open_consolidation(people, org, title="Thứ hai")
-    with pytest.raises(ValidationError) as exc:
-        cons.operation_add(
-            user=people["division_head"],
-            consolidation=second,
-            kind="dissolve",
-            effective_date=D,
-            source_units=[u["a"]],
-        )
-    codes, message = refused(exc)
-    assert codes == {"unit_in_other_consolidation"}
-    assert "“Thứ nhất”" in message and str(u["a"]) in message
-    assert second.operations.count() == 0
+    _refused_as_source_elsewhere(people, org, u["a"])
 
 
 def test_a_unit_in_another_consolidation_in_progress_is_refused(people, org):
     u = org["units"]
     first = open_consolidation(people, org, title="Thứ nhất")
     merge(people, first, [u["a"], u["b"]], parent=u["province"])
-    second = open_consolidation(people, org, title="Thứ hai")
-    with pytest.raises(ValidationError) as exc:
-        cons.operation_add(
-            user=people["division_head"],
-            consolidation=second,
-            kind="dissolve",
-            effective_date=D,
-            source_units=[u["b"]],
-        )
-    codes, message = refused(exc)
-    assert codes == {"unit_in_other_consolidation"}
-    assert "“Thứ nhất”" in message and str(u["b"]) in message
-    assert second.operations.count() == 0
+    second = _refused_as_source_elsewhere(people, org, u["b"])
     # Once the first is rejected, the unit is free again.
     cons.mapping_default(consolidation=first)
     svc.dossier_submit(dossier=first, actor=people["director"])
