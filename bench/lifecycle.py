@@ -57,6 +57,7 @@ import statistics
 import sys
 import tempfile
 import time
+import traceback
 import types
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -64,6 +65,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 #: How much of each statement --statements prints (STATEMENT_WIDTH).
 WIDTH = int(os.environ.get("STATEMENT_WIDTH", "160"))
+#: How many of the project's frames --statements prints under each statement
+#: (STATEMENT_ORIGIN; none by default).
+ORIGIN_DEPTH = int(os.environ.get("STATEMENT_ORIGIN", "0"))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/positionflow_bench_lifecycle"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 #: When the units and positions of the bench's province come into force.
@@ -185,10 +189,37 @@ class QueryCounter:
 
     def __init__(self):
         self.count = 0
+        #: When a list, each statement sent (``--statements``, not the
+        #: transaction's BEGIN and COMMIT) with where it came from
+        #: (:func:`statement_origin`).
+        self.statements: list[tuple[str, str]] | None = None
 
     def __call__(self, execute, sql, params, many, context):
         self.count += 1
+        if self.statements is not None:
+            shown = sql
+            origin = statement_origin() if ORIGIN_DEPTH else ""
+            result = execute(sql, params, many, context)
+            with contextlib.suppress(Exception):
+                shown = context["connection"].ops.last_executed_query(
+                    context["cursor"], sql, params
+                )
+            self.statements.append((shown, origin))
+            return result
         return execute(sql, params, many, context)
+
+
+def statement_origin() -> str:
+    """The innermost ``ORIGIN_DEPTH`` frames of the project's own code on the
+    stack (not the libraries', not the bench's), innermost last."""
+    frames = [
+        f"{Path(frame.filename).relative_to(ROOT)}:{frame.lineno} {frame.name}"
+        for frame in traceback.extract_stack()
+        if frame.filename.startswith(str(ROOT))
+        and not frame.filename.startswith(str(ROOT / "bench"))
+        and "/.venv/" not in frame.filename
+    ]
+    return " < ".join(reversed(frames[-ORIGIN_DEPTH:]))
 
 
 def step_of(path: str) -> str:
@@ -244,16 +275,14 @@ class Counted:
         """POST ``data`` to ``path``, counted under ``step`` (by default the flow
         node its URL names, ``assign`` for a task's assign URL)."""
         from django.db import connection
-        from django.test.utils import CaptureQueriesContext
 
         step = step or step_of(path)
         self.posts += 1
         statements = self.queries.count
+        self.queries.statements = [] if self.captured is not None else None
         started = time.perf_counter()
         with contextlib.ExitStack() as stack:
             stack.enter_context(connection.execute_wrapper(self.queries))
-            if self.captured is not None:
-                capture = stack.enter_context(CaptureQueriesContext(connection))
             if self.profiler is not None:
                 self.profiler.enable()
             try:
@@ -263,7 +292,7 @@ class Counted:
                     self.profiler.disable()
         elapsed = time.perf_counter() - started
         if self.captured is not None:
-            self.captured.append((path, [query["sql"] for query in capture]))
+            self.captured.append((path, self.queries.statements))
         self.seconds += elapsed
         self.steps.setdefault(step, []).append(
             (self.queries.count - statements, elapsed)
@@ -903,8 +932,10 @@ def print_statements(captured: list) -> None:
     """Each POST of ``captured`` with its statements (their first 160 characters)."""
     for path, statements in captured:
         print(f"\n  POST {path}: {len(statements)} statements")
-        for statement in statements:
+        for statement, origin in statements:
             print(f"    {statement[:WIDTH]}")
+            if origin:
+                print(f"        from {origin}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -21,10 +21,8 @@ cannot be taken back (Decree 30/2020/NĐ-CP Art. 15: a number is never reused).
 
 from __future__ import annotations
 
-import contextvars
 import random
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import update_wrapper
 
@@ -44,6 +42,7 @@ from viewflow.workflow.flow.utils import wrap_start_view
 from viewflow.workflow.lock import lock_scope
 from viewflow.workflow.nodes import end as end_nodes
 from viewflow.workflow.nodes import func as func_nodes
+from viewflow.workflow.nodes import handle as handle_nodes
 from viewflow.workflow.nodes import start as start_nodes
 from viewflow.workflow.nodes import switch as switch_nodes
 from viewflow.workflow.nodes import view as view_nodes
@@ -62,43 +61,16 @@ from orgchart.transactions import StepRefused, steps_replayed
 from . import permissions
 from . import views as task_views
 from .services import READ_UNDER_LOCK
-
-FINISHED = (STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED)
-
-
-#: The links from each task a step creates to the one before it, while the step's
-#: POST runs (:func:`task_links_deferred`); ``None`` elsewhere.
-_LINKS: contextvars.ContextVar[list | None] = contextvars.ContextVar(
-    "workflow_task_links", default=None
+from .task_writes import (
+    pending_open,
+    task_link,
+    task_links_deferred,
+    task_save,
+    task_written,
+    tasks_written_together,
 )
 
-
-def task_link(task, previous) -> None:
-    """``task`` follows ``previous`` (viewflow's ``task.previous.add``): inside a
-    step's POST written with the step's other links in one INSERT when the step
-    ends (:func:`task_links_deferred`), elsewhere at once."""
-    links = _LINKS.get()
-    if links is None:
-        task.previous.add(previous)
-        return
-    links.append(task.previous.through(from_task_id=task.pk, to_task_id=previous.pk))
-
-
-@contextmanager
-def task_links_deferred() -> Iterator[None]:
-    """Inside the block (one step's POST, in its transaction) the links between
-    the tasks it creates are written together at its end: one statement instead
-    of one per task passed (a step through a gateway passes two or three). Nothing
-    of the step reads them: they are the tasks' history (undo, revive, the
-    chart)."""
-    links: list = []
-    token = _LINKS.set(links)
-    try:
-        yield
-        if links:
-            links[0].__class__.objects.bulk_create(links, ignore_conflicts=True)
-    finally:
-        _LINKS.reset(token)
+FINISHED = (STATUS.DONE, STATUS.CANCELED, STATUS.REVIVED)
 
 
 def dossier_url(flow_class, process_pk: int) -> str:
@@ -359,12 +331,40 @@ class ScopedNodeMixin:
         return self.flow_class.instance.has_view_permission(user, task.process.coerced)
 
 
-class StartViewActivation(start_nodes.StartViewActivation):
+class _Identity:
+    """An activation equal only to itself: the task of a new one is written at
+    the end of its step (:mod:`workflows.task_writes`), so it has no primary key
+    to compare or hash by until then. (viewflow compares activations by task to
+    merge the paths reaching a ``Join``; these flows have none.)"""
+
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+
+def _task_done(activation) -> None:
+    """viewflow's ``Activation.complete``, the task written by
+    :func:`~workflows.task_writes.task_save` (once, done, when new in a step)."""
+    activation.task.finished = timezone.now()
+    task_save(activation.task)
+    task_finished.send(
+        sender=activation.flow_class, process=activation.process, task=activation.task
+    )
+
+
+class StartViewActivation(_Identity, start_nodes.StartViewActivation):
     """viewflow's, without the savepoint and the lock around the new process: the
     start page's POST is one transaction (:func:`replay_refused`) that rolls back
     all of it, and a process created in it is seen by nobody else before it
     commits, so there is nothing to lock (two savepoints and a SELECT … FOR
-    UPDATE: five statements)."""
+    UPDATE: five statements). The start task and those the start creates are
+    written together (:func:`~workflows.task_writes.tasks_written_together`)."""
+
+    @start_nodes.StartViewActivation.status.super()
+    def complete(self):
+        _task_done(self)
 
     @start_nodes.StartViewActivation.status.super()
     def execute(self):
@@ -372,7 +372,10 @@ class StartViewActivation(start_nodes.StartViewActivation):
         with transaction.atomic(savepoint=False):
             self.process.save()
             # viewflow's lock scope without its lock, for what it defers.
-            with lock_scope(_no_lock, self.flow_class, self.process.pk):
+            with (
+                lock_scope(_no_lock, self.flow_class, self.process.pk),
+                tasks_written_together(),
+            ):
                 self.complete()
                 flow_started.send(
                     sender=self.flow_class, process=self.process, task=self.task
@@ -431,7 +434,19 @@ class Start(ScopedNodeMixin, flow.Start):
 
 
 class StartHandle(ScopedNodeMixin, flow.StartHandle):
-    """A process started by code (another flow's step), not by a person."""
+    """A process started by code (another flow's step), not by a person. The
+    step starting it, its ``parent_task``, is written first if it was waiting
+    for the end of its step (:func:`~workflows.task_writes.task_written`)."""
+
+    def _create_wrapper_function(self, origin_func):
+        start = super()._create_wrapper_function(origin_func)
+
+        def func(**kwargs):
+            if kwargs.get("_parent_task") is not None:
+                task_written(kwargs["_parent_task"])
+            return start(**kwargs)
+
+        return func
 
 
 def _new_task(flow_task, prev_activation, token, data, seed):
@@ -445,7 +460,7 @@ def _new_task(flow_task, prev_activation, token, data, seed):
     return task
 
 
-class SwitchActivation(switch_nodes.SwitchActivation):
+class SwitchActivation(_Identity, switch_nodes.SwitchActivation):
     """viewflow's, without the savepoint around the choice of the branch: the
     conditions read the dossier and write nothing, and a failing one fails the
     whole step (the POST's transaction), so the savepoint guarded nothing and
@@ -460,19 +475,10 @@ class SwitchActivation(switch_nodes.SwitchActivation):
         activation.previous_task = prev_activation.task
         return activation
 
-    # Not saved until it is done, so without a primary key to compare by.
-    def __eq__(self, other):
-        return self is other
-
-    def __hash__(self):
-        return id(self)
-
     @switch_nodes.SwitchActivation.status.super()
     def complete(self):
-        self.task.finished = timezone.now()
-        self.task.save()
+        _task_done(self)
         task_link(self.task, self.previous_task)
-        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
     @switch_nodes.SwitchActivation.status.super()
     def activate(self):
@@ -496,11 +502,6 @@ class Switch(ScopedNodeMixin, flow.Switch):
     activation_class = SwitchActivation
 
 
-class Handle(ScopedNodeMixin, flow.Handle):
-    """A step completed by code outside the flow (a scheduled job), not by a
-    person."""
-
-
 @contextmanager
 def _node_work(activation):
     """What viewflow opens around a Function's or the End's work (the task
@@ -521,35 +522,64 @@ def _node_work(activation):
         yield
 
 
-class _LinkedCreate:
-    """viewflow's ``Activation.create``, the new task linked to the one before
-    it by :func:`task_link`."""
+class _LinkedCreate(_Identity):
+    """viewflow's ``Activation.create``, the new task written by
+    :func:`~workflows.task_writes.task_save` (in a step: once, when the step
+    has moved the flow on) and linked to the one before it by
+    :func:`~workflows.task_writes.task_link`."""
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         task = _new_task(flow_task, prev_activation, token, data, seed)
-        task.save()
+        task_save(task)
         task_link(task, prev_activation.task)
         return cls(task)
 
 
 class FunctionActivation(_LinkedCreate, func_nodes.FunctionActivation):
-    """viewflow's, in :func:`_node_work`."""
+    """viewflow's, in :func:`_node_work`, its task written once, done."""
 
     @func_nodes.FunctionActivation.status.super()
     def activate(self):
         with _node_work(self):
             self.flow_task._func(self)
 
+    @func_nodes.FunctionActivation.status.super()
+    def complete(self):
+        _task_done(self)
+
+
+#: Whether each flow class has a node running paths side by side.
+_PARALLEL: dict[type, bool] = {}
+
+
+def _has_parallel_paths(flow_class) -> bool:
+    """Whether ``flow_class`` can hold two open tasks of one process at once
+    (a ``Split`` or ``SplitFirst`` node): the flows here hold one at a time."""
+    found = _PARALLEL.get(flow_class)
+    if found is None:
+        found = _PARALLEL[flow_class] = any(
+            isinstance(node, (flow.Split, flow.SplitFirst))
+            for node in flow_class.instance.nodes()
+        )
+    return found
+
 
 class EndActivation(_LinkedCreate, end_nodes.EndActivation):
-    """viewflow's, in :func:`_node_work`."""
+    """viewflow's, in :func:`_node_work`, its task written once, done. The
+    process ends unless another of its tasks is open: in a flow without
+    parallel paths the end's task is the only one, so nothing is read."""
+
+    @end_nodes.EndActivation.status.super()
+    def complete(self):
+        _task_done(self)
 
     @end_nodes.EndActivation.status.super()
     def activate(self):
         with _node_work(self):
-            active = (
-                self.flow_class.task_class._default_manager.filter(
+            active = pending_open(self.process, but=self.task) or (
+                _has_parallel_paths(self.flow_class)
+                and self.flow_class.task_class._default_manager.filter(
                     process=self.process, finished__isnull=True
                 )
                 .exclude(pk=self.task.pk)
@@ -580,9 +610,31 @@ class End(ScopedNodeMixin, flow.End):
     activation_class = EndActivation
 
 
-class ViewActivation(view_nodes.ViewActivation):
-    """viewflow's, the new task linked to the one before it by
-    :func:`task_link`."""
+class HandleActivation(_LinkedCreate, handle_nodes.HandleActivation):
+    """viewflow's, its task written by :func:`~workflows.task_writes.task_save`;
+    the job completing it moves the flow on with the tasks it creates written
+    together (:func:`~workflows.task_writes.tasks_written_together`)."""
+
+    @handle_nodes.HandleActivation.status.super()
+    def execute(self):
+        with tasks_written_together():
+            self.complete()
+            self.activate_next()
+
+
+class Handle(ScopedNodeMixin, flow.Handle):
+    """A step completed by code outside the flow (a scheduled job), not by a
+    person."""
+
+    activation_class = HandleActivation
+
+
+class ViewActivation(_Identity, view_nodes.ViewActivation):
+    """viewflow's, the new task written by
+    :func:`~workflows.task_writes.task_save` and linked to the one before it by
+    :func:`~workflows.task_writes.task_link`; a person's step moves the flow on
+    with the tasks it creates written together
+    (:func:`~workflows.task_writes.tasks_written_together`)."""
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
@@ -596,11 +648,17 @@ class ViewActivation(view_nodes.ViewActivation):
         if owner:
             task.owner = owner
             task.status = STATUS.ASSIGNED
-        task.save()
+        task_save(task)
         task_link(task, prev_activation.task)
         if flow_task._on_create is not None:
             flow_task._on_create(activation)
         return activation
+
+    @view_nodes.ViewActivation.status.super()
+    def execute(self):
+        with tasks_written_together():
+            self.complete()
+            self.activate_next()
 
 
 class View(ScopedNodeMixin, flow.View):
