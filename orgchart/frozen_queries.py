@@ -79,7 +79,13 @@ class _Compiled:
     """One shape's SQL, where each argument goes in its parameters, and what
     turns a row into objects."""
 
-    def __init__(self, queryset: QuerySet, stand_ins: dict[Any, tuple[str, int]]):
+    def __init__(
+        self,
+        queryset: QuerySet,
+        stand_ins: dict[Any, tuple[str, int]],
+        *,
+        part: bool = False,
+    ):
         self.model = queryset.model
         compiler = queryset.query.get_compiler(using=queryset.db)
         self.sql, params = compiler.as_sql()
@@ -115,12 +121,11 @@ class _Compiled:
             else:
                 self.slots.append(key)
                 found.add(key)
-        missing = set(stand_ins.values()) - {key[:2] for key in found}
-        if missing:
-            raise FrozenQueryError(
-                "values not passed as parameters: "
-                + ", ".join(sorted(f"{name}[{index}]" for name, index in missing))
-            )
+        self.found = {key[:2] for key in found}
+        if not part:
+            _require_all_passed(stand_ins, self.found)
+        elif compiler.has_extra_select:
+            raise FrozenQueryError("a joined queryset selects only its own columns")
         self.compiler = compiler
         self.db = queryset.db
         klass_info = compiler.klass_info
@@ -143,15 +148,16 @@ class _Compiled:
             out.append(adapt[0](value) if adapt else value)
         return out
 
+    @property
+    def columns(self) -> int:
+        """How many columns its statement answers (a part of a join)."""
+        return len(self.compiler.select)
+
     def run(self, values: dict[str, Any]) -> list:
-        connection = connections[self.db]
-        if self.for_update and connection.get_autocommit():
-            raise TransactionManagementError(
-                "select_for_update cannot be used outside of a transaction."
-            )
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, self.params(values))
-            rows = cursor.fetchall()
+        return self.objects(_fetch(self, values))
+
+    def objects(self, rows: list) -> list:
+        """The objects of the statement's ``rows``, as the queryset builds them."""
         compiler = self.compiler
         if compiler.has_extra_select:
             rows = [row[: compiler.col_count] for row in rows]
@@ -167,6 +173,60 @@ class _Compiled:
         return objects
 
 
+def _require_all_passed(stand_ins: dict, found: set) -> None:
+    missing = set(stand_ins.values()) - found
+    if missing:
+        raise FrozenQueryError(
+            "values not passed as parameters: "
+            + ", ".join(sorted(f"{name}[{index}]" for name, index in missing))
+        )
+
+
+def _fetch(compiled, values: dict[str, Any]) -> list:
+    connection = connections[compiled.db]
+    if compiled.for_update and connection.get_autocommit():
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, compiled.params(values))
+        return cursor.fetchall()
+
+
+class _Joined:
+    """Several querysets answered by one statement: each the row source of its
+    own, side by side (a cross join; each keeps its lock clause and its
+    ordering), their rows split back into each queryset's objects. Meant for
+    reads of one row each: the result has one row per combination."""
+
+    def __init__(self, parts: list[_Compiled], stand_ins: dict[Any, tuple[str, int]]):
+        _require_all_passed(stand_ins, set().union(*(part.found for part in parts)))
+        self.parts = parts
+        self.db = parts[0].db
+        if any(part.db != self.db for part in parts):
+            raise FrozenQueryError("joined querysets must use one database")
+        self.for_update = any(part.for_update for part in parts)
+        # Django's compiled statements, their values all parameters.
+        self.sql = "SELECT * FROM " + " CROSS JOIN ".join(  # noqa: S608
+            f"({part.sql}) AS frozen_{index}" for index, part in enumerate(parts)
+        )
+
+    def params(self, values: dict[str, Any]) -> list:
+        return [param for part in self.parts for param in part.params(values)]
+
+    def run(self, values: dict[str, Any]) -> list[tuple]:
+        rows = _fetch(self, values)
+        columns, start = [], 0
+        for part in self.parts:
+            columns.append((start, start + part.columns))
+            start += part.columns
+        each = [
+            part.objects([row[begin:end] for row in rows])
+            for part, (begin, end) in zip(self.parts, columns, strict=True)
+        ]
+        return list(zip(*each, strict=True))
+
+
 class _Fixed:
     __slots__ = ("value",)
 
@@ -178,7 +238,9 @@ class FrozenQuery:
     """``build(**values)`` returns the queryset for those values; calling the
     frozen query with the same keywords returns the list of its rows' objects,
     compiled once per shape of the values (one database per process: the
-    queryset's own, as built).
+    queryset's own, as built). A ``build`` returning a tuple of querysets (each
+    of one row at most) has them answered by one statement, and the call
+    returns the tuples of their objects (:class:`_Joined`).
 
     Every value must reach the database as a parameter of its own, compared for
     equality (``pk=``, an exact comparison, ``__in``) or ordered (a date's
@@ -223,4 +285,9 @@ class FrozenQuery:
                 number += 1
                 stand_ins[stand_in] = (name, None)
                 arguments[name] = stand_in
-        return _Compiled(self.build(**arguments), stand_ins)
+        built = self.build(**arguments)
+        if isinstance(built, tuple):
+            return _Joined(
+                [_Compiled(each, stand_ins, part=True) for each in built], stand_ins
+            )
+        return _Compiled(built, stand_ins)

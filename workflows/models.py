@@ -21,6 +21,9 @@ from appraisal.models import (
     StaffingPlan,
     StaffingProposal,
 )
+from appraisal.selectors.consolidation import CONSOLIDATION_RELATED
+from appraisal.selectors.projects import PROJECT_RELATED
+from appraisal.selectors.staffing import PLAN_RELATED, PROPOSAL_RELATED
 from orgchart.fields import ForeignKey
 
 
@@ -33,6 +36,9 @@ class RoutesADossier:
     dossier_model: type
     #: The name under which the process keeps its dossier (cached per request).
     dossier_attr: str
+    #: The relations read with the dossier when a step checks who may see it
+    #: (the flow's ``has_view_permission``), so a step reads it with its task.
+    dossier_related: tuple[str, ...] = ()
 
     def routed_dossier(self):
         """The dossier this process routes (prefetched ``artifact`` when listed)."""
@@ -64,6 +70,7 @@ class JobPositionProjectProcess(RoutesADossier, Process):
 
     dossier_model = JobPositionProject
     dossier_attr = "project"
+    dossier_related = PROJECT_RELATED
 
     class Meta:
         proxy = True
@@ -88,6 +95,7 @@ class StaffingPlanProcess(RoutesADossier, Process):
 
     dossier_model = StaffingPlan
     dossier_attr = "plan"
+    dossier_related = PLAN_RELATED
 
     class Meta:
         proxy = True
@@ -110,6 +118,7 @@ class StaffingProposalProcess(RoutesADossier, Process):
 
     dossier_model = StaffingProposal
     dossier_attr = "proposal"
+    dossier_related = PROPOSAL_RELATED
 
     class Meta:
         proxy = True
@@ -168,6 +177,7 @@ class ConsolidationProcess(RoutesADossier, Process):
 
     dossier_model = Consolidation
     dossier_attr = "consolidation"
+    dossier_related = CONSOLIDATION_RELATED
 
     class Meta:
         proxy = True

@@ -30,6 +30,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, OperationalError, connection, transaction
+from django.db.models import Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from django.utils import formats, timezone
@@ -40,6 +41,7 @@ from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowLockFailed, FlowRuntimeError
 from viewflow.workflow.flow.utils import wrap_start_view
 from viewflow.workflow.lock import lock_scope
+from viewflow.workflow.models import Process
 from viewflow.workflow.nodes import end as end_nodes
 from viewflow.workflow.nodes import func as func_nodes
 from viewflow.workflow.nodes import handle as handle_nodes
@@ -53,7 +55,12 @@ from viewflow.workflow.signals import (
     task_started,
 )
 
-from appraisal.services.dossiers import audit_acting_for, dossier_locks_in_action
+from appraisal.services.dossiers import (
+    audit_acting_for,
+    dossier_action_query,
+    dossier_locks_in_action,
+    dossier_preread,
+)
 from orgchart.frozen_queries import FrozenQuery
 from orgchart.selectors import person_name, person_rights_in_action
 from orgchart.transactions import StepRefused, steps_replayed
@@ -85,17 +92,38 @@ class _ProcessBusy(Exception):
 _TASK_READS: dict[tuple, FrozenQuery] = {}
 
 
+def _routed(flow_class):
+    """The process class of ``flow_class`` if its processes route a dossier
+    (``workflows.models.RoutesADossier``), else None."""
+    process_class = flow_class.process_class
+    return process_class if hasattr(process_class, "dossier_model") else None
+
+
 def _task_read(flow_class, lock: bool) -> FrozenQuery:
+    """The task by key, with its process and owner. Under the lock (a step's
+    POST), its dossier in the same statement, locked as the step's service
+    locks it: the row the process points at, with the relations the flow's
+    view permission reads it with (``dossier_action_query``)."""
     read = _TASK_READS.get((flow_class, lock))
     if read is None:
+        routed = _routed(flow_class)
 
         def build(task, process):
             query = flow_class.task_class._default_manager.select_related(
                 "process", "owner"
             ).filter(pk=task, process_id=process, process__flow_class=flow_class)
-            if lock:
-                query = query.select_for_update(nowait=True, of=("process",))
-            return query
+            if not lock:
+                return query
+            query = query.select_for_update(nowait=True, of=("process",))
+            if routed is None:
+                return query
+            key = Subquery(
+                Process.objects.filter(pk=process).values("artifact_object_id")[:1]
+            )
+            dossier = dossier_action_query(
+                routed.dossier_model, key, related=routed.dossier_related
+            )
+            return query, dossier
 
         read = _TASK_READS.setdefault((flow_class, lock), FrozenQuery(build))
     return read
@@ -104,7 +132,9 @@ def _task_read(flow_class, lock: bool) -> FrozenQuery:
 def get_task_in_scope(node, user, process_pk: int, task_pk: int, *, lock=False):
     """The task ``task_pk`` of ``node`` in process ``process_pk`` if ``user`` may see
     its dossier; ``Http404`` otherwise. ``lock``: the same read takes the flow's
-    lock, its process row, without waiting (``_ProcessBusy`` when taken)."""
+    lock, its process row, without waiting (``_ProcessBusy`` when taken), and
+    reads the dossier with its own lock for the checks and the service that
+    follow (``dossier_preread``)."""
     flow_class = node.flow_class
     try:
         found = _task_read(flow_class, lock)(task=task_pk, process=process_pk)
@@ -113,6 +143,9 @@ def get_task_in_scope(node, user, process_pk: int, task_pk: int, *, lock=False):
             raise _ProcessBusy from exc
         raise
     task = found[0] if found else None
+    if isinstance(task, tuple):
+        task, dossier = task
+        dossier_preread(dossier, related=_routed(flow_class).dossier_related)
     if lock and task is not None:
         setattr(task, READ_UNDER_LOCK, True)
     if task is None or task.flow_task != node:

@@ -466,6 +466,13 @@ _HELD: contextvars.ContextVar[dict[int, Dossier] | None] = contextvars.ContextVa
 )
 
 
+#: The dossiers an action read with its task, not yet asked for by
+#: :func:`dossier_visible_get`, by kind, relations and key.
+_PREREAD: contextvars.ContextVar[dict[tuple, Dossier] | None] = contextvars.ContextVar(
+    "dossiers_preread", default=None
+)
+
+
 @contextlib.contextmanager
 def dossier_locks_in_action() -> Iterator[None]:
     """Inside one transaction (a task's POST), the page's own read of its
@@ -473,9 +480,11 @@ def dossier_locks_in_action() -> Iterator[None]:
     the service's :func:`dossier_lock` returns that reading instead of reading
     the rows a second time."""
     token = _HELD.set({})
+    preread = _PREREAD.set({})
     try:
         yield
     finally:
+        _PREREAD.reset(preread)
         _HELD.reset(token)
 
 
@@ -496,18 +505,44 @@ def _mark_locked(locked: Dossier) -> Dossier:
 _KEY_READS: dict[tuple, FrozenQuery] = {}
 
 
+def _key_query(model, related: tuple[str, ...], lock: bool, pk) -> QuerySet:
+    query = model.objects.select_related(*related).filter(pk=pk)
+    if lock:
+        query = query.select_for_update(of=_lock_of(model))
+    return query
+
+
 def _key_read(model, related: tuple[str, ...], lock: bool) -> FrozenQuery:
     read = _KEY_READS.get((model, related, lock))
     if read is None:
 
         def build(pk):
-            query = model.objects.select_related(*related).filter(pk=pk)
-            if lock:
-                query = query.select_for_update(of=_lock_of(model))
-            return query
+            return _key_query(model, related, lock, pk)
 
         read = _KEY_READS.setdefault((model, related, lock), FrozenQuery(build))
     return read
+
+
+def _action_related(related: Iterable[str]) -> tuple[str, ...]:
+    # In an action the report comes with the dossier (:func:`report_of`).
+    return (*related, "report")
+
+
+def dossier_action_query(model, pk, *, related: Iterable[str] = ()) -> QuerySet:
+    """The query :func:`dossier_visible_get` makes in an action for ``model``'s
+    dossier ``pk`` (a value or an expression: the key a process points at), for
+    a caller reading it in the same statement as something else (the task of
+    the step, :mod:`workflows.nodes`); hand its row to :func:`dossier_preread`."""
+    return _key_query(model, _action_related(related), True, pk)
+
+
+def dossier_preread(dossier: Dossier | None, *, related: Iterable[str] = ()) -> None:
+    """``dossier``, read by :func:`dossier_action_query` with ``related`` in this
+    action, is what :func:`dossier_visible_get` answers for it next, instead of
+    reading it (still asking whether the person may see it)."""
+    preread = _PREREAD.get()
+    if preread is not None and dossier is not None:
+        preread[type(dossier), _action_related(related), dossier.pk] = dossier
 
 
 def dossier_visible_get(
@@ -517,15 +552,54 @@ def dossier_visible_get(
     person may see it (a kind's scope evaluated on the row: the same rule as its
     lists' query), or None. In an action (:func:`dossier_locks_in_action`) its
     rows are locked as :func:`dossier_lock` locks them, and kept for it. The read
-    is by the key alone, so its SQL is compiled once, not per person."""
+    is by the key alone, so its SQL is compiled once, not per person. In an
+    action its appraisal report comes joined as well (:func:`report_of`)."""
     held = _HELD.get()
-    found = _key_read(model, tuple(related), held is not None)(pk=pk)
-    dossier = found[0] if found else None
+    related = tuple(related)
+    dossier = None
+    if held is not None:
+        related = _action_related(related)
+        dossier = (_PREREAD.get() or {}).pop((model, related, pk), None)
+    if dossier is None:
+        found = _key_read(model, related, held is not None)(pk=pk)
+        dossier = found[0] if found else None
     if dossier is None or not visible(dossier):
         return None
     if held is not None:
+        dossier._report_held = True
         held[dossier.pk] = _mark_locked(dossier)
     return dossier
+
+
+_REPORT = Dossier.report.related
+
+
+def report_of(locked: Dossier, *, lock: bool = False) -> AppraisalReport | None:
+    """The appraisal report of the ``locked`` dossier, or None. In an action,
+    the one read with the dossier under the flow's lock
+    (:func:`dossier_visible_get`): every step writing a report holds that lock
+    and the dossier's, so the row cannot change under it. Otherwise read, and
+    locked with ``lock``."""
+    if getattr(locked, "_report_held", False) and _REPORT.is_cached(locked):
+        return _REPORT.get_cached_value(locked)
+    query = AppraisalReport.objects.filter(dossier=locked)
+    if lock:
+        query = query.select_for_update()
+    return query.first()
+
+
+def _report_kept(locked: Dossier, report: AppraisalReport) -> None:
+    """``report``, just created for ``locked``, is the one :func:`report_of`
+    answers for the rest of the action."""
+    if getattr(locked, "_report_held", False):
+        _REPORT.set_cached_value(locked, report)
+
+
+def _report_required(locked: Dossier) -> AppraisalReport:
+    report = report_of(locked, lock=True)
+    if report is None:
+        raise AppraisalReport.DoesNotExist(f"Dossier {locked.pk} has no report.")
+    return report
 
 
 def _held(dossier: Dossier | int) -> Dossier | None:
@@ -563,6 +637,8 @@ def _restore(dossier: Dossier, state: dict[str, Any]) -> None:
     # Relations and readings kept on it may hold what the step wrote.
     for name in KEPT_READINGS:
         dossier.__dict__.pop(name, None)
+    # Its report too, read again when asked (the step may have changed it).
+    dossier.__dict__.pop("_report_held", None)
     dossier._locked_state = _state(dossier)
 
 
@@ -1070,7 +1146,7 @@ def _report_write(
     a race there cannot be; the table's unique dossier stays the last word)."""
     rules = kind_rules(locked)
     require_known_fields(fields, {*_REPORT_FIELDS, *rules.report_fields})
-    report = AppraisalReport.objects.filter(dossier=locked).first()
+    report = report_of(locked)
     created = report is None
     if created:
         report = AppraisalReport(dossier=locked)
@@ -1085,6 +1161,8 @@ def _report_write(
     report.updated_at = timezone.now()
     report.full_clean(validate_unique=False)
     report.save()
+    if created:
+        _report_kept(locked, report)
     answered = "answers" in fields and _answers_save(
         report, fields["answers"], existing=() if created else None
     )
@@ -1216,7 +1294,7 @@ def report_complete(
     if report_fields:
         report, _changed = _report_write(locked, actor=actor, fields=report_fields)
     if report is None:
-        report = AppraisalReport.objects.filter(dossier=locked).first()
+        report = report_of(locked)
     if report is None or not report.recommendation:
         raise ValidationError(
             {
@@ -1278,7 +1356,7 @@ def report_sign(
     _require_director(actor)
     require_not_party(actor, locked)
     require_status(locked, Status.REPORT_REVIEWED)
-    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
+    report = _report_required(locked)
     report.number = number_issue(
         issuer=HOME_AFFAIRS_ISSUER,
         doc_type=SUBMISSION,
@@ -1324,7 +1402,7 @@ def report_review(
     _require_division_head(actor, _REVIEWS)
     require_not_party(actor, locked)
     require_status(locked, Status.REPORT_COMPLETED)
-    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
+    report = _report_required(locked)
     from_status = locked.status
     locked.status = Status.REPORT_REVIEWED
     dossier_transition(
@@ -1355,7 +1433,7 @@ def report_send_back(
         _require_director(actor)
     require_not_party(actor, locked)
     require_status(locked, Status.REPORT_COMPLETED, Status.REPORT_REVIEWED)
-    report = AppraisalReport.objects.select_for_update().get(dossier=locked)
+    report = _report_required(locked)
     report.draft = True
     report.save(update_fields=["draft"])
     from_status = locked.status
@@ -1402,7 +1480,7 @@ def dossier_decide(
             {"outcome": ValidationError(_("Choose the decision."), code="invalid")}
         )
     from_status = locked.status
-    report = AppraisalReport.objects.filter(dossier=locked).first()
+    report = report_of(locked)
     decision = Decision(dossier=locked, outcome=outcome, date=today(), signer=actor)
     if outcome == Decision.Outcome.APPROVED:
         decision = rules.approve(locked, report, decision, effective_date, comment)

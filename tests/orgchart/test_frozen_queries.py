@@ -8,7 +8,7 @@ import datetime
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Subquery
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
@@ -122,3 +122,49 @@ def test_a_date_is_passed_as_the_backend_passes_it(tree):
         "C0",
         "C1",
     ]
+
+
+def _unit_and_parent(child, parent):
+    """Two one-row querysets answered together: a unit with its parent joined,
+    locked, and another unit with a subquery on the first one's key."""
+    first = (
+        Unit.objects.select_related("parent")
+        .filter(pk=child)
+        .select_for_update(of=("self",))
+    )
+    second = Unit.objects.filter(
+        pk=Subquery(Unit.objects.filter(pk=child).values("parent_id")[:1]),
+        code=parent,
+    ).annotate(children_total=Count("children"))
+    return first, second
+
+
+def test_joined_querysets_are_answered_by_one_statement(tree):
+    root, children = tree
+    frozen = FrozenQuery(_unit_and_parent)
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        [(child, parent)] = frozen(child=children[0].pk, parent="ROOT")
+    assert len(queries) == 1
+    # Each queryset's own lock clause is kept in its part of the statement.
+    assert queries[0]["sql"].count("FOR UPDATE") == (
+        1 if connection.features.has_select_for_update else 0
+    )
+    assert _described([child]) == _described(
+        list(Unit.objects.select_related("parent").filter(pk=children[0].pk))
+    )
+    assert (parent.pk, parent.code, parent.children_total) == (root.pk, "ROOT", 3)
+    with CaptureQueriesContext(connection) as queries:
+        assert child.parent.code == "ROOT"
+    assert len(queries) == 0
+    # One of them finding nothing: nothing.
+    with transaction.atomic():
+        assert frozen(child=children[0].pk, parent="other") == []
+        assert frozen(child=root.pk, parent="ROOT") == []
+
+
+def test_joined_querysets_must_pass_every_value():
+    def build(child, parent):
+        return Unit.objects.filter(pk=child), Unit.objects.filter(code="fixed")
+
+    with pytest.raises(FrozenQueryError, match="parent"):
+        FrozenQuery(build)(child=1, parent="x")

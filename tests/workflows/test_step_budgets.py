@@ -28,31 +28,32 @@ Status = JobPositionProject.Status
 #: Statements per POST, by step (measured, the same on SQLite and PostgreSQL
 #: inside the test's transaction; the tests run without a shared cache, so the
 #: session and the person are read from the database). Each includes the session
-#: and the person, the task read with the flow's lock, the person's roles and
-#: grants (one query, for the page and the service), the dossier read with its
-#: lock by the page and reused by the service, the service's validation
-#: (constraints checked in Python where they can be) and audit row, viewflow's
-#: next task with the gateway's, the links between the step's tasks (one INSERT
-#: at its end) and the notification of whoever gets it (written with the step).
+#: and the person, the task read with the flow's lock together with the dossier
+#: (with its own lock and its appraisal report, one statement, reused by the
+#: service), the person's roles and grants (one query, for the page and the
+#: service), the service's validation (constraints checked in Python where they
+#: can be) and audit row, the tasks the step passes (gateways, the next task:
+#: one INSERT, ``workflows.task_writes``), the links between them (one more)
+#: and the notification of whoever gets the next task (written with the step).
 #: A step opens no savepoint of its own (``orgchart.transactions``).
 BUDGET = {
-    "assign": 8,
-    "attach": 11,
-    "draft": 23,
-    "submit": 22,
-    "receive": 24,
-    "assign_appraiser": 17,
-    "request_revision": 19,
-    "revise": 23,
-    "save_report": 14,
-    "complete_report": 23,
-    "review_report": 16,
-    "sign_report": 25,
+    "assign": 7,
+    "attach": 10,
+    "draft": 22,
+    "submit": 20,
+    "receive": 22,
+    "assign_appraiser": 16,
+    "request_revision": 17,
+    "revise": 22,
+    "save_report": 12,
+    "complete_report": 20,
+    "review_report": 13,
+    "sign_report": 22,
 }
 #: The committee's approval also applies the decision in the same POST: a
 #: constant plus two per approved line (the position it opens written, the line
 #: linked to it; the rest is validated without the database).
-DECIDE_BUDGET, DECIDE_PER_LINE = 35, 2
+DECIDE_BUDGET, DECIDE_PER_LINE = 28, 2
 
 
 def land(client) -> None:
@@ -112,6 +113,34 @@ class CountingClient:
             step = "start"
         self.counts.setdefault(step, []).append(len(queries))
         return response
+
+
+def task_history(process) -> list[str]:
+    """The nodes of ``process``'s tasks from the start to the end, following
+    each task's one link to the one before it; every task is on that path, and
+    each was written after the one before it (the tasks a step passes are
+    written together, in the order they were created)."""
+    tasks = {task.pk: task for task in process.task_set.all()}
+    links = {
+        task.pk: list(task.previous.values_list("pk", flat=True))
+        for task in tasks.values()
+    }
+    end = next(task for task in tasks.values() if task.flow_task.name == "end")
+    path, current = [], end.pk
+    while links[current]:
+        assert len(links[current]) == 1
+        path.append(current)
+        current = links[current][0]
+    path.append(current)
+    path.reverse()
+    assert tasks[path[0]].flow_task.name == "start"
+    assert len(path) == len(tasks)
+    assert path == sorted(path)
+    assert [tasks[pk].created for pk in path] == sorted(
+        tasks[pk].created for pk in path
+    )
+    assert all(tasks[pk].finished is not None for pk in path)
+    return [tasks[pk].flow_task.name for pk in path]
 
 
 def over_budget(counts: dict[str, list[int]], budget: dict[str, int]) -> dict:
@@ -192,22 +221,7 @@ def test_every_step_of_a_project_stays_within_its_statement_budget(driver, peopl
     decide = counting.counts.pop("decide")
     assert over_budget(counting.counts, BUDGET) == {}
     assert max(decide) <= DECIDE_BUDGET + DECIDE_PER_LINE * len(lines)
-    # The tasks' history, written once per step, is whole: from the end back
-    # through every gateway and step to the start, each task one link.
-    tasks = {task.pk: task for task in process.task_set.all()}
-    links = {
-        task.pk: list(task.previous.values_list("pk", flat=True))
-        for task in tasks.values()
-    }
-    end = next(task for task in tasks.values() if task.flow_task.name == "end")
-    path, current = [], end.pk
-    while links[current]:
-        assert len(links[current]) == 1
-        path.append(tasks[current].flow_task.name)
-        current = links[current][0]
-    assert tasks[current].flow_task.name == "start"
-    assert len(path) == len(tasks) - 1
-    assert path[::-1] == [
+    assert task_history(process)[1:] == [
         "draft",
         "submit",
         "route_submission",
@@ -234,7 +248,7 @@ def test_every_step_of_a_project_stays_within_its_statement_budget(driver, peopl
 
 #: The staffing cycle's per-unit steps (each unit's proposal is its own small
 #: process: the officer's draft, the head's submission, the review).
-STAFFING_BUDGET = {"assign": 8, "draft": 18, "submit": 18, "review": 16}
+STAFFING_BUDGET = {"assign": 7, "draft": 17, "submit": 16, "review": 12}
 
 
 def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
@@ -258,16 +272,16 @@ def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
 #: the snapshot, the impact statement, the flow's gateways and the applying
 #: (``consolidation._operations``).
 CONSOLIDATION_BUDGET = {
-    "assign": 8,
-    "start": 17,
-    "propose": 21,
-    "submit_proposal": 26,
-    "receive": 24,
-    "assign_appraiser": 17,
-    "appraise": 26,
-    "review_report": 16,
-    "sign_report": 25,
-    "decide": 51,
+    "assign": 7,
+    "start": 16,
+    "propose": 20,
+    "submit_proposal": 24,
+    "receive": 22,
+    "assign_appraiser": 16,
+    "appraise": 23,
+    "review_report": 13,
+    "sign_report": 22,
+    "decide": 41,
 }
 
 
@@ -294,3 +308,15 @@ def test_every_step_of_a_consolidation_stays_within_its_statement_budget(
     assert flow.consolidation(process).is_applied
     counts = flow.client.counts
     assert over_budget(counts, CONSOLIDATION_BUDGET) == {}
+    # The decision's POST wrote the gateways, the applying and the end together.
+    assert task_history(process)[-7:] == [
+        "decide",
+        "route_decision",
+        "route_external",
+        "route_date",
+        "apply",
+        "route_date",
+        "end",
+    ]
+    process.refresh_from_db()
+    assert process.status == "DONE" and process.finished is not None
