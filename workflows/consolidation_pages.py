@@ -27,7 +27,7 @@ from orgchart.transactions import step
 
 from . import consolidation_forms, consolidation_selectors, permissions
 from .import_pages import import_done_redirect, import_from_page
-from .nodes import replay_refused
+from .nodes import process_read_in_action, replay_refused
 
 TEMPLATE_DIR = "workflows/consolidation"
 
@@ -49,9 +49,7 @@ def locked_process_or_404(*, user, pk: int):
     inside an action (``dossier_locks_in_action``): its dossier under the lock
     the services take, kept on the process."""
     scope = consolidation_selectors.CONSOLIDATION
-    process = scope.process_class.objects.filter(
-        pk=pk, flow_class=scope.flow_class
-    ).first()
+    process = process_read_in_action(scope.flow_class, pk)
     if process is None or not consolidation_selectors.in_scope(user, process):
         raise Http404(_("No such dossier."))
     return process

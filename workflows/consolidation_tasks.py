@@ -144,9 +144,10 @@ class ProposeView(ConsolidationTaskView):
             fields = dict(fields_form.cleaned_data)
             version = fields.pop("version")
             try:
-                consolidation_services.consolidation_update(
-                    version=version, **self.consolidation_kwargs(), **fields
-                )
+                with step():
+                    consolidation_services.consolidation_update(
+                        version=version, **self.consolidation_kwargs(), **fields
+                    )
             except ValidationError as exc:
                 self.keep_page()
                 return self.refuse(exc, self.bound_page(fields_form=fields_form))
@@ -165,14 +166,15 @@ class ProposeView(ConsolidationTaskView):
         if operation_form.is_valid():
             data = operation_form.cleaned_data
             try:
-                consolidation_services.operation_add(
-                    kind=data["kind"],
-                    effective_date=data["effective_date"],
-                    source_units=list(data["sources"]),
-                    successors=operation_form.successors(),
-                    voters_in_favour_pct=data["voters_in_favour_pct"],
-                    **self.consolidation_kwargs(),
-                )
+                with step():
+                    consolidation_services.operation_add(
+                        kind=data["kind"],
+                        effective_date=data["effective_date"],
+                        source_units=list(data["sources"]),
+                        successors=operation_form.successors(),
+                        voters_in_favour_pct=data["voters_in_favour_pct"],
+                        **self.consolidation_kwargs(),
+                    )
             except ValidationError as exc:
                 self.keep_page()
                 _place_errors(operation_form, exc)
@@ -195,9 +197,10 @@ class ProposeView(ConsolidationTaskView):
             raise Http404(_("No such operation in this dossier."))
         self.keep_page(drop=("op-",))
         try:
-            consolidation_services.operation_remove(
-                user=self.request.user, operation=operation
-            )
+            with step():
+                consolidation_services.operation_remove(
+                    user=self.request.user, operation=operation
+                )
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(self.request, message)

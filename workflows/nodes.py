@@ -117,16 +117,47 @@ def _task_read(flow_class, lock: bool) -> FrozenQuery:
             query = query.select_for_update(nowait=True, of=("process",))
             if routed is None:
                 return query
-            key = Subquery(
-                Process.objects.filter(pk=process).values("artifact_object_id")[:1]
-            )
-            dossier = dossier_action_query(
-                routed.dossier_model, key, related=routed.dossier_related
-            )
-            return query, dossier
+            return query, _dossier_of_process(routed, process)
 
         read = _TASK_READS.setdefault((flow_class, lock), FrozenQuery(build))
     return read
+
+
+def _dossier_of_process(routed, process):
+    """The query of the dossier the process ``process`` routes, as an action
+    reads it (``dossier_action_query``), keyed by the process's own key."""
+    key = Subquery(Process.objects.filter(pk=process).values("artifact_object_id")[:1])
+    return dossier_action_query(
+        routed.dossier_model, key, related=routed.dossier_related
+    )
+
+
+#: The read of a process with its dossier in an action, by flow (compiled once).
+_PROCESS_READS: dict[type, FrozenQuery] = {}
+
+
+def process_read_in_action(flow_class, process_pk: int):
+    """The process ``process_pk`` of ``flow_class``, or None, read inside an
+    action (``dossier_locks_in_action``) together with its dossier, locked as
+    the step's service locks it, in one statement (``dossier_preread``): the
+    flow's view permission then checks that dossier without reading it."""
+    routed = _routed(flow_class)
+    read = _PROCESS_READS.get(flow_class)
+    if read is None:
+
+        def build(process):
+            return (
+                routed.objects.filter(pk=process, flow_class=flow_class),
+                _dossier_of_process(routed, process),
+            )
+
+        read = _PROCESS_READS.setdefault(flow_class, FrozenQuery(build))
+    found = read(process=process_pk)
+    if not found:
+        return None
+    process, dossier = found[0]
+    dossier_preread(dossier, related=routed.dossier_related)
+    return process
 
 
 def get_task_in_scope(node, user, process_pk: int, task_pk: int, *, lock=False):

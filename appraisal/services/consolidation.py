@@ -658,29 +658,45 @@ def _subtree_condition(paths, prefix: str = "") -> Q:
     return condition
 
 
+#: The positions in force in the existing successors' units, by effective date
+#: and unit (read with the sources' positions: :func:`operation_positions`).
+SuccessorPositions = dict[tuple[datetime.date, int], list[JobPosition]]
+
+
 def operation_positions(
     operations: list[ConsolidationOperation],
+    successors: SuccessorPositions | None = None,
 ) -> dict[int, list[JobPosition]]:
     """For each operation, the positions to map: those of its sources and their
-    sub-units in force on its effective date (one query per effective date)."""
+    sub-units in force on its effective date (one query per effective date).
+    With ``successors`` (a dict, filled in), the same query also reads those in
+    force in the units of its existing successors: the impact statement counts
+    them, the applying merges into them."""
     by_date: dict[datetime.date, list[ConsolidationOperation]] = defaultdict(list)
     for operation in operations:
         by_date[operation.effective_date].append(operation)
     result: dict[int, list[JobPosition]] = {op.pk: [] for op in operations}
     for date, group in by_date.items():
         owner: dict[str, int] = {}
+        into: set[int] = set()
         for operation in group:
             for source in operation.sources.all():
                 owner[source.unit.path] = operation.pk
-        if not owner:
+            if successors is not None:
+                into.update(s.unit_id for s in operation.successors.all() if s.unit_id)
+        for unit_id in into:
+            successors[date, unit_id] = []
+        if not owner and not into:
             continue
         positions = (
             JobPosition.objects.active_on(date)
-            .filter(_subtree_condition(owner, "unit__"))
+            .filter(_subtree_condition(owner, "unit__") | Q(unit_id__in=into))
             .select_related("unit", "rank", "category", "catalogue_entry")
             .order_by("unit__path", "pk")
         )
         for position in positions:
+            if position.unit_id in into:
+                successors[date, position.unit_id].append(position)
             path = position.unit.path
             for source_path, operation_pk in owner.items():
                 if path.startswith(source_path):
@@ -771,20 +787,40 @@ def _operations_forget(locked: Consolidation) -> None:
     locked.__dict__.pop(_PENDING, None)
 
 
-def _pending(
+def _pending_read(
     consolidation,
-) -> tuple[list[ConsolidationOperation], dict[int, list[JobPosition]]]:
-    """The operations not applied yet and, for each, the positions it maps
+) -> tuple[
+    list[ConsolidationOperation], dict[int, list[JobPosition]], SuccessorPositions
+]:
+    """The operations not applied yet, for each the positions it maps, and the
+    positions in force in their existing successors' units
     (:func:`operation_positions`); read once under the lock, like
     :func:`_operations`."""
     kept = consolidation.__dict__.get(_PENDING)
     if kept is not None:
         return kept
     operations = [op for op in _operations(consolidation) if op.applied_at is None]
-    pending = operations, operation_positions(operations)
+    successors: SuccessorPositions = {}
+    pending = operations, operation_positions(operations, successors), successors
     if getattr(consolidation, "_audit_locked", False):
         consolidation.__dict__[_PENDING] = pending
     return pending
+
+
+def _pending(
+    consolidation,
+) -> tuple[list[ConsolidationOperation], dict[int, list[JobPosition]]]:
+    """The operations not applied yet and, for each, the positions it maps
+    (:func:`_pending_read`)."""
+    operations, positions, _successors = _pending_read(consolidation)
+    return operations, positions
+
+
+def successor_positions(*, consolidation: Consolidation) -> SuccessorPositions:
+    """The positions in force in the existing successors' units of the
+    operations not applied yet, by effective date and unit (read with
+    :func:`_pending`)."""
+    return _pending_read(consolidation)[2]
 
 
 def operations_pending(
@@ -1179,12 +1215,17 @@ class _Day:
     successors: dict[int, list[OperationSuccessor]] = field(default_factory=dict)
     #: The positions the mappings move, by id, as read for the checks.
     positions: dict[int, JobPosition] = field(default_factory=dict)
+    #: The positions in force in the existing successors' units that day, by
+    #: unit, as read for the checks when nothing has moved since (the first
+    #: day applied); None: read them.
+    existing: dict[int, list[JobPosition]] | None = None
 
     @classmethod
-    def read(cls, on, operations, positions=None) -> _Day:
+    def read(cls, on, operations, positions=None, existing=None) -> _Day:
         """``operations`` as :func:`_operations` reads them; ``positions``:
-        their sources' positions as :func:`_pending` reads them."""
-        day = cls(on, operations, positions=positions or {})
+        their sources' positions as :func:`_pending` reads them; ``existing``:
+        see the attribute."""
+        day = cls(on, operations, positions=positions or {}, existing=existing)
         day.sources = {op.pk: [s.unit for s in op.sources.all()] for op in operations}
         day.successors = {op.pk: list(op.successors.all()) for op in operations}
         return day
@@ -1274,19 +1315,25 @@ def _move_positions(day: _Day, decision: Decision) -> list[PositionMapping]:
     # one just opened (read only if not in hand).
     needed = {key[0] for key in groups}
     units = {}
+    existing_units = set()
     for successor in day.all_successors:
         if successor.unit_id is not None:
             units[successor.unit_id] = successor.unit
+            existing_units.add(successor.unit_id)
         elif OperationSuccessor.created_unit.is_cached(successor):
             units[successor.created_unit_id] = successor.created_unit
     units = {pk: unit for pk, unit in units.items() if pk in needed}
     missing = needed - set(units)
     if missing:
         units.update((unit.pk, unit) for unit in Unit.objects.filter(pk__in=missing))
-    existing = {
-        (p.unit_id, fold(p.name), p.rank_id): p
-        for p in JobPosition.objects.active_on(day.on).filter(unit_id__in=list(units))
-    }
+    if day.existing is not None and all(
+        pk in day.existing or pk not in existing_units for pk in units
+    ):
+        # Read with the checks: the existing units' own, the new ones have none.
+        in_force = [p for pk in units for p in day.existing.get(pk, ())]
+    else:
+        in_force = JobPosition.objects.active_on(day.on).filter(unit_id__in=list(units))
+    existing = {(p.unit_id, fold(p.name), p.rank_id): p for p in in_force}
     closing = [m.source_position for m in mappings]
     opening: list[JobPosition] = []
     for key, group in groups.items():
@@ -1545,9 +1592,20 @@ def consolidation_apply(
     by_date: dict[datetime.date, list[ConsolidationOperation]] = defaultdict(list)
     for operation in due:
         by_date[operation.effective_date].append(operation)
-    positions = {p.pk: p for found in _pending(locked)[1].values() for p in found}
-    for on_date, operations in sorted(by_date.items()):
-        _apply_day(_Day.read(on_date, operations, positions), decision, locked)
+    _operations_read, found, successors = _pending_read(locked)
+    positions = {p.pk: p for each in found.values() for p in each}
+    for index, (on_date, operations) in enumerate(sorted(by_date.items())):
+        # What the checks read of the successors holds until a day has moved
+        # positions.
+        existing = None
+        if index == 0:
+            existing = defaultdict(list)
+            for (date, unit_id), each in successors.items():
+                if date == on_date:
+                    existing[unit_id] = each
+        _apply_day(
+            _Day.read(on_date, operations, positions, existing), decision, locked
+        )
     # The positions moved: read again if asked; the operations read are kept,
     # applied (the flow's next gateway reads them).
     locked.__dict__.pop(_PENDING, None)

@@ -41,7 +41,7 @@ from ..models import (
     UnitQuota,
 )
 from .checklist import CheckResult
-from .consolidation import _operations, _pending, _shares
+from .consolidation import _operations, _pending_read, _shares
 
 __all__ = [
     "ADMINISTRATIVE_STANDARDS",
@@ -323,23 +323,14 @@ def _quotas(rows: list[ImpactRow], operations, mappings_of) -> None:
 def impact_compute(*, consolidation: Consolidation) -> ImpactStatement:
     """The impact statement of the operations not applied yet (a fixed number of
     queries per effective date, whatever the number of units)."""
-    operations, positions = _pending(consolidation)
+    operations, positions, successors = _pending_read(consolidation)
     mappings_of: dict[int, list[PositionMapping]] = {
         operation.pk: list(operation.mappings.all()) for operation in operations
     }
+    # The positions already in each existing successor, on its operation's date.
     existing: dict[int, list[JobPosition]] = defaultdict(list)
-    by_date = defaultdict(set)
-    for operation in operations:
-        for successor in operation.successors.all():
-            if successor.unit_id is not None:
-                by_date[operation.effective_date].add(successor.unit_id)
-    for date, ids in by_date.items():
-        for position in (
-            JobPosition.objects.active_on(date)
-            .filter(unit_id__in=ids)
-            .select_related("category")
-        ):
-            existing[position.unit_id].append(position)
+    for (_date, unit_id), found in successors.items():
+        existing[unit_id].extend(found)
     limits = dict(LeadershipLimit.objects.values_list("unit_kind", "max_headcount"))
     rows: list[ImpactRow] = []
     warnings, blocking = [], []

@@ -13,6 +13,7 @@ from appraisal.selectors.consolidation import unit_history
 from appraisal.services import consolidation as cons
 from orgchart.models import JobPosition, Unit
 from tests.appraisal.consolidation_fixtures import *  # noqa: F403
+from tests.factories import JobPositionFactory, UnitFactory
 from tests.appraisal.consolidation_fixtures import (
     NEXT_YEAR,
     D,
@@ -142,6 +143,47 @@ def test_an_absorption_keeps_the_absorbing_unit_and_merges_same_positions(people
         "Chuyên viên": 2,
     }
     assert list(Unit.objects.get(pk=u["b"].pk).successors.all()) == [a]
+
+
+def test_two_dates_applied_together_merge_into_what_the_first_opened(people, org):
+    """The second date's merge counts the position the first date opened in the
+    same unit (what the checks read of the successor holds only until a date
+    has moved positions)."""
+    u, ref = org["units"], org["positions"]
+    later = D + datetime.timedelta(days=10)
+    c = UnitFactory(code="SC", name="Sở C", parent=u["province"])
+    JobPositionFactory(
+        unit=c,
+        name="Chuyên viên",
+        category=ref["a1_officer"].category,
+        rank=ref["a1_officer"].rank,
+        headcount=3,
+    )
+    consolidation = open_consolidation(people, org)
+    for date, source in ((D, u["b1"]), (later, c)):
+        cons.operation_add(
+            user=people["division_head"],
+            consolidation=consolidation,
+            kind="absorb",
+            effective_date=date,
+            source_units=[source],
+            successors=[{"unit": u["a1"]}],
+        )
+    approve(consolidation, people)
+    applied = cons.consolidation_apply(consolidation=consolidation, on=later)
+    assert len(applied) == 2
+    a1 = u["a1"]
+    assert establishment(a1, DAY_BEFORE)["Chuyên viên"] == 2
+    assert establishment(a1, D)["Chuyên viên"] == 4
+    assert establishment(a1, later) == {"Trưởng phòng": 1, "Chuyên viên": 7}
+    # One position of that name in force at a time: each merge ended the last.
+    for on in (D, later):
+        assert (
+            JobPosition.objects.active_on(on)
+            .filter(unit=a1, name="Chuyên viên")
+            .count()
+            == 1
+        )
 
 
 def test_a_split_shares_positions_and_quotas_as_mapped(people, org):

@@ -274,14 +274,14 @@ def test_a_staffing_proposal_step_stays_within_its_statement_budget(staffing):
 CONSOLIDATION_BUDGET = {
     "assign": 7,
     "start": 16,
-    "propose": 20,
+    "propose": 18,
     "submit_proposal": 24,
     "receive": 22,
     "assign_appraiser": 16,
-    "appraise": 23,
+    "appraise": 22,
     "review_report": 13,
     "sign_report": 22,
-    "decide": 41,
+    "decide": 40,
 }
 
 
