@@ -870,12 +870,20 @@ def _default_successor(
     return tops[0]
 
 
-def _existing_names(successors: list[OperationSuccessor], on: datetime.date):
+def _existing_names(
+    consolidation, successors: list[OperationSuccessor], on: datetime.date
+):
     """``{(unit id, folded name, rank id)}`` of the positions the existing
-    successors hold on ``on``."""
+    successors hold on ``on`` (from the reading kept under the lock if there
+    is one: :func:`_pending_read`)."""
     ids = [s.unit_id for s in successors if s.unit_id is not None]
     if not ids:
         return set()
+    kept = consolidation.__dict__.get(_PENDING)
+    if kept is not None and all((on, pk) in kept[2] for pk in ids):
+        return {
+            (p.unit_id, fold(p.name), p.rank_id) for pk in ids for p in kept[2][on, pk]
+        }
     return {
         (unit_id, fold(name), rank_id)
         for unit_id, name, rank_id in JobPosition.objects.active_on(on)
@@ -909,7 +917,7 @@ def proposed_mapping(
             result[mapping.source_position_id] = mapping
     for operation in operations:
         successors = successors_of[operation.pk]
-        existing = _existing_names(successors, operation.effective_date)
+        existing = _existing_names(consolidation, successors, operation.effective_date)
         roots = [source.unit for source in operation.sources.all()]
         for position in positions[operation.pk]:
             if position.pk in result:
