@@ -44,7 +44,10 @@ the URL names (``assign`` for taking a task; the project's attachments, report
 saved and two appraisal outcomes, and the consolidation's operation added and
 mapping saved, under their own names). Nothing is asserted: this reports. With
 ``REDIS_URL`` set, the flows run as in production: the cache and the sessions read
-from Redis (one statement fewer per request).
+from Redis (one statement fewer per request). ``--statements`` prints each POST's
+statements of one more lifecycle (``STATEMENT_WIDTH`` characters of each); with
+``STATEMENT_ORIGIN=N``, under each the project's innermost ``N`` frames that sent
+it.
 """
 
 from __future__ import annotations

@@ -230,24 +230,41 @@ def unit_grant_keys(unit: Unit) -> list[str]:
     return [str(pk) for pk in [*unit.ancestor_ids, unit.pk]]
 
 
-def unit_party_query_of(*, unit_keys: list[str], content_type: int) -> QuerySet:
-    """:func:`unit_party_query` of the unit whose grant keys are ``unit_keys``
-    (``content_type``: the unit's), every value a parameter of the query."""
-    from django.contrib.auth import get_user_model
+#: The unit permissions that make a person a party to the unit's dossiers (the
+#: scope permissions' codenames).
+UNIT_PARTY_CODENAMES = tuple(perm.split(".")[1] for perm in SCOPE_PERMISSIONS)
+
+
+def unit_grantees_condition(
+    *, unit_keys: list[str], content_type: int, codenames: list[str]
+) -> Q:
+    """The condition on people (``auth.User``) holding one of the unit
+    permissions ``codenames`` on a unit whose grant keys are ``unit_keys``
+    (``content_type``: the unit's), directly or through one of their groups;
+    every value a parameter of the query."""
     from guardian.models import GroupObjectPermission, UserObjectPermission
 
     grants = {
         "content_type_id": content_type,
         "object_pk__in": unit_keys,
-        "permission__codename__in": ["act_for_unit", "sign_for_unit"],
+        "permission__codename__in": codenames,
     }
     direct = UserObjectPermission.objects.filter(**grants).values("user_id")
     through_groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
-    return (
-        get_user_model()
-        .objects.filter(Q(pk__in=direct) | Q(groups__in=through_groups))
-        .values_list("pk", flat=True)
+    return Q(pk__in=direct) | Q(groups__in=through_groups)
+
+
+def unit_party_query_of(*, unit_keys: list[str], content_type: int) -> QuerySet:
+    """:func:`unit_party_query` of the unit whose grant keys are ``unit_keys``
+    (``content_type``: the unit's), every value a parameter of the query."""
+    from django.contrib.auth import get_user_model
+
+    condition = unit_grantees_condition(
+        unit_keys=unit_keys,
+        content_type=content_type,
+        codenames=list(UNIT_PARTY_CODENAMES),
     )
+    return get_user_model().objects.filter(condition).values_list("pk", flat=True)
 
 
 def person_name(user) -> str:

@@ -32,6 +32,7 @@ from orgchart.models import Unit
 from orgchart.permissions import ROLE_LABELS, Role
 from orgchart.selectors import (
     unit_grant_keys,
+    unit_grantees_condition,
     unit_party_ids,
     unit_party_query_of,
     unit_paths_granted,
@@ -287,21 +288,11 @@ def task_performer(node_name: str) -> str:
 
 def _people_granted(*, unit_keys: list[str], content_type: int, codename: str):
     from django.contrib.auth import get_user_model
-    from guardian.models import GroupObjectPermission, UserObjectPermission
 
-    grants = {
-        "content_type_id": content_type,
-        "object_pk__in": unit_keys,
-        "permission__codename": codename,
-    }
-    direct = UserObjectPermission.objects.filter(**grants).values("user_id")
-    groups = GroupObjectPermission.objects.filter(**grants).values("group_id")
-    return (
-        get_user_model()
-        .objects.filter(is_active=True)
-        .filter(Q(pk__in=direct) | Q(groups__in=groups))
-        .distinct()
+    condition = unit_grantees_condition(
+        unit_keys=unit_keys, content_type=content_type, codenames=[codename]
     )
+    return get_user_model().objects.filter(is_active=True).filter(condition).distinct()
 
 
 def _people_in_roles(*, roles: list[str], unit_keys: list[str], content_type: int):

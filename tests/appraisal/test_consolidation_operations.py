@@ -13,7 +13,6 @@ from appraisal.selectors.consolidation import unit_history
 from appraisal.services import consolidation as cons
 from orgchart.models import JobPosition, Unit
 from tests.appraisal.consolidation_fixtures import *  # noqa: F403
-from tests.factories import JobPositionFactory, UnitFactory
 from tests.appraisal.consolidation_fixtures import (
     NEXT_YEAR,
     D,
@@ -22,6 +21,7 @@ from tests.appraisal.consolidation_fixtures import (
     new_unit,
     open_consolidation,
 )
+from tests.factories import JobPositionFactory, UnitFactory
 
 pytestmark = pytest.mark.django_db
 

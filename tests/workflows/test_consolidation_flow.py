@@ -17,6 +17,7 @@ from orgchart.models import JobPosition, Unit
 from tests.factories import JobPositionFactory, UnitFactory
 from tests.workflows.conftest import messages_of, url
 from tests.workflows.consolidation_fixtures import ConsolidationDriver, in_days
+from tests.workflows.histories import task_history
 from workflows.consolidation_schedule import consolidations_apply_due
 from workflows.flows import ConsolidationFlow
 
@@ -133,6 +134,14 @@ def test_unit_merge_waits_for_its_date_then_the_job_applies_it(flow, divisions, 
     assert not Unit.objects.filter(code="SA-TH").exists()
     run = consolidations_apply_due(on=in_days(30))
     assert run.applied == [process.pk]
+    # The job's step wrote its tasks, and linked them, as a person's step does.
+    assert task_history(process)[-5:] == [
+        "route_date",
+        "wait_effective_date",
+        "apply",
+        "route_date",
+        "end",
+    ]
     new = Unit.objects.get(code="SA-TH")
     assert new.valid_from == in_days(30)
     assert new.path.startswith(units["a"].path)

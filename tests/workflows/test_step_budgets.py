@@ -20,6 +20,7 @@ from appraisal.models import Attachment, JobPositionProject
 from tests.factories import UnitFactory, docx_upload, pdf_upload
 from tests.workflows.conftest import url
 from tests.workflows.consolidation_fixtures import ConsolidationDriver
+from tests.workflows.histories import task_history
 
 pytestmark = pytest.mark.django_db
 
@@ -113,34 +114,6 @@ class CountingClient:
             step = "start"
         self.counts.setdefault(step, []).append(len(queries))
         return response
-
-
-def task_history(process) -> list[str]:
-    """The nodes of ``process``'s tasks from the start to the end, following
-    each task's one link to the one before it; every task is on that path, and
-    each was written after the one before it (the tasks a step passes are
-    written together, in the order they were created)."""
-    tasks = {task.pk: task for task in process.task_set.all()}
-    links = {
-        task.pk: list(task.previous.values_list("pk", flat=True))
-        for task in tasks.values()
-    }
-    end = next(task for task in tasks.values() if task.flow_task.name == "end")
-    path, current = [], end.pk
-    while links[current]:
-        assert len(links[current]) == 1
-        path.append(current)
-        current = links[current][0]
-    path.append(current)
-    path.reverse()
-    assert tasks[path[0]].flow_task.name == "start"
-    assert len(path) == len(tasks)
-    assert path == sorted(path)
-    assert [tasks[pk].created for pk in path] == sorted(
-        tasks[pk].created for pk in path
-    )
-    assert all(tasks[pk].finished is not None for pk in path)
-    return [tasks[pk].flow_task.name for pk in path]
 
 
 def over_budget(counts: dict[str, list[int]], budget: dict[str, int]) -> dict:
