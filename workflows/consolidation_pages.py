@@ -27,7 +27,7 @@ from orgchart.transactions import step
 
 from . import consolidation_forms, consolidation_selectors, permissions
 from .import_pages import import_done_redirect, import_from_page
-from .nodes import process_read_in_action, replay_refused
+from .task_pages import process_read_in_action, replay_refused
 
 TEMPLATE_DIR = "workflows/consolidation"
 

@@ -46,7 +46,7 @@ def _holds(actor, task: Task) -> bool:
 
 
 #: Set on a task read under its flow's lock in the current transaction (a task
-#: page's POST, ``nodes.locked_post``): nobody else can change it until commit.
+#: page's POST, ``task_pages.locked_post``): nobody else can change it until commit.
 READ_UNDER_LOCK = "_read_under_flow_lock"
 
 

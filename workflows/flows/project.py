@@ -55,7 +55,7 @@ class JobPositionProjectFlow(flow.Flow):
     # (SELECT … FOR UPDATE NOWAIT, retried twice, at most ~2.4 s in all: a step
     # takes well under a second, and a person should not wait longer to learn that
     # someone else is on it). A failed lock is answered with a message, not a 500
-    # (workflows.nodes.scoped_task_view). SQLite ignores FOR UPDATE and serialises
+    # (workflows.task_pages.scoped_task_view). SQLite ignores FOR UPDATE and serialises
     # writers itself.
     lock_impl = lock.SelectForUpdateLock(nowait=True, attempts=3)
 

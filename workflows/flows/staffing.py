@@ -105,7 +105,7 @@ class StaffingProposalFlow(flow.Flow):
 
     process_class = StaffingProposalProcess
     # One person acts on a proposal at a time (see JobPositionProjectFlow): a
-    # failed lock is answered with a message by workflows.nodes.
+    # failed lock is answered with a message by workflows.task_pages.
     lock_impl = lock.SelectForUpdateLock(nowait=True, attempts=3)
 
     process_title = _("Staffing proposal of a unit")
