@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -256,40 +256,40 @@ def _lock_units(ids) -> dict[int, Unit]:
     ids = sorted({pk for pk in ids if pk is not None})
     if not ids:
         return {}
-    return {
-        unit.pk: unit
-        for unit in Unit.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-    }
+    return {unit.pk: unit for unit in _UNITS_LOCKED(units=ids)}
+
+
+#: The units' rows locked in the order of their keys (adding an operation and
+#: applying the decision lock the units they touch), compiled once per number of
+#: units.
+_UNITS_LOCKED = FrozenQuery(
+    lambda units: Unit.objects.select_for_update().filter(pk__in=units).order_by("pk")
+)
 
 
 def _in_progress(exclude: Consolidation):
     """Operations of other consolidations not applied yet, whose dossier is still
     alive."""
     return ConsolidationOperation.objects.filter(applied_at__isnull=True).exclude(
-        Q(consolidation=exclude) | Q(consolidation__status__in=_DONE)
+        Q(consolidation_id=getattr(exclude, "pk", exclude))
+        | Q(consolidation__status__in=_DONE)
     )
 
 
 def _require_free(units: list[Unit], consolidation: Consolidation) -> None:
     """None of ``units`` is a source or an existing successor of another
     consolidation in progress."""
-    others = _in_progress(consolidation)
     ids = [unit.pk for unit in units]
-    # Sources and existing successors in one statement; what is named in the
-    # refusal is read only when there is one.
-    found = (
-        OperationSource.objects.filter(operation__in=others, unit_id__in=ids)
-        .order_by()
-        .values_list("unit_id", "operation__consolidation_id")
-        .union(
-            OperationSuccessor.objects.filter(operation__in=others, unit_id__in=ids)
-            .order_by()
-            .values_list("unit_id", "operation__consolidation_id")
-        )[:1]
-    )
-    busy = next(iter(found), None)
-    if busy is not None:
-        unit_id, other_id = busy
+    if not ids:
+        return
+    # One statement finds an operation in the way; which of the units it holds
+    # is read only when there is one, to name it in the refusal.
+    found = _BUSY(consolidation=consolidation.pk, units=ids)
+    if found:
+        busy = found[0]
+        held = {source.unit_id for source in busy.sources.all()} | {
+            successor.unit_id for successor in busy.successors.all()
+        }
         raise ValidationError(
             _(
                 "%(unit)s is already in another consolidation in progress "
@@ -297,10 +297,22 @@ def _require_free(units: list[Unit], consolidation: Consolidation) -> None:
             ),
             code="unit_in_other_consolidation",
             params={
-                "unit": next(unit for unit in units if unit.pk == unit_id),
-                "dossier": Consolidation.objects.get(pk=other_id),
+                "unit": next(unit for unit in units if unit.pk in held),
+                "dossier": Consolidation.objects.get(pk=busy.consolidation_id),
             },
         )
+
+
+#: An operation of another consolidation in progress (not applied, its dossier
+#: alive) with one of ``units`` as a source or an existing successor.
+_BUSY = FrozenQuery(
+    lambda consolidation, units: (
+        _in_progress(consolidation)
+        .filter(Q(sources__unit_id__in=units) | Q(successors__unit_id__in=units))
+        .only("consolidation_id")
+        .order_by()[:1]
+    )
+)
 
 
 def _require_within(
@@ -407,6 +419,19 @@ def _require_no_cycle(sources: list[Unit], items: list[dict]) -> None:
             )
 
 
+#: The first of ``units`` already a source of an operation of the
+#: consolidation.
+_SOURCE_IN = FrozenQuery(
+    lambda consolidation, units: (
+        OperationSource.objects.filter(
+            operation__consolidation_id=consolidation, unit_id__in=units
+        )
+        .select_related("unit")
+        .order_by("pk")[:1]
+    )
+)
+
+
 def _require_free_codes(
     items: list[dict], sources: list[Unit], on: datetime.date, consolidation
 ) -> None:
@@ -415,6 +440,8 @@ def _require_free_codes(
     unit planned by a consolidation in progress."""
     closing = [unit.pk for unit in sources]
     seen: dict[tuple[str, str], str] = {}
+    if all(item.get("unit") is not None for item in items):
+        return
     planned = OperationSuccessor.objects.filter(
         operation__in=_in_progress(consolidation),
         unit__isnull=True,
@@ -587,14 +614,14 @@ def operation_add(
         if item.get("parent") is not None:
             _require_within(item["parent"], locked, or_itself=True)
             _require_open([item["parent"]], effective_date)
-    in_this = OperationSource.objects.filter(
-        operation__consolidation=locked, unit__in=sources
-    ).first()
-    if in_this is not None:
+    in_this = sources and _SOURCE_IN(
+        consolidation=locked.pk, units=[u.pk for u in sources]
+    )
+    if in_this:
         raise ValidationError(
             _("%(unit)s is already a source of another operation of this dossier."),
             code="duplicate_source",
-            params={"unit": in_this.unit},
+            params={"unit": in_this[0].unit},
         )
     _require_free(sources + existing, locked)
     _require_no_cycle(sources, items)
@@ -652,15 +679,32 @@ def operation_remove(
 
 
 def _subtree_condition(paths, prefix: str = "") -> Q:
+    """Rows whose unit's ``path`` starts with one of ``paths``, each passed to
+    the database as it is (``Value``: escaped for ``LIKE`` in the SQL, so a
+    :class:`FrozenQuery` can send it again)."""
     condition = Q(pk__in=[])
     for path in paths:
-        condition |= Q(**{f"{prefix}path__startswith": path})
+        condition |= Q(**{f"{prefix}path__startswith": Value(path)})
     return condition
 
 
 #: The positions in force in the existing successors' units, by effective date
 #: and unit (read with the sources' positions: :func:`operation_positions`).
 SuccessorPositions = dict[tuple[datetime.date, int], list[JobPosition]]
+
+
+#: The positions in force on ``on`` in the subtrees of ``paths`` and in the
+#: units ``into``, with what the mapping, the impact statement and the applying
+#: show of them: read on most of a consolidation's steps, compiled once per
+#: number of sources and successors.
+_POSITIONS_TO_MAP = FrozenQuery(
+    lambda on, paths, into: (
+        JobPosition.objects.active_on(on)
+        .filter(_subtree_condition(paths, "unit__") | Q(unit_id__in=into))
+        .select_related("unit", "rank", "category", "catalogue_entry")
+        .order_by("unit__path", "pk")
+    )
+)
 
 
 def operation_positions(
@@ -688,12 +732,7 @@ def operation_positions(
             successors[date, unit_id] = []
         if not owner and not into:
             continue
-        positions = (
-            JobPosition.objects.active_on(date)
-            .filter(_subtree_condition(owner, "unit__") | Q(unit_id__in=into))
-            .select_related("unit", "rank", "category", "catalogue_entry")
-            .order_by("unit__path", "pk")
-        )
+        positions = _POSITIONS_TO_MAP(on=date, paths=list(owner), into=sorted(into))
         for position in positions:
             if position.unit_id in into:
                 successors[date, position.unit_id].append(position)
@@ -1385,6 +1424,25 @@ def _move_positions(day: _Day, decision: Decision) -> list[PositionMapping]:
     return mappings
 
 
+#: The quotas of units from a year on: what a consolidation's sources take to
+#: their successors (the impact statement shows it, the applying moves it).
+_SOURCE_QUOTAS = FrozenQuery(
+    lambda units: UnitQuota.objects.filter(unit_id__in=units).only(
+        "unit_id", "year", "post_kind", "headcount"
+    )
+)
+
+
+def source_quotas(units: list[int], from_year: int) -> list[UnitQuota]:
+    """The quotas of ``units`` for ``from_year`` and later (one query, compiled
+    once per number of units; a unit has one row per year and kind of post, so
+    the earlier years are left out here: a frozen query cannot pass a year to a
+    small integer column as it is)."""
+    if not units:
+        return []
+    return [q for q in _SOURCE_QUOTAS(units=units) if q.year >= from_year]
+
+
 def _move_quotas(day: _Day, mappings: list[PositionMapping], decision) -> None:
     """The sources' quotas of the effective year and later follow them: added to
     the successor they all go to, or shared among several successors in
@@ -1392,10 +1450,10 @@ def _move_quotas(day: _Day, mappings: list[PositionMapping], decision) -> None:
     odd posts). The sources' rows stay as the record of what they had."""
     owner = {unit.pk: op.pk for op in day.operations for unit in day.sources[op.pk]}
     quotas: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
-    for unit_id, year, kind, headcount in UnitQuota.objects.filter(
-        unit_id__in=list(owner), year__gte=day.on.year
-    ).values_list("unit_id", "year", "post_kind", "headcount"):
-        quotas[owner[unit_id]].append((year, kind, headcount))
+    for quota in source_quotas(list(owner), day.on.year):
+        quotas[owner[quota.unit_id]].append(
+            (quota.year, quota.post_kind, quota.headcount)
+        )
     mapped: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
     for mapping in mappings:
         if mapping.action != MappingAction.END:

@@ -29,6 +29,7 @@ from decimal import Decimal
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from orgchart.frozen_queries import FrozenQuery
 from orgchart.models import JobPosition, PositionCategory
 from orgchart.spreadsheets import fold
 
@@ -38,10 +39,9 @@ from ..models import (
     LeadershipLimit,
     OperationSuccessor,
     PositionMapping,
-    UnitQuota,
 )
 from .checklist import CheckResult
-from .consolidation import _operations, _pending_read, _shares
+from .consolidation import _operations, _pending_read, _shares, source_quotas
 
 __all__ = [
     "ADMINISTRATIVE_STANDARDS",
@@ -286,10 +286,9 @@ def _quotas(rows: list[ImpactRow], operations, mappings_of) -> None:
     }
     ids = [pk for pks in sources.values() for pk in pks]
     quotas = defaultdict(list)
-    for unit_id, year, kind, headcount in UnitQuota.objects.filter(
-        unit_id__in=ids
-    ).values_list("unit_id", "year", "post_kind", "headcount"):
-        quotas[unit_id].append((year, kind, headcount))
+    first_year = min((op.effective_date.year for op in operations), default=0)
+    for quota in source_quotas(ids, first_year):
+        quotas[quota.unit_id].append((quota.year, quota.post_kind, quota.headcount))
     by_operation = defaultdict(list)
     for row in rows:
         by_operation[row.operation.pk].append(row)
@@ -320,6 +319,13 @@ def _quotas(rows: list[ImpactRow], operations, mappings_of) -> None:
                     row_of[successor_pk].quotas_moved[key] = part
 
 
+#: The leadership limits by kind of unit: read by every impact statement (on
+#: the appraisal and the decision), compiled once.
+_LIMITS = FrozenQuery(
+    lambda: LeadershipLimit.objects.only("unit_kind", "max_headcount")
+)
+
+
 def impact_compute(*, consolidation: Consolidation) -> ImpactStatement:
     """The impact statement of the operations not applied yet (a fixed number of
     queries per effective date, whatever the number of units)."""
@@ -331,7 +337,7 @@ def impact_compute(*, consolidation: Consolidation) -> ImpactStatement:
     existing: dict[int, list[JobPosition]] = defaultdict(list)
     for (_date, unit_id), found in successors.items():
         existing[unit_id].extend(found)
-    limits = dict(LeadershipLimit.objects.values_list("unit_kind", "max_headcount"))
+    limits = {limit.unit_kind: limit.max_headcount for limit in _LIMITS()}
     rows: list[ImpactRow] = []
     warnings, blocking = [], []
     administrative = consolidation.scope == Consolidation.Scope.ADMINISTRATIVE

@@ -30,8 +30,27 @@ from django.utils.translation import gettext_lazy as _
 
 from appraisal.models import CalendarDay, ProcessingTime
 from appraisal.models.calendar import is_statutory_working_day
+from orgchart.frozen_queries import FrozenQuery
 
 ONE_DAY = datetime.timedelta(days=1)
+
+#: The days an administrator declared in ``first`` … ``last``, and the
+#: processing time of a step in force on a day: read whenever a deadline is set
+#: (a submission, a reception), compiled once.
+_DECLARED_DAYS = FrozenQuery(
+    lambda first, last: CalendarDay.objects.filter(
+        date__gte=first, date__lte=last
+    ).only("date", "kind")
+)
+_PROCESSING_TIME = FrozenQuery(
+    lambda dossier_kind, step, on: (
+        ProcessingTime.objects.filter(
+            dossier_kind=dossier_kind, step=step, valid_from__lte=on
+        )
+        .order_by("-valid_from")
+        .only("working_days")[:1]
+    )
+)
 
 
 class WorkingCalendar:
@@ -42,11 +61,9 @@ class WorkingCalendar:
         self.first = first
         self.last = last
         self._ordinals: dict[datetime.date, int] | None = None
-        self.declared: dict[datetime.date, str] = dict(
-            CalendarDay.objects.filter(date__range=(first, last)).values_list(
-                "date", "kind"
-            )
-        )
+        self.declared: dict[datetime.date, str] = {
+            day.date: day.kind for day in _DECLARED_DAYS(first=first, last=last)
+        }
 
     def ordinals(self) -> dict[datetime.date, int]:
         """Each day of the range with the number of working days from ``first``
@@ -128,15 +145,9 @@ def processing_days(
     processing time in force on ``on`` (default: today); ``step="total"`` is the
     whole appraisal (Decree 106/2020/NĐ-CP Art. 7(3))."""
     on = on or timezone.localdate()
-    days = (
-        ProcessingTime.objects.filter(
-            dossier_kind=dossier_kind, step=step, valid_from__lte=on
-        )
-        .order_by("-valid_from")
-        .values_list("working_days", flat=True)
-        .first()
-    )
-    if days is None:
+    # Choices are passed as their values (a frozen query takes plain texts).
+    found = _PROCESSING_TIME(dossier_kind=str(dossier_kind), step=str(step), on=on)
+    if not found:
         raise ValidationError(
             _(
                 "No processing time is set for step %(step)s of %(kind)s dossiers on "
@@ -149,7 +160,7 @@ def processing_days(
                 "date": date_format(on, "SHORT_DATE_FORMAT"),
             },
         )
-    return days
+    return found[0].working_days
 
 
 def due_date_for(
