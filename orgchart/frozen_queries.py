@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
@@ -227,6 +228,17 @@ class _Joined:
         return list(zip(*each, strict=True))
 
 
+class _Nothing:
+    """The shape of a query that matches nothing (not sent)."""
+
+    @staticmethod
+    def run(values: dict[str, Any]) -> list:
+        return []
+
+
+_NOTHING = _Nothing()
+
+
 class _Fixed:
     __slots__ = ("value",)
 
@@ -286,8 +298,14 @@ class FrozenQuery:
                 stand_ins[stand_in] = (name, None)
                 arguments[name] = stand_in
         built = self.build(**arguments)
-        if isinstance(built, tuple):
-            return _Joined(
-                [_Compiled(each, stand_ins, part=True) for each in built], stand_ins
-            )
-        return _Compiled(built, stand_ins)
+        try:
+            if isinstance(built, tuple):
+                return _Joined(
+                    [_Compiled(each, stand_ins, part=True) for each in built],
+                    stand_ins,
+                )
+            return _Compiled(built, stand_ins)
+        except EmptyResultSet:
+            # A condition that matches nothing whatever the values (an empty
+            # list compared with ``__in``): Django asks nothing, nor does this.
+            return _NOTHING

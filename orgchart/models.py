@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
 from django.urls import reverse
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +55,19 @@ def active_on_condition(date: datetime.date) -> Q:
     """The condition of a row in force on ``date`` (``valid_to`` is the last day,
     inclusive), for filters and for aggregates over several dates in one query."""
     return Q(valid_from__lte=date) & (Q(valid_to__isnull=True) | Q(valid_to__gte=date))
+
+
+def subtree_condition(paths, prefix: str = "") -> Q:
+    """The condition of a row whose unit (reached through ``prefix``, e.g.
+    ``"unit__"``) lies in the subtree of one of ``paths``; matches nothing
+    without one. Each path is passed to the database as it is (``Value``,
+    escaped for ``LIKE`` in the SQL, which PostgreSQL folds into the constant
+    prefix its ``unit_path_prefix`` index serves), so a frozen query may send it
+    again."""
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{prefix}path__startswith": Value(path)})
+    return condition
 
 
 class ValidityQuerySet(models.QuerySet):

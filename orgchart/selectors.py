@@ -36,6 +36,7 @@ from .models import (
     Rank,
     SalaryGroup,
     Unit,
+    subtree_condition,
 )
 from .text import clean_text
 
@@ -56,10 +57,7 @@ def unit_scope_filter(user) -> Q | None:
         with_superuser=False,
         accept_global_perms=False,
     ).values_list("path", flat=True)
-    scope = Q(pk__in=[])
-    for path in granted_paths:
-        scope |= Q(path__startswith=path)
-    return scope
+    return subtree_condition(granted_paths)
 
 
 def unit_list_visible(*, user) -> QuerySet[Unit]:

@@ -9,9 +9,18 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.models import Group
+from django.db.models import Q
 from django.utils.formats import date_format
 
-from .models import CatalogueEntry, JobPosition, PositionCategory, Rank, Unit
+from .frozen_queries import FrozenQuery
+from .models import (
+    CatalogueEntry,
+    JobPosition,
+    PositionCategory,
+    Rank,
+    Unit,
+    subtree_condition,
+)
 from .transactions import atomic
 
 
@@ -279,19 +288,11 @@ def unit_close(
     before it started. Returns every unit closed, the sub-units included. The
     caller holds the units' rows locked."""
     from django.core.exceptions import ValidationError
-    from django.db.models import Q
     from django.utils.translation import gettext_lazy as _
 
     if not units:
         return []
-    condition = Q(pk__in=[])
-    for unit in units:
-        condition |= Q(path__startswith=unit.path)
-    closing = list(
-        Unit.objects.filter(condition)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=last_day))
-        .order_by("path")
-    )
+    closing = _STILL_OPEN_BELOW(paths=[unit.path for unit in units], after=last_day)
     given = {unit.pk for unit in units}
     for unit in closing:
         if unit.pk in given and unit.valid_to is not None:
@@ -329,6 +330,17 @@ def unit_close(
         valid_to=last_day, status=status
     )
     return closing
+
+
+#: The units of the subtrees of ``paths`` still open ``after`` a day, in tree
+#: order: what closing them closes (compiled once per number of units).
+_STILL_OPEN_BELOW = FrozenQuery(
+    lambda paths, after: (
+        Unit.objects.filter(subtree_condition(paths))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=after))
+        .order_by("path")
+    )
+)
 
 
 @atomic

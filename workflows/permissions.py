@@ -28,7 +28,7 @@ from appraisal.selectors.delegations import (
     has_stand_in,
 )
 from orgchart.frozen_queries import FrozenQuery
-from orgchart.models import Unit
+from orgchart.models import Unit, subtree_condition
 from orgchart.permissions import ROLE_LABELS, Role
 from orgchart.selectors import (
     unit_grant_keys,
@@ -100,10 +100,7 @@ def group_names(user) -> frozenset[str]:
 def unit_filter(user, perm: str, *, prefix: str = "") -> Q:
     """A filter for rows whose unit (reached through ``prefix``) lies in the
     subtree of a unit where ``user`` holds ``perm``; matches nothing without one."""
-    condition = Q(pk__in=[])
-    for path in granted_unit_paths(user, perm):
-        condition |= Q(**{f"{prefix}path__startswith": path})
-    return condition
+    return subtree_condition(granted_unit_paths(user, perm), prefix)
 
 
 def holds_unit_permission(user, perm: str, unit: Unit) -> bool:

@@ -34,7 +34,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
-from orgchart.models import JobPosition, Unit, active_on_condition
+from orgchart.models import JobPosition, Unit, active_on_condition, subtree_condition
 from orgchart.selectors import unit_paths_granted, user_group_names
 
 from ..models import (
@@ -438,10 +438,7 @@ def _headcount(
     units = Unit.objects.all()
     if not sees_province:
         paths = unit_paths_granted(user=user, perm=SCOPE_PERMISSION)
-        condition = Q(pk__in=[])
-        for path in paths:
-            condition |= Q(path__startswith=path)
-        units = units.filter(condition)
+        units = units.filter(subtree_condition(paths))
     if filters.unit is not None:
         units = units.filter(_in_unit(filters.unit, ""))
     quota_of = Sum("quotas__headcount", filter=Q(quotas__year=year))

@@ -14,7 +14,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from orgchart.models import JobPosition, Rank, Unit, active_on_condition
+from orgchart.models import (
+    JobPosition,
+    Rank,
+    Unit,
+    active_on_condition,
+    subtree_condition,
+)
 from orgchart.permissions import Role
 from orgchart.selectors import unit_paths_granted, user_group_names
 
@@ -181,10 +187,9 @@ def _summary(plan: StaffingPlan, lines: QuerySet) -> StaffingSummary:
 
 def _unit_scope(user, prefix: str) -> Q:
     """Rows whose unit (through ``prefix``) lies under a unit granted to ``user``."""
-    condition = Q(pk__in=[])
-    for path in unit_paths_granted(user=user, perm=SCOPE_PERMISSION):
-        condition |= Q(**{f"{prefix}path__startswith": path})
-    return condition
+    return subtree_condition(
+        unit_paths_granted(user=user, perm=SCOPE_PERMISSION), prefix
+    )
 
 
 def _sees_province(user) -> bool:

@@ -23,13 +23,13 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser as User
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Value
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from orgchart.frozen_queries import FrozenQuery
-from orgchart.models import JobPosition, Unit
+from orgchart.models import JobPosition, Unit, subtree_condition
 from orgchart.permissions import Role
 from orgchart.services import (
     position_bulk_close,
@@ -678,16 +678,6 @@ def operation_remove(
 # --- the position mapping ------------------------------------------------------------
 
 
-def _subtree_condition(paths, prefix: str = "") -> Q:
-    """Rows whose unit's ``path`` starts with one of ``paths``, each passed to
-    the database as it is (``Value``: escaped for ``LIKE`` in the SQL, so a
-    :class:`FrozenQuery` can send it again)."""
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{prefix}path__startswith": Value(path)})
-    return condition
-
-
 #: The positions in force in the existing successors' units, by effective date
 #: and unit (read with the sources' positions: :func:`operation_positions`).
 SuccessorPositions = dict[tuple[datetime.date, int], list[JobPosition]]
@@ -700,7 +690,7 @@ SuccessorPositions = dict[tuple[datetime.date, int], list[JobPosition]]
 _POSITIONS_TO_MAP = FrozenQuery(
     lambda on, paths, into: (
         JobPosition.objects.active_on(on)
-        .filter(_subtree_condition(paths, "unit__") | Q(unit_id__in=into))
+        .filter(subtree_condition(paths, "unit__") | Q(unit_id__in=into))
         .select_related("unit", "rank", "category", "catalogue_entry")
         .order_by("unit__path", "pk")
     )
@@ -1520,6 +1510,19 @@ def _shares(total: int, weights: dict[int, int]) -> dict[int, int]:
     return parts
 
 
+#: The dossiers still open of ``units`` but the consolidation's own, locked
+#: (their trails get a line each), compiled once per number of units.
+_OPEN_DOSSIERS_LOCKED = FrozenQuery(
+    lambda units, consolidation: (
+        Dossier.objects.filter(unit_id__in=units)
+        .exclude(status__in=Dossier.FINAL_STATUSES)
+        .exclude(pk=consolidation)
+        .select_for_update(of=("self",))
+        .select_related("unit")
+    )
+)
+
+
 def _flag_open_dossiers(
     locked: Consolidation, day: _Day, closed: list[Unit], decision: Decision
 ) -> int:
@@ -1528,12 +1531,8 @@ def _flag_open_dossiers(
     # Each new line is chained to its dossier's last one (``AuditEntry.seal``,
     # the head the dossier's row keeps), under the dossier's lock like every
     # other line of its trail.
-    dossiers = list(
-        Dossier.objects.filter(unit_id__in=[unit.pk for unit in closed])
-        .exclude(status__in=Dossier.FINAL_STATUSES)
-        .exclude(pk=locked.pk)
-        .select_for_update(of=("self",))
-        .select_related("unit")
+    dossiers = _OPEN_DOSSIERS_LOCKED(
+        units=[unit.pk for unit in closed], consolidation=locked.pk
     )
     kind_of = {
         unit.path: op.get_kind_display()

@@ -13,7 +13,7 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 
 from orgchart.frozen_queries import FrozenQuery, FrozenQueryError
-from orgchart.models import Unit
+from orgchart.models import Unit, subtree_condition
 from tests.factories import UnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,37 @@ def test_joined_querysets_must_pass_every_value():
 
     with pytest.raises(FrozenQueryError, match="parent"):
         FrozenQuery(build)(child=1, parent="x")
+
+
+def test_an_empty_list_matches_nothing_without_a_statement(tree):
+    frozen = FrozenQuery(lambda ids: Unit.objects.filter(pk__in=ids))
+    with CaptureQueriesContext(connection) as queries:
+        assert frozen(ids=[]) == []
+    assert len(queries) == 0
+    assert [unit.pk for unit in frozen(ids=[tree[0].pk])] == [tree[0].pk]
+
+
+def test_a_subtree_is_matched_by_its_path_as_it_is(tree):
+    """A unit's subtree (``subtree_condition``) can be frozen: the path goes to
+    the database unchanged and is escaped there, so ``_`` and ``%`` in it match
+    only themselves."""
+    root, children = tree
+    frozen = FrozenQuery(
+        lambda paths: Unit.objects.filter(subtree_condition(paths)).order_by("path")
+    )
+    below = children[0].path
+    assert [u.code for u in frozen(paths=[below])] == ["C0", "G0"]
+    assert [u.code for u in frozen(paths=[below, children[2].path])] == [
+        "C0",
+        "G0",
+        "C2",
+    ]
+    assert [u.pk for u in frozen(paths=[root.path])] == list(
+        Unit.objects.filter(path__startswith=root.path)
+        .order_by("path")
+        .values_list("pk", flat=True)
+    )
+    # A wildcard in the path is a character like any other: "/_" starts no
+    # path here, as "/%" does not.
+    assert frozen(paths=["/_"]) == []
+    assert frozen(paths=["%"]) == []
