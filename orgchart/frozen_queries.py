@@ -136,6 +136,12 @@ class _Compiled:
         self.init_list = [column[0].target.attname for column in select[start:end]]
         self.populators = get_related_populators(klass_info, select, queryset.db)
         self.annotations = dict(compiler.annotation_col_map or {})
+        # What the database's values go through (``results_iter`` works them
+        # out again at every call): found once.
+        fields = [column[0] for column in select[: compiler.col_count]]
+        if compiler.has_composite_fields(fields):
+            raise FrozenQueryError("a frozen query reads no composite key")
+        self.converters = compiler.get_converters(fields)
 
     def params(self, values: dict[str, Any]) -> list:
         out = []
@@ -164,7 +170,9 @@ class _Compiled:
             rows = [row[: compiler.col_count] for row in rows]
         start, end = self.model_slice
         objects = []
-        for row in compiler.results_iter([rows]):
+        if self.converters:
+            rows = compiler.apply_converters(rows, self.converters)
+        for row in rows:
             obj = self.model.from_db(self.db, self.init_list, row[start:end])
             for populator in self.populators:
                 populator.populate(row, obj)

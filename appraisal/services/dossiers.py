@@ -36,6 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.shortcuts import remove_perm
 
 from orgchart.frozen_queries import FrozenQuery
+from orgchart.frozen_writes import row_insert, row_update
 from orgchart.permissions import Role, object_permission_grant
 from orgchart.selectors import person_name, person_rights_in_action
 from orgchart.transactions import atomic, on_step_rollback
@@ -244,7 +245,7 @@ def dossier_save(dossier: Dossier, *, issued: Iterable[str] = ()) -> None:
         *issued,
         exclude=[f.name for f in fields if f not in changed],
     )
-    dossier.save(update_fields=[f.name for f in changed])
+    row_update(dossier, [f.name for f in changed])
     dossier._locked_state = _state(dossier)
 
 
@@ -365,7 +366,7 @@ def audit_record(
             ip=ip,
             first=new,
         )
-        entry.save()
+        row_insert(entry)
         Dossier.objects.filter(pk=dossier.pk).update(audit_head=entry.chain_hash)
     dossier.audit_head = entry.chain_hash
     notification_audit_enqueue(entry, dossier)
@@ -410,7 +411,7 @@ def dossier_transition(
     )
     locked.audit_head = entry.chain_hash
     dossier_save(locked, issued=issued)
-    entry.save()
+    row_insert(entry)
     notification_audit_enqueue(entry, locked)
     dossier_sync(locked, dossier)
 

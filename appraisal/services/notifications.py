@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from orgchart.frozen_writes import row_insert
 from orgchart.transactions import on_step_end
 
 from ..models import AuditEntry, Dossier, MailPreference, Notification
@@ -157,8 +158,12 @@ def notification_record_many(
     made = [row for key, row in rows.items() if key not in existing]
     # One INSERT that returns the keys (no re-read). A run recording the same
     # event at the same moment fails on the unique key instead; its job is
-    # retried and then finds them recorded.
-    Notification.objects.bulk_create(made, batch_size=1000)
+    # retried and then finds them recorded. One person told (a step's usual
+    # case): the statement compiled once.
+    if len(made) == 1:
+        row_insert(made[0])
+    else:
+        Notification.objects.bulk_create(made, batch_size=1000)
     mailable = {n.recipient_id for n in made if n.recipient.email}
     preferences = (
         dict(
