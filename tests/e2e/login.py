@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from tests.totp import next_code
 
 TWO_FACTOR = re.compile(r"/accounts/two-factor/")
+LOGIN = re.compile(r"/accounts/login/")
 
 
 def _give_code(page, username: str, form: str, confirmed: bool) -> None:
@@ -37,7 +38,10 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
     page.goto(base_url + "/accounts/login/")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(password)
-    page.locator("form.vf-form button[type=submit]").click()
+    # Wait for the POST's answer itself: waiting only for "networkidle" can return
+    # while the login page is still idle, and the next goto would cancel the POST.
+    with page.expect_navigation():
+        page.locator("form.vf-form button[type=submit]").click()
     page.wait_for_load_state("networkidle")
     if "/accounts/two-factor/set-up/" in page.url:
         # The key the page shows is the one the app would scan.
@@ -51,3 +55,4 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
     elif TWO_FACTOR.search(page.url):
         _give_code(page, username, "data-two-factor-verify", confirmed=True)
     expect(page).not_to_have_url(TWO_FACTOR)
+    expect(page).not_to_have_url(LOGIN)

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 from appraisal.models import StaffingProposal, UnitQuota
 from appraisal.services import staffing as svc
 from orgchart.permissions import Role
+from tests.e2e.login import log_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -63,15 +64,6 @@ def plan(two_units, make_user):
     return plan
 
 
-def _login(page, base_url: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(base_url + "/accounts/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(PASSWORD)
-    page.locator("form.vf-form button[type=submit]").click()
-    page.wait_for_load_state("networkidle")
-
-
 def test_the_division_head_reads_the_summary_with_its_chart(
     live_server, chromium, artifacts_dir, plan
 ):
@@ -85,7 +77,7 @@ def test_the_division_head_reads_the_summary_with_its_chart(
         )
         page = context.new_page()
         page.set_default_timeout(15_000)
-        _login(page, live_server.url, "truongphong.tcbc")
+        log_in(page, live_server.url, "truongphong.tcbc", PASSWORD)
         if width == 1366:
             # By clicking: the menu, then the year's plan.
             page.locator(
