@@ -38,7 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.lifecycle import QueryCounter, prepare_database, setup_django  # noqa: E402
+from bench.lifecycle import (  # noqa: E402
+    QueryCounter,
+    finished_login,
+    prepare_database,
+    setup_django,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/positionflow_bench_dashboard"
 
@@ -241,7 +246,7 @@ def main(argv=None) -> None:
     dashboard_for_user(user=director, filters=DashboardFilters.this_year())  # warm
     seconds, (queries, board) = timed(one, args.repeat)
     client = Client()
-    client.force_login(director)
+    finished_login(client, director)
     url = reverse("dashboard:index")
     page, response = timed(lambda: client.get(url), args.repeat)
     assert response.status_code == 200, response.status_code

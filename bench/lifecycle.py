@@ -148,6 +148,27 @@ def prepare_database(
     return name
 
 
+def finished_login(client, user) -> None:
+    """Log ``user`` in on the test ``client`` as a finished login: the backend a
+    password login records (the first one, the lockout check's, authenticates
+    nobody) and, for a person who must confirm with an authenticator app (the
+    director, the committee, an administrator), the session marked confirmed by
+    their device, as the code page does (set up for them if missing)."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from orgchart.two_factor.services import totp_device_get, two_factor_required
+
+    client.force_login(user, backend="orgchart.auth_backends.CachedUserBackend")
+    device = totp_device_get(user)
+    if device is None and two_factor_required(user):
+        device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
 def setup_django(media_root: str) -> None:
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -253,26 +274,7 @@ class Counted:
         self.steps: dict[str, list[tuple[int, float]]] = {}
 
     def login(self, user):
-        """A finished login: for a person who must confirm with an authenticator
-        app (the director, the committee), the session is marked confirmed by
-        their device, as the code page does (set up for them if missing)."""
-        from django_otp import DEVICE_ID_SESSION_KEY
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        from orgchart.two_factor.services import totp_device_get, two_factor_required
-
-        # The backend a password login records (the first one, the lockout
-        # check's, authenticates nobody).
-        self.client.force_login(
-            user, backend="orgchart.auth_backends.CachedUserBackend"
-        )
-        device = totp_device_get(user)
-        if device is None and two_factor_required(user):
-            device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-        if device is not None:
-            session = self.client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+        finished_login(self.client, user)
 
     def post(self, path, data=None, step: str | None = None):
         """POST ``data`` to ``path``, counted under ``step`` (by default the flow

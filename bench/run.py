@@ -228,6 +228,7 @@ def main(argv: list[str] | None = None) -> None:
     from guardian.shortcuts import assign_perm
 
     from bench.generate import AS_OF, generate, is_generated, province_pc_code
+    from bench.lifecycle import finished_login
     from orgchart import selectors
     from orgchart.models import JobPosition, Unit
 
@@ -376,7 +377,7 @@ def main(argv: list[str] | None = None) -> None:
         # The test client's request_started would empty the query log mid-count.
         request_started.disconnect(reset_queries)
         client = Client(raise_request_exception=False, HTTP_HOST="127.0.0.1")
-        client.force_login(admin)
+        finished_login(client, admin)
         response = client.get(url)
         if response.status_code == 200:
             bench.report(

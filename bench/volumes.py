@@ -27,13 +27,19 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.lifecycle import QueryCounter, prepare_database, setup_django  # noqa: E402
+from bench.lifecycle import (  # noqa: E402
+    QueryCounter,
+    finished_login,
+    prepare_database,
+    setup_django,
+)
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/positionflow_bench_volumes"
 
@@ -171,7 +177,29 @@ def pages(people, home_unit):
     ]
 
 
-def measure(people, home_unit, repeat):
+@dataclass(frozen=True)
+class Baselines:
+    """Measured in the same run as the pages: a primary-key lookup, and a trivial
+    page through the same client as a signed-in person (the floor of any page)."""
+
+    pk: float
+    floor: float
+
+
+def report(baselines: Baselines, rows) -> None:
+    print(
+        f"primary-key lookup (baseline) {baselines.pk * 1000:.2f} ms; "
+        f"trivial page (/healthz, signed in) {baselines.floor * 1000:.2f} ms"
+    )
+    print(f"{'page (reader)':<42} {'ms':>8} {'× pk':>6} {'× page':>7} {'queries':>8}")
+    for label, _url, seconds, queries in rows:
+        print(
+            f"{label:<42} {seconds * 1000:>8.1f} {seconds / baselines.pk:>6.0f} "
+            f"{seconds / baselines.floor:>7.1f} {queries:>8}"
+        )
+
+
+def measure(people, home_unit, repeat) -> tuple[Baselines, list]:
     from django.db import connection
     from django.test import Client
 
@@ -181,16 +209,25 @@ def measure(people, home_unit, repeat):
     rng = random.Random(1)
     baseline = median_time(lambda: Dossier.objects.get(pk=rng.choice(ids)), 300)
     clients = {}
+    # The floor of any page: a trivial view (``/healthz``) through the same client
+    # and middleware, as a signed-in person (the session and the person read).
+    floor_client = Client()
+    finished_login(floor_client, people.director)
+    floor = median_time(lambda: floor_client.get("/healthz"), 50)
     rows = []
     for label, user, url in pages(people, home_unit):
         client = clients.get(user.pk)
         if client is None:
             client = clients[user.pk] = Client()
-            client.force_login(user)
+            finished_login(client, user)
 
         def get(client=client, url=url):
             response = client.get(url)
-            assert response.status_code == 200, (url, response.status_code)
+            assert response.status_code == 200, (
+                url,
+                response.status_code,
+                response.headers.get("Location"),
+            )
             return response
 
         seconds = median_time(get, repeat)
@@ -198,7 +235,7 @@ def measure(people, home_unit, repeat):
         with connection.execute_wrapper(counter):
             get()
         rows.append((f"{label} ({user.username})", url, seconds, counter.count))
-    return baseline, rows
+    return Baselines(pk=baseline, floor=floor), rows
 
 
 def explain(people, home_unit):
@@ -209,7 +246,7 @@ def explain(people, home_unit):
 
     for label, user, url in pages(people, home_unit):
         client = Client()
-        client.force_login(user)
+        finished_login(client, user)
         with CaptureQueriesContext(connection) as context:
             client.get(url)
         slowest = sorted(
@@ -255,14 +292,9 @@ def measure_again(args) -> int:
         committee=named["committee"],
         busy_appraiser=appraisers[0],
     )
-    baseline, rows = measure(people, home_unit, args.repeat)
+    baselines, rows = measure(people, home_unit, args.repeat)
     print(f"{Dossier.objects.count():,} dossiers")
-    print(f"primary-key lookup (baseline) {baseline * 1000:.2f} ms")
-    for label, _url, seconds, queries in rows:
-        print(
-            f"{label:<42} {seconds * 1000:>8.1f} {seconds / baseline:>6.0f} "
-            f"{queries:>8}"
-        )
+    report(baselines, rows)
     if args.explain:
         explain(people, home_unit)
     return 0
@@ -314,15 +346,9 @@ def main(argv=None) -> int:
             f"{stats.revisions:,} revisions, {stats.remarks:,} remarks in "
             f"{time.perf_counter() - started:.0f} s)"
         )
-        baseline, rows = measure(people, home_unit, args.repeat)
+        baselines, rows = measure(people, home_unit, args.repeat)
         results[volume] = rows
-        print(f"primary-key lookup (baseline) {baseline * 1000:.2f} ms")
-        print(f"{'page (reader)':<42} {'ms':>8} {'× pk':>6} {'queries':>8}")
-        for label, _url, seconds, queries in rows:
-            print(
-                f"{label:<42} {seconds * 1000:>8.1f} {seconds / baseline:>6.0f} "
-                f"{queries:>8}"
-            )
+        report(baselines, rows)
     if args.explain:
         explain(people, home_unit)
     small, large = results[args.small], results[args.large]
