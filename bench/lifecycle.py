@@ -153,20 +153,11 @@ def finished_login(client, user) -> None:
     password login records (the first one, the lockout check's, authenticates
     nobody) and, for a person who must confirm with an authenticator app (the
     director, the committee, an administrator), the session marked confirmed by
-    their device, as the code page does (set up for them if missing)."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from orgchart.two_factor.services import totp_device_get, two_factor_required
+    their device (``orgchart.two_factor.testing``)."""
+    from orgchart.two_factor.testing import client_second_step_done
 
     client.force_login(user, backend="orgchart.auth_backends.CachedUserBackend")
-    device = totp_device_get(user)
-    if device is None and two_factor_required(user):
-        device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-    if device is not None:
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
+    client_second_step_done(client, user)
 
 
 def setup_django(media_root: str) -> None:

@@ -144,22 +144,14 @@ def _force_login_is_a_finished_login(monkeypatch):
     the code page. The tests of two-factor authentication log in through the real
     pages instead (tests/test_two_factor.py)."""
     from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from orgchart.two_factor.services import totp_device_get, two_factor_required
+    from orgchart.two_factor.testing import client_second_step_done
 
     force_login = Client.force_login
 
     def finished_login(self, user, backend=None):
         force_login(self, user, backend)
-        device = totp_device_get(user)
-        if device is None and two_factor_required(user):
-            device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
-        if device is not None:
-            session = self.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+        client_second_step_done(self, user)
 
     monkeypatch.setattr(Client, "force_login", finished_login)
 
