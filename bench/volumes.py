@@ -120,9 +120,13 @@ def median_time(function, repeat):
 
 
 def pages(people, home_unit):
-    """(label, who, url) of every page measured."""
+    """(label, who, url) of every page measured: the same dossiers at every
+    volume (chosen once, at the first), so the counts compare."""
+    from urllib.parse import urlencode
+
     from django.urls import reverse
 
+    from appraisal.models import JobPositionProject
     from workflows.models import JobPositionProjectProcess
 
     def process_of(user_filter):
@@ -143,6 +147,10 @@ def pages(people, home_unit):
             )
         }
     )
+    # The director searches for one dossier by its title, there at every volume.
+    searched = JobPositionProject.objects.order_by("pk").values_list(
+        "title", flat=True
+    )[0]
     ns = "jobpositionproject"
     officer, appraiser, director = (
         people.officer,
@@ -171,7 +179,11 @@ def pages(people, home_unit):
             director,
             reverse(f"{ns}:index") + "?status=under_appraisal&kind=first",
         ),
-        ("search", director, reverse(f"{ns}:index") + "?search=Hồ+sơ+4711"),
+        (
+            "search",
+            director,
+            f"{reverse(f'{ns}:index')}?{urlencode({'search': searched})}",
+        ),
         ("dossier page", director, reverse(detail, args=[home_process])),
         ("unit page", director, reverse("orgchart:unit_detail", args=[home_unit.pk])),
     ]
@@ -199,7 +211,7 @@ def report(baselines: Baselines, rows) -> None:
         )
 
 
-def measure(people, home_unit, repeat) -> tuple[Baselines, list]:
+def measure(people, page_list, repeat) -> tuple[Baselines, list]:
     from django.db import connection
     from django.test import Client
 
@@ -215,7 +227,7 @@ def measure(people, home_unit, repeat) -> tuple[Baselines, list]:
     finished_login(floor_client, people.director)
     floor = median_time(lambda: floor_client.get("/healthz"), 50)
     rows = []
-    for label, user, url in pages(people, home_unit):
+    for label, user, url in page_list:
         client = clients.get(user.pk)
         if client is None:
             client = clients[user.pk] = Client()
@@ -238,13 +250,13 @@ def measure(people, home_unit, repeat) -> tuple[Baselines, list]:
     return Baselines(pk=baseline, floor=floor), rows
 
 
-def explain(people, home_unit):
+def explain(page_list):
     """The plans of the lists' main statements, as PostgreSQL runs them."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    for label, user, url in pages(people, home_unit):
+    for label, user, url in page_list:
         client = Client()
         finished_login(client, user)
         with CaptureQueriesContext(connection) as context:
@@ -292,11 +304,12 @@ def measure_again(args) -> int:
         committee=named["committee"],
         busy_appraiser=appraisers[0],
     )
-    baselines, rows = measure(people, home_unit, args.repeat)
+    page_list = pages(people, home_unit)
+    baselines, rows = measure(people, page_list, args.repeat)
     print(f"{Dossier.objects.count():,} dossiers")
     report(baselines, rows)
     if args.explain:
-        explain(people, home_unit)
+        explain(page_list)
     return 0
 
 
@@ -328,6 +341,7 @@ def main(argv=None) -> int:
     units, weights = spread(home_unit)
     results = {}
     made = 0
+    page_list = None
     for volume in (args.small, args.large):
         started = time.perf_counter()
         stats = dossiers_create(
@@ -346,11 +360,12 @@ def main(argv=None) -> int:
             f"{stats.revisions:,} revisions, {stats.remarks:,} remarks in "
             f"{time.perf_counter() - started:.0f} s)"
         )
-        baselines, rows = measure(people, home_unit, args.repeat)
+        page_list = page_list or pages(people, home_unit)
+        baselines, rows = measure(people, page_list, args.repeat)
         results[volume] = rows
         report(baselines, rows)
     if args.explain:
-        explain(people, home_unit)
+        explain(page_list)
     small, large = results[args.small], results[args.large]
     grown = [
         (a[0], a[3], b[3]) for a, b in zip(small, large, strict=True) if a[3] != b[3]

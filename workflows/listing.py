@@ -16,6 +16,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -317,6 +318,10 @@ WORK_EXPORT_COLUMNS = [
 ]
 
 
+#: Tasks on one page of "My work".
+WORK_PAGE_SIZE = 50
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     """ "My work": what waits for the person, most urgent first, with the buttons to
     open a task (or take and open it) and to start what they may start. Where
@@ -332,18 +337,29 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
         form = self.get_filter_form()
         filters = form.filters()
-        rows = work_rows(
-            selectors.work_list_for_user(user=request.user, filters=filters)
-        )
+        tasks = selectors.work_list_for_user(user=request.user, filters=filters)
         if request.GET.get(EXPORT_PARAM) == "xlsx":
             return xlsx_response(
                 filename="my-work.xlsx",
                 sheet_title=_("My work"),
                 columns=WORK_EXPORT_COLUMNS,
-                rows=rows,
+                rows=work_rows(tasks),
             )
+        # The most urgent first, a page at a time: a person with hundreds of
+        # tasks gets a page they can read (the export holds them all).
+        page = Paginator(tasks, WORK_PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        assigned = sum(1 for task in tasks if not task.claimable)
         context = self.get_context_data(
-            filter_form=form, filtered=bool(filters), rows=rows, **kwargs
+            filter_form=form,
+            filtered=bool(filters),
+            rows=work_rows(page.object_list),
+            page_obj=page,
+            query=query.urlencode(),
+            assigned_count=assigned,
+            claimable_count=len(tasks) - assigned,
+            **kwargs,
         )
         return self.render_to_response(context)
 
@@ -352,8 +368,4 @@ class HomeView(LoginRequiredMixin, TemplateView):
 
         context = super().get_context_data(**kwargs)
         context["start_actions"] = start_actions(user=self.request.user)
-        context["assigned_count"] = sum(
-            1 for row in context["rows"] if not row.claimable
-        )
-        context["claimable_count"] = len(context["rows"]) - context["assigned_count"]
         return context

@@ -133,6 +133,41 @@ def test_most_urgent_task_comes_first(driver, people):
     assert (today - datetime.timedelta(days=3)).strftime("%d/%m/%Y") in content
 
 
+def test_many_tasks_come_a_page_at_a_time_most_urgent_first(
+    driver, people, monkeypatch
+):
+    monkeypatch.setattr("workflows.listing.WORK_PAGE_SIZE", 2)
+    today = timezone.localdate()
+    dues = {
+        "Không hạn": None,
+        "Còn lâu": today + datetime.timedelta(days=40),
+        "Quá hạn": today - datetime.timedelta(days=3),
+        "Sắp tới": today + datetime.timedelta(days=10),
+        "Quá hạn lâu": today - datetime.timedelta(days=20),
+    }
+    for title, due in dues.items():
+        process = driver.to_reception(title=title)
+        JobPositionProject.objects.filter(pk=process.artifact_object_id).update(
+            due_on=due
+        )
+    driver.login("reception")
+    pages = [
+        [title for title, _ in _home_rows(driver.client, f"?page={n}")]
+        for n in (1, 2, 3)
+    ]
+    assert pages == [["Quá hạn lâu", "Quá hạn"], ["Sắp tới", "Còn lâu"], ["Không hạn"]]
+    content = driver.client.get(HOME + "?page=2&status=submitted").content.decode()
+    # The counts are of all the person's work, not of the page.
+    assert "5 tasks you may take" in content
+    assert "Page 2 of 3" in content
+    # The pager keeps the filters; a page past the end shows the last one.
+    assert 'href="?status=submitted&amp;page=3"' in content
+    assert [t for t, _ in _home_rows(driver.client, "?page=9")] == ["Không hạn"]
+    # The export holds every task, not one page.
+    rows = _xlsx_rows(driver.client.get(HOME + "?page=2&export=xlsx"))
+    assert [row[0] for row in rows[1:]] == [t for page in pages for t in page]
+
+
 def test_take_and_open_takes_the_task_and_opens_its_form(world, driver, people):
     driver.login("head")
     task = Task.objects.get(
