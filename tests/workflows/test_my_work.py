@@ -112,7 +112,9 @@ def test_my_work_is_first_in_the_menu(client, people):
     )
 
 
-def test_most_urgent_task_comes_first(driver, people):
+def _at_reception_with_due_dates(driver) -> None:
+    """Five dossiers waiting at reception: none due, due in 40 days, 3 days
+    overdue, due in 10 days, 20 days overdue."""
     today = timezone.localdate()
     dues = {
         "Không hạn": None,
@@ -126,6 +128,11 @@ def test_most_urgent_task_comes_first(driver, people):
         JobPositionProject.objects.filter(pk=process.artifact_object_id).update(
             due_on=due
         )
+
+
+def test_most_urgent_task_comes_first(driver, people):
+    _at_reception_with_due_dates(driver)
+    today = timezone.localdate()
     driver.login("reception")
     titles = [title for title, _ in _home_rows(driver.client)]
     assert titles == ["Quá hạn lâu", "Quá hạn", "Sắp tới", "Còn lâu", "Không hạn"]
@@ -137,19 +144,7 @@ def test_many_tasks_come_a_page_at_a_time_most_urgent_first(
     driver, people, monkeypatch
 ):
     monkeypatch.setattr("workflows.listing.WORK_PAGE_SIZE", 2)
-    today = timezone.localdate()
-    dues = {
-        "Không hạn": None,
-        "Còn lâu": today + datetime.timedelta(days=40),
-        "Quá hạn": today - datetime.timedelta(days=3),
-        "Sắp tới": today + datetime.timedelta(days=10),
-        "Quá hạn lâu": today - datetime.timedelta(days=20),
-    }
-    for title, due in dues.items():
-        process = driver.to_reception(title=title)
-        JobPositionProject.objects.filter(pk=process.artifact_object_id).update(
-            due_on=due
-        )
+    _at_reception_with_due_dates(driver)
     driver.login("reception")
     pages = [
         [title for title, _ in _home_rows(driver.client, f"?page={n}")]
