@@ -172,11 +172,15 @@ def dossier_unit_suggestions(
     """The units of ``dossiers`` (the person's, already scoped) to suggest in a
     unit filter, in the tree's order, when there are at most ``limit`` of them;
     none when there are more (a province-wide role types instead). One query
-    reading at most ``limit + 1`` units."""
+    reading at most ``limit + 1`` units: the first ``limit + 1`` distinct unit ids
+    in the order of the dossiers' unit index, so PostgreSQL stops there instead of
+    gathering and sorting the units of every dossier the person may see (15,462
+    at 50,000 dossiers: 60–80 ms → 10 ms, bench/README.md)."""
+    first_units = dossiers.order_by("unit_id").values("unit_id").distinct()
     units = list(
-        Unit.objects.filter(pk__in=dossiers.order_by().values("unit_id"))
+        Unit.objects.filter(pk__in=first_units[: limit + 1])
         .order_by("path")
-        .only("pk", "code", "name", "path")[: limit + 1]
+        .only("pk", "code", "name", "path")
     )
     return units if len(units) <= limit else []
 
