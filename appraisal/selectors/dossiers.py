@@ -211,7 +211,7 @@ def dossier_list_filter(
     scope."""
     for word in search.split():
         # The unit's name through the units' own index (orgchart.text_search).
-        named = Unit.objects.filter(name__icontains=word).values("pk")
+        named = Unit.objects.filter(name__icontains=word).order_by().values("pk")
         queryset = queryset.filter(
             Q(title__icontains=word)
             | Q(receipt_number__icontains=word)
