@@ -36,9 +36,8 @@ class InArray(Lookup):
 
     def _sides(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
+        # A subquery comes back in parentheses (Lookup.process_rhs).
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        if not rhs.startswith("("):
-            rhs = f"({rhs})"
         return lhs, rhs, (*lhs_params, *rhs_params)
 
     def as_sql(self, compiler, connection):

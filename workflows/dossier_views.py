@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -32,6 +31,7 @@ from .listing import (
     ExportColumn,
     ListFilterForm,
     UnitFilterMixin,
+    list_page,
     xlsx_response,
 )
 
@@ -150,14 +150,12 @@ class _PagedListView(LoginRequiredMixin, TemplateView):
                 columns=self.export_columns(),
                 rows=self.decorate(list(queryset)),
             )
-        page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
+        page, query = list_page(request, queryset, PAGE_SIZE)
         context = self.get_context_data(
             filter_form=form,
             page_obj=page,
             rows=self.decorate(list(page.object_list)),
-            query=query.urlencode(),
+            query=query,
             **kwargs,
         )
         return self.render_to_response(context)

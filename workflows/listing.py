@@ -16,7 +16,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -322,6 +322,16 @@ WORK_EXPORT_COLUMNS = [
 WORK_PAGE_SIZE = 50
 
 
+def list_page(request, rows, size: int) -> tuple[Page, str]:
+    """The page of ``rows`` the request asks for (``?page=``; the last one past
+    the end) and the query string of its other parameters, which the pager's
+    links keep (``workflows/dossiers/_pager.html``)."""
+    page = Paginator(rows, size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     """ "My work": what waits for the person, most urgent first, with the buttons to
     open a task (or take and open it) and to start what they may start. Where
@@ -347,16 +357,14 @@ class HomeView(LoginRequiredMixin, TemplateView):
             )
         # The most urgent first, a page at a time: a person with hundreds of
         # tasks gets a page they can read (the export holds them all).
-        page = Paginator(tasks, WORK_PAGE_SIZE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
+        page, query = list_page(request, tasks, WORK_PAGE_SIZE)
         assigned = sum(1 for task in tasks if not task.claimable)
         context = self.get_context_data(
             filter_form=form,
             filtered=bool(filters),
             rows=work_rows(page.object_list),
             page_obj=page,
-            query=query.urlencode(),
+            query=query,
             assigned_count=assigned,
             claimable_count=len(tasks) - assigned,
             **kwargs,
