@@ -163,6 +163,19 @@ def test_many_tasks_come_a_page_at_a_time_most_urgent_first(
     assert [row[0] for row in rows[1:]] == [t for page in pages for t in page]
 
 
+def test_clear_is_offered_only_when_a_filter_is_applied(dossiers, driver):
+    driver.login("reception")
+    for query, offered in (
+        ("", False),
+        ("?page=2", False),
+        ("?search=&kind=", False),
+        ("?search=thanh", True),
+        ("?page=1&kind=first", True),
+    ):
+        content = driver.client.get(HOME + query).content.decode()
+        assert ("data-clear-filters" in content) is offered, query
+
+
 def test_take_and_open_takes_the_task_and_opens_its_form(world, driver, people):
     driver.login("head")
     task = Task.objects.get(
