@@ -14,8 +14,10 @@ grow with the number of rows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process, Task
 
@@ -25,6 +27,7 @@ from appraisal.selectors.projects import (
     PROJECT_RELATED,
     project_list_filter,
     project_list_for_user,
+    project_scope_under,
     project_visible,
 )
 from appraisal.services.dossiers import dossier_visible_get
@@ -115,13 +118,23 @@ def task_list_inbox(*, user) -> QuerySet[Task]:
 def _queue_filter(user) -> Q:
     flow_class = _flow()
     condition = Q(pk__in=[])
+    # One condition per unit permission, over all the steps it lets the person
+    # take (drafting and revising share one): each is a walk through the units'
+    # dossiers, done once.
+    nodes_by_permission: dict[str, list] = {}
     for node_name, perm in permissions.UNIT_TASKS.items():
+        nodes_by_permission.setdefault(perm, []).append(
+            flow_class.instance.node(node_name)
+        )
+    for perm, nodes in nodes_by_permission.items():
+        paths = permissions.granted_unit_paths(user, perm)
+        if paths and project_scope_under(user, paths):
+            # Every dossier of the list (``_tasks``) is of those units already.
+            condition |= Q(flow_task__in=nodes)
+            continue
         units = permissions.unit_filter(user, perm, prefix="unit__")
         projects = JobPositionProject.objects.filter(units).order_by().values("pk")
-        condition |= Q(
-            flow_task=flow_class.instance.node(node_name),
-            process__artifact_object_id__in=projects,
-        )
+        condition |= Q(flow_task__in=nodes, process__artifact_object_id__in=projects)
     groups = permissions.group_names(user)
     role_nodes = [
         flow_class.instance.node(node_name)
@@ -155,6 +168,32 @@ def task_list_queue(*, user) -> QuerySet[Task]:
         .filter(_queue_filter(user))
         .order_by("created")
     )
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    """How many tasks wait in a person's inbox and in their queue."""
+
+    inbox: int
+    queue: int
+
+
+def task_counts_for_user(*, user) -> TaskCounts:
+    """The number of tasks of ``task_list_inbox`` and of ``task_list_queue``, in
+    one statement (the menu shows both on every page of the flow)."""
+    if not user.is_authenticated or not user.is_active:
+        return TaskCounts(inbox=0, queue=0)
+    inbox = permissions.inbox_filter(user, _flow()) & Q(status=STATUS.ASSIGNED)
+    queue = _queue_filter(user) & Q(status=STATUS.NEW)
+    counts = (
+        _tasks(user)
+        .filter(inbox | queue)
+        .aggregate(
+            inbox=Count("pk", filter=Q(status=STATUS.ASSIGNED)),
+            queue=Count("pk", filter=Q(status=STATUS.NEW)),
+        )
+    )
+    return TaskCounts(inbox=counts["inbox"], queue=counts["queue"])
 
 
 def task_list_archive(*, user) -> QuerySet[Task]:

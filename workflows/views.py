@@ -1207,10 +1207,40 @@ def _due_cell(project) -> str:
     )
 
 
-class ProjectInboxView(_ProjectListColumns, flow_views.FlowInboxListView):
+def request_task_counts(request):
+    """A function giving the person's ``selectors.TaskCounts``, read from the
+    database once per request however often it is asked (the menu's counters
+    and the inbox's or queue's pager)."""
+
+    def counts() -> selectors.TaskCounts:
+        if not hasattr(request, "_task_counts"):
+            request._task_counts = selectors.task_counts_for_user(user=request.user)
+        return request._task_counts
+
+    return counts
+
+
+class _CountedByMenu:
+    """A task list whose unfiltered length is the menu's counter: the pager takes
+    it from there instead of counting the same rows again."""
+
+    counted_as = ""
+
+    def get_paginator(self, queryset, *args, **kwargs):
+        paginator = super().get_paginator(queryset, *args, **kwargs)
+        if not self.filter_form.filters():
+            counts = request_task_counts(self.request)()
+            paginator.count = getattr(counts, self.counted_as)
+        return paginator
+
+
+class ProjectInboxView(
+    _CountedByMenu, _ProjectListColumns, flow_views.FlowInboxListView
+):
     columns = ("task_link", "dossier", "unit", "due", "created")
     filterset_class = None
     export_filename = "inbox.xlsx"
+    counted_as = "inbox"
     export_sheet_title = gettext_lazy("Inbox")
 
     @viewprop
@@ -1218,10 +1248,13 @@ class ProjectInboxView(_ProjectListColumns, flow_views.FlowInboxListView):
         return selectors.task_list_inbox(user=self.request.user)
 
 
-class ProjectQueueView(_ProjectListColumns, flow_views.FlowQueueListView):
+class ProjectQueueView(
+    _CountedByMenu, _ProjectListColumns, flow_views.FlowQueueListView
+):
     columns = ("task_link", "dossier", "unit", "due", "created")
     filterset_class = None
     export_filename = "queue.xlsx"
+    counted_as = "queue"
     export_sheet_title = gettext_lazy("Queue")
 
     @viewprop

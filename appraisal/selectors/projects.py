@@ -157,6 +157,23 @@ def project_scope(user: AnyUser) -> Q:
     return scope
 
 
+def project_scope_under(user: AnyUser, paths) -> bool:
+    """Whether every dossier :func:`project_scope` lets ``user`` see belongs to a
+    unit under one of the tree ``paths``: the person sees by unit grants alone
+    (no province-wide role, not an appraiser) and each granted unit lies under
+    one of ``paths``. A list already kept to the person's scope then needs no
+    second condition on those units."""
+    roles = user_group_names(user=user)
+    if roles & PROVINCE_WIDE_ROLES or Role.APPRAISER in roles:
+        return False
+    granted = {
+        path
+        for perm in (ACT_FOR_UNIT, SIGN_FOR_UNIT)
+        for path in unit_paths_granted(user=user, perm=perm)
+    }
+    return all(any(path.startswith(under) for under in paths) for path in granted)
+
+
 def project_visible(user: AnyUser, project: JobPositionProject) -> bool:
     """Whether ``user`` may see ``project`` (read with its unit): the rule of
     :func:`project_scope`, evaluated on a row already read instead of in the
