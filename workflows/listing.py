@@ -343,30 +343,32 @@ class HomeView(LoginRequiredMixin, TemplateView):
         return ListFilterForm(self.request.GET or None, user=self.request.user)
 
     def get(self, request, *args, **kwargs):
-        from . import selectors
+        from .my_work import work_items_for_user, work_tasks_load
 
         form = self.get_filter_form()
         filters = form.filters()
-        tasks = selectors.work_list_for_user(user=request.user, filters=filters)
+        items = work_items_for_user(user=request.user, filters=filters)
         if request.GET.get(EXPORT_PARAM) == "xlsx":
             return xlsx_response(
                 filename="my-work.xlsx",
                 sheet_title=_("My work"),
                 columns=WORK_EXPORT_COLUMNS,
-                rows=work_rows(tasks),
+                rows=work_rows(work_tasks_load(user=request.user, items=items)),
             )
         # The most urgent first, a page at a time: a person with hundreds of
-        # tasks gets a page they can read (the export holds them all).
-        page, query = list_page(request, tasks, WORK_PAGE_SIZE)
-        assigned = sum(1 for task in tasks if not task.claimable)
+        # tasks gets a page they can read, and only that page's tasks are read
+        # whole (the export holds them all).
+        page, query = list_page(request, items, WORK_PAGE_SIZE)
+        tasks = work_tasks_load(user=request.user, items=page.object_list)
+        assigned = sum(1 for item in items if not item.claimable)
         context = self.get_context_data(
             filter_form=form,
             filtered=bool(filters),
-            rows=work_rows(page.object_list),
+            rows=work_rows(tasks),
             page_obj=page,
             query=query,
             assigned_count=assigned,
-            claimable_count=len(tasks) - assigned,
+            claimable_count=len(items) - assigned,
             **kwargs,
         )
         return self.render_to_response(context)

@@ -22,7 +22,6 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process, Task
 
 from appraisal.models import JobPositionProject
-from appraisal.selectors.deadlines import DeadlineState, deadline_annotate
 from appraisal.selectors.projects import (
     PROJECT_RELATED,
     project_list_filter,
@@ -220,7 +219,7 @@ def task_list_all_for_user(*, user) -> QuerySet[Task]:
     return _tasks(user).order_by("-created", "-pk")
 
 
-# --- search and filters, and "my work" ----------------------------------------------
+# --- search and filters (of the lists here and of "my work": workflows.my_work) ---
 
 #: The filters every list page offers (``workflows.listing.ListFilterForm``).
 FILTER_NAMES = ("search", "kind", "status", "unit", "due_state")
@@ -263,50 +262,6 @@ WORK_SOURCES = [
     *STAFFING_WORK_SOURCES,
     *CONSOLIDATION_WORK_SOURCES,
 ]
-
-_URGENCY = {
-    DeadlineState.OVERDUE: 0,
-    DeadlineState.DUE_SOON: 1,
-    DeadlineState.ON_TIME: 1,
-    DeadlineState.STOPPED: 2,
-    DeadlineState.NONE: 2,
-}
-
-
-def work_list_for_user(*, user, filters: dict | None = None) -> list[Task]:
-    """A person's work: the tasks assigned to them and those they may take, most
-    urgent first — overdue, then by the soonest due date; tasks without a running
-    deadline (none yet, or the clock is stopped) last, oldest first.
-
-    Every task carries ``task.project`` (its dossier, with ``deadline_state``) and
-    ``task.claimable`` (True when the person must take it first) and
-    ``task.acting_for`` (the absent colleague whose task it is). A fixed number of
-    queries whatever the number of tasks.
-    """
-    if not user.is_authenticated or not user.is_active:
-        return []
-    filters = filters or {}
-    tasks = []
-    for inbox, queue, narrow in WORK_SOURCES:
-        for task in narrow(queryset=inbox(user=user), user=user, filters=filters):
-            task.claimable = False
-            # Held by a colleague the person stands in for (a delegation).
-            task.acting_for = task.owner if task.owner_id != user.pk else None
-            tasks.append(task)
-        for task in narrow(queryset=queue(user=user), user=user, filters=filters):
-            task.claimable = True
-            tasks.append(task)
-    for task in tasks:
-        task.project = task.process.coerced.project
-    deadline_annotate(rows=[task.project for task in tasks])
-
-    def urgency(task):
-        project = task.project
-        rank = _URGENCY.get(project.deadline_state, 2)
-        due = project.due_on if rank < 2 else None
-        return (rank, due or task.created.date(), task.created, task.pk)
-
-    return sorted(tasks, key=urgency)
 
 
 def process_for_dossier(*, dossier: JobPositionProject) -> Process | None:

@@ -75,7 +75,7 @@ def test_the_demo_staffing_cycle_leaves_work_for_each_role(units, demo_users):
     from appraisal.models import StaffingPlan, StaffingProposal
     from tests.factories import UnitFactory
     from tests.workflows.staffing_fixtures import YEAR
-    from workflows.selectors import work_list_for_user
+    from workflows.my_work import work_list_for_user
     from workflows.staffing_demo import demo_staffing_seed
 
     UnitFactory(code="SA-P2", parent=units["a"], kind="division", name="Phòng A2")

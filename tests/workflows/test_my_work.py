@@ -140,6 +140,28 @@ def test_most_urgent_task_comes_first(driver, people):
     assert (today - datetime.timedelta(days=3)).strftime("%d/%m/%Y") in content
 
 
+def test_a_stopped_clock_waits_after_every_running_deadline(driver, people):
+    """A dossier whose clock is stopped (the unit has it back) is not urgent,
+    however long ago it was due: last, with the dossiers not yet due."""
+    _at_reception_with_due_dates(driver)
+    today = timezone.localdate()
+    stopped = driver.to_reception(title="Tạm dừng")
+    JobPositionProject.objects.filter(pk=stopped.artifact_object_id).update(
+        due_on=today - datetime.timedelta(days=30),
+        clock_paused_on=today - datetime.timedelta(days=5),
+    )
+    driver.login("reception")
+    titles = [title for title, _ in _home_rows(driver.client)]
+    assert titles == [
+        "Quá hạn lâu",
+        "Quá hạn",
+        "Sắp tới",
+        "Còn lâu",
+        "Không hạn",
+        "Tạm dừng",
+    ]
+
+
 def test_many_tasks_come_a_page_at_a_time_most_urgent_first(
     driver, people, monkeypatch
 ):
@@ -217,7 +239,9 @@ def test_home_keeps_its_query_budget_whatever_the_number_of_tasks(
         driver.to_reception(title=f"Hồ sơ {n}")
     driver.login("reception")
     driver.client.get("/")
-    with django_assert_max_num_queries(22):
+    # One query per flow's inbox and queue for the order, one for the page's
+    # tasks and one per kind of dossier on it, the person, the menu, the filters.
+    with django_assert_max_num_queries(23):
         assert len(_home_rows(driver.client)) == 6
     with CaptureQueriesContext(connection) as many:
         driver.client.get(HOME)

@@ -26,7 +26,7 @@ from appraisal.models import (
 )
 from tests.workflows.conftest import messages_of, url
 from tests.workflows.staffing_fixtures import WHY, YEAR
-from workflows.selectors import work_list_for_user
+from workflows.my_work import work_list_for_user
 
 pytestmark = pytest.mark.django_db
 

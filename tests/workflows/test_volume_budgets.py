@@ -113,7 +113,7 @@ BUDGETS = {
     "inbox": 11,
     "queue": 11,
     "archive": 12,
-    "my work": 17,
+    "my work": 18,
     "dossier list": 12,
     "dossier list filtered": 12,
     "dossier list by unit code": 12,
