@@ -16,7 +16,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -32,6 +32,8 @@ from appraisal.selectors.dossiers import (
 )
 from appraisal.selectors.projects import project_list_for_user
 from orgchart.spreadsheets import workbook_bytes
+
+from .pagination import LookaheadPaginator
 
 #: The query parameter that asks a list for its Excel file instead of the page.
 EXPORT_PARAM = "export"
@@ -244,6 +246,20 @@ class FilteredListMixin:
         queryset = super().get_queryset()
         return self.filter_rows(queryset, self.request.user, self.filter_form.filters())
 
+    def known_count(self) -> int | None:
+        """The number of rows when it is known without counting them."""
+        return None
+
+    def get_paginator(self, queryset, per_page, *args, **kwargs):
+        return LookaheadPaginator(
+            queryset,
+            per_page,
+            *args,
+            asked=self.request.GET.get(self.page_kwarg),
+            known=self.known_count(),
+            **kwargs,
+        )
+
     def get(self, request, *args, **kwargs):
         if request.GET.get(EXPORT_PARAM) == "xlsx":
             from appraisal.selectors.deadlines import deadline_annotate
@@ -326,7 +342,8 @@ def list_page(request, rows, size: int) -> tuple[Page, str]:
     """The page of ``rows`` the request asks for (``?page=``; the last one past
     the end) and the query string of its other parameters, which the pager's
     links keep (``workflows/dossiers/_pager.html``)."""
-    page = Paginator(rows, size).get_page(request.GET.get("page"))
+    asked = request.GET.get("page")
+    page = LookaheadPaginator(rows, size, asked=asked).get_page(asked)
     query = request.GET.copy()
     query.pop("page", None)
     return page, query.urlencode()

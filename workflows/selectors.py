@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.prefetch import GenericPrefetch
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Process, Task
 
@@ -196,10 +196,32 @@ def task_counts_for_user(*, user) -> TaskCounts:
 
 
 def task_list_archive(*, user) -> QuerySet[Task]:
-    """Tasks ``user`` completed, newest first."""
+    """Tasks ``user`` completed, newest first.
+
+    The person's scope is checked task by task (a subquery on each row's
+    dossier) rather than joined: a busy person has thousands of finished tasks,
+    and PostgreSQL, misjudging how many of them lie in the scope, joined them
+    all to the scope and sorted them to show 25 (53 ms for an appraiser at
+    50,000 dossiers). Checked row by row, the list is read newest first along
+    the owner's index (``task_done_by_owner``) and stops when the page is full
+    (2 ms)."""
+    visible = (
+        project_list_for_user(user=user)
+        .filter(pk=OuterRef("process__artifact_object_id"))
+        .order_by()
+        .values("pk")[:1]
+    )
     return (
-        _tasks(user)
-        .filter(owner=user, finished__isnull=False)
+        Task.objects.filter(
+            process__flow_class=_flow(),
+            flow_task_type="HUMAN",
+            owner=user,
+            finished__isnull=False,
+        )
+        .alias(visible=Subquery(visible))
+        .filter(visible__isnull=False)
+        .select_related("process", "owner")
+        .prefetch_related(_projects_prefetch("process__artifact"))
         .order_by("-finished", "-pk")
     )
 

@@ -1226,12 +1226,10 @@ class _CountedByMenu:
 
     counted_as = ""
 
-    def get_paginator(self, queryset, *args, **kwargs):
-        paginator = super().get_paginator(queryset, *args, **kwargs)
-        if not self.filter_form.filters():
-            counts = request_task_counts(self.request)()
-            paginator.count = getattr(counts, self.counted_as)
-        return paginator
+    def known_count(self) -> int | None:
+        if self.filter_form.filters():
+            return None
+        return getattr(request_task_counts(self.request)(), self.counted_as)
 
 
 class ProjectInboxView(

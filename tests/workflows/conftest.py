@@ -13,6 +13,7 @@ from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from appraisal.models import Attachment, ChecklistCriterion
+from bench.volume_data import STATES, People, dossiers_create
 from orgchart.permissions import Role
 from tests.factories import (
     docx_upload,
@@ -399,3 +400,52 @@ def staffing_world(people, units, make_user):
     if "administrator" not in people:
         people["administrator"] = make_user("administrator", username="admin_user")
     return staffing_world_build(people, units)
+
+
+def volume_cast(people, units=None) -> People:
+    """The bulk generator's cast (``bench.volume_data.People``) from the
+    ``people`` fixture; with ``units``, each department's own officer and head
+    act for it and its division."""
+    by_unit, heads = {}, {}
+    if units is not None:
+        for department, officer, head in (
+            ("a", "officer", "head"),
+            ("b", "officer_b", "head_b"),
+        ):
+            for unit in (units[department], units[f"{department}1"]):
+                by_unit[unit.pk] = people[officer]
+                heads[unit.pk] = people[head]
+    return People(
+        officer=people["officer"],
+        head=people["head"],
+        reception=people["reception"],
+        division_head=people["division_head"],
+        appraisers=[people["appraiser"], people["appraiser2"]],
+        director=people["director"],
+        committee=people["committee"],
+        busy_appraiser=people["appraiser"],
+        officers=by_unit,
+        heads=heads,
+    )
+
+
+@pytest.fixture
+def volume(people, units):
+    """One project of department A in every state, then ``add(count)`` more of
+    every kind and state over both departments."""
+    cast = volume_cast(people, units)
+    for n, status in enumerate(STATES):
+        dossiers_create(
+            count=1,
+            units=[units["a"]],
+            people=cast,
+            seed=n,
+            force_status=status,
+            force_kind="job_position_first",
+        )
+    spread = [units["a"], units["a1"], units["b"], units["b1"]]
+
+    def add(count: int, seed: int) -> None:
+        dossiers_create(count=count, units=spread, people=cast, seed=seed)
+
+    return add

@@ -5,12 +5,14 @@ the number of dossiers, lines or history rows."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from guardian.shortcuts import assign_perm, remove_perm
 
 from appraisal.models import Attachment, JobPositionProject
 from tests.factories import pdf_upload
@@ -232,3 +234,20 @@ def test_attachment_is_served_under_its_original_name_to_its_dossiers_readers(
     driver.login("officer")
     wrong = reverse("jobpositionproject:attachment", args=[other.pk, attachment.pk])
     assert driver.client.get(wrong).status_code == 404
+
+
+def test_the_archive_keeps_to_the_scope_the_person_has_today(driver, people, units):
+    """An officer moved to department B no longer finds department A's dossiers
+    among the tasks they completed there."""
+    driver.to_reception(title="Đề án đã trình Sở A")
+    archive = reverse("jobpositionproject:archive")
+    driver.login("officer")
+    assert "Đề án đã trình Sở A" in _titles(driver.client.get(archive))
+    officer = people["officer"]
+    remove_perm("orgchart.act_for_unit", officer, units["a"])
+    assign_perm("orgchart.act_for_unit", officer, units["b"])
+    driver.login("officer")
+    page = _titles(driver.client.get(archive))
+    assert "Đề án đã trình Sở A" not in page
+    summary = re.search(r'pagination-summary">(.*?)</span>', page, re.S)
+    assert summary.group(1).strip() == "0–0 of 0"

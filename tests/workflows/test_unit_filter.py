@@ -22,6 +22,7 @@ from appraisal.selectors.dossiers import (
 )
 from bench.volume_data import People, dossiers_create
 from tests.factories import UnitFactory
+from tests.workflows.conftest import volume_cast
 
 pytestmark = pytest.mark.django_db
 
@@ -32,16 +33,7 @@ DASHBOARD = reverse("dashboard:index")
 
 
 def _cast(people) -> People:
-    return People(
-        officer=people["officer"],
-        head=people["head"],
-        reception=people["reception"],
-        division_head=people["division_head"],
-        appraisers=[people["appraiser"], people["appraiser2"]],
-        director=people["director"],
-        committee=people["committee"],
-        busy_appraiser=people["appraiser"],
-    )
+    return volume_cast(people)
 
 
 def _create(people, units: list, per_unit: int = 2, seed: int = 7) -> None:

@@ -19,56 +19,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from appraisal.selectors.audit import audit_chains_verify
-from bench.volume_data import STATES, People, dossiers_create
 from workflows.models import JobPositionProjectProcess
 
 pytestmark = pytest.mark.django_db
 
 N = 10
 NS = "jobpositionproject"
-
-
-@pytest.fixture
-def volume(people, units):
-    """One project of department A in every state, then ``add(count)`` more of
-    every kind and state over both departments."""
-    cast = People(
-        officer=people["officer"],
-        head=people["head"],
-        reception=people["reception"],
-        division_head=people["division_head"],
-        appraisers=[people["appraiser"], people["appraiser2"]],
-        director=people["director"],
-        committee=people["committee"],
-        busy_appraiser=people["appraiser"],
-        officers={
-            units["a"].pk: people["officer"],
-            units["a1"].pk: people["officer"],
-            units["b"].pk: people["officer_b"],
-            units["b1"].pk: people["officer_b"],
-        },
-        heads={
-            units["a"].pk: people["head"],
-            units["a1"].pk: people["head"],
-            units["b"].pk: people["head_b"],
-            units["b1"].pk: people["head_b"],
-        },
-    )
-    for n, status in enumerate(STATES):
-        dossiers_create(
-            count=1,
-            units=[units["a"]],
-            people=cast,
-            seed=n,
-            force_status=status,
-            force_kind="job_position_first",
-        )
-    spread = [units["a"], units["a1"], units["b"], units["b1"]]
-
-    def add(count: int, seed: int) -> None:
-        dossiers_create(count=count, units=spread, people=cast, seed=seed)
-
-    return add
 
 
 def _pages(people, units) -> list[tuple[str, str, str]]:
