@@ -25,6 +25,15 @@ from django.db.models import Lookup
 
 logger = logging.getLogger(__name__)
 
+#: A trigram index finds words of at least this many characters; a shorter word
+#: (a number, "hồ", "sơ") is matched row by row whatever is done.
+TRIGRAM_LENGTH = 3
+
+
+def indexed_word(word: str) -> bool:
+    """Whether a trigram index can find ``word`` inside a text."""
+    return len(word) >= TRIGRAM_LENGTH
+
 
 class InArray(Lookup):
     """``lhs IN (subquery)``, which PostgreSQL runs once as an array (``lhs =

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from orgchart.models import Unit
 from orgchart.selectors import unit_list_matching
-from orgchart.text_search import InArray
+from orgchart.text_search import InArray, indexed_word
 
 from ..models import AuditEntry, Decision, DecisionLine, Dossier, DossierKind
 from ..models.dossiers import JOB_POSITION_KINDS
@@ -210,12 +210,16 @@ def dossier_list_filter(
     between (inclusive, in the province's time zone). Never widens the person's
     scope."""
     for word in search.split():
-        # The unit's name through the units' own index (orgchart.text_search).
-        named = Unit.objects.filter(name__icontains=word).order_by().values("pk")
+        if indexed_word(word):
+            # The unit's name through the units' own index (orgchart.text_search).
+            named = Unit.objects.filter(name__icontains=word).order_by().values("pk")
+            unit_named = Q(InArray(F("unit"), named))
+        else:
+            # Too short for the index: read on each dossier's own unit, not on
+            # every unit of the country.
+            unit_named = Q(unit__name__icontains=word)
         queryset = queryset.filter(
-            Q(title__icontains=word)
-            | Q(receipt_number__icontains=word)
-            | Q(InArray(F("unit"), named))
+            Q(title__icontains=word) | Q(receipt_number__icontains=word) | unit_named
         )
     if dossier_kind:
         queryset = queryset.filter(dossier_kind=dossier_kind)

@@ -91,3 +91,17 @@ def test_postgresql_serves_the_search_from_its_trigram_indexes(dossiers):
     assert "unit_name_trgm" in plan, plan
     assert "BitmapOr" in plan, plan
     assert set(rows.values_list("title", flat=True)) == {"Đề án Thanh tra"}
+
+
+def test_a_word_too_short_for_the_index_reads_only_the_dossiers_own_units(dossiers):
+    """ "A1" cannot be found by a trigram index: the search reads the name of each
+    dossier's own unit instead of every unit of the country (the whole table,
+    20,280 units, for each such word at national volume)."""
+    rows = dossier_list_filter(queryset=Dossier.objects.all(), search="A1")
+    sql = str(rows.query)
+    assert sql.count('FROM "orgchart_unit"') == 0, sql
+    assert 'INNER JOIN "orgchart_unit"' in sql, sql
+    assert set(rows.values_list("title", flat=True)) == {"Đề án Thanh tra"}
+    # A longer word still goes through the units' index.
+    longer = dossier_list_filter(queryset=Dossier.objects.all(), search="phòng")
+    assert str(longer.query).count('FROM "orgchart_unit"') == 1
