@@ -60,13 +60,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def people_create(home_unit):
-    """The demo's roles: one person each, the officer and head of ``home_unit``,
-    twenty appraisers (the first one is the busy one)."""
+    """The demo's roles: one person each, the officer and head of ``home_unit``
+    (and of its divisions), twenty appraisers (the first one is the busy one).
+    The steps of every other unit are held by a stand-in pair without grants,
+    as by each unit's own people: nobody measured holds another unit's work."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
     from guardian.shortcuts import assign_perm
 
     from bench.volume_data import People
+    from orgchart.models import Unit
     from orgchart.services import roles_ensure
 
     roles_ensure()
@@ -83,17 +86,20 @@ def people_create(home_unit):
     assign_perm("orgchart.act_for_unit", head, home_unit)
     assign_perm("orgchart.sign_for_unit", head, home_unit)
     appraisers = [make(f"appraiser{n}", "appraiser") for n in range(20)]
+    own_units = Unit.objects.filter(path__startswith=home_unit.path).values_list(
+        "pk", flat=True
+    )
     return People(
-        officer=officer,
-        head=head,
+        officer=make("officer_elsewhere", "unit_officer"),
+        head=make("head_elsewhere", "unit_head"),
         reception=make("reception", "reception_officer"),
         division_head=make("divisionhead", "division_head"),
         appraisers=appraisers,
         director=make("director", "director"),
         committee=make("committee", "committee"),
         busy_appraiser=appraisers[0],
-        officers={home_unit.pk: officer},
-        heads={home_unit.pk: head},
+        officers=dict.fromkeys(own_units, officer),
+        heads=dict.fromkeys(own_units, head),
     )
 
 
@@ -152,8 +158,10 @@ def pages(people, home_unit):
         "title", flat=True
     )[0]
     ns = "jobpositionproject"
+    # The home department's officer (the generator's fallback officer holds the
+    # other units' steps).
     officer, appraiser, director = (
-        people.officer,
+        people.officers.get(home_unit.pk, people.officer),
         people.busy_appraiser,
         people.director,
     )
@@ -353,7 +361,9 @@ def main(argv=None) -> int:
         )
         made = volume
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            # As autovacuum leaves a live database: statistics, and the
+            # visibility map that lets index-only scans skip the table.
+            cursor.execute("VACUUM ANALYZE")
         print(
             f"\n{volume:,} dossiers (+{stats.dossiers:,}: {stats.processes:,} "
             f"processes, {stats.tasks:,} tasks, {stats.audit_entries:,} audit rows, "
