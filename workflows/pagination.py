@@ -6,7 +6,9 @@ director's 32,827 dossiers, their 22,865 finished tasks). :class:`LookaheadPagin
 counts only as far as :data:`LOOKAHEAD_PAGES` pages beyond the one asked for,
 in the list's own order, so the count stops where the page's rows are found.
 A shorter list is counted exactly; a longer one says "more than" that many and
-its "next" link still leads on, page after page, to the very last row.
+its "next" link still leads on, page after page, to the very last row. The walk
+that counts also finds the page: it reads the rows' keys in order, and the
+page's rows are then read by key.
 """
 
 from __future__ import annotations
@@ -44,6 +46,37 @@ class LookaheadPaginator(Paginator):
         if not isinstance(self.object_list, QuerySet):
             return len(self.object_list)
         limit = (self.asked + LOOKAHEAD_PAGES) * self.per_page
-        counted = self.object_list[: limit + 1].count()
-        self.more = counted > limit
-        return min(counted, limit)
+        # The keys of the rows counted, in the list's order: the same walk
+        # counts them and finds the page's rows, which are then read by key.
+        self._keys = list(self.object_list.values_list("pk", flat=True)[: limit + 1])
+        self.more = len(self._keys) > limit
+        return min(len(self._keys), limit)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        keys = getattr(self, "_keys", None)
+        if keys is None:
+            return super().page(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        wanted = keys[bottom:top]
+        rows = {row.pk: row for row in _rows_by_key(self.object_list, wanted)}
+        return self._get_page(
+            [rows[key] for key in wanted if key in rows], number, self
+        )
+
+
+def _rows_by_key(queryset: QuerySet, keys: list) -> QuerySet:
+    """The rows of ``keys``, which ``queryset`` found in this request, read by
+    key with what it joins and prefetches. Its conditions (the person's scope,
+    the filters) were applied when the keys were found and are not asked again:
+    asked again, PostgreSQL plans them anew and, misjudging a unit's dossiers,
+    walks the whole scope to fetch 25 rows. A list that selects computed
+    columns or distinct rows is read through its own conditions."""
+    if queryset.query.annotation_select or queryset.query.distinct:
+        return queryset.filter(pk__in=keys)
+    rows = queryset.model._default_manager.filter(pk__in=keys)
+    rows.query.select_related = queryset.query.select_related
+    return rows.prefetch_related(*queryset._prefetch_related_lookups)
