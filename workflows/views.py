@@ -1207,17 +1207,13 @@ def _due_cell(project) -> str:
     )
 
 
-def request_task_counts(request):
-    """A function giving the person's ``selectors.TaskCounts``, read from the
-    database once per request however often it is asked (the menu's counters
-    and the inbox's or queue's pager)."""
-
-    def counts() -> selectors.TaskCounts:
-        if not hasattr(request, "_task_counts"):
-            request._task_counts = selectors.task_counts_for_user(user=request.user)
-        return request._task_counts
-
-    return counts
+def request_task_counts(request) -> selectors.TaskCounts:
+    """The person's ``selectors.TaskCounts``, read from the database once per
+    request however often it is asked (the menu's counters and the inbox's or
+    queue's pager)."""
+    if not hasattr(request, "_task_counts"):
+        request._task_counts = selectors.task_counts_for_user(user=request.user)
+    return request._task_counts
 
 
 class _CountedByMenu:
@@ -1229,7 +1225,7 @@ class _CountedByMenu:
     def known_count(self) -> int | None:
         if self.filter_form.filters():
             return None
-        return getattr(request_task_counts(self.request)(), self.counted_as)
+        return getattr(request_task_counts(self.request), self.counted_as)
 
 
 class ProjectInboxView(

@@ -125,10 +125,9 @@ class JobPositionProjectViewset(TakeThenOpenMixin, FlowAppViewset):
     def get_context_data(self, request):
         # viewflow's menu shows ``user_inbox.count`` and ``user_queue.count``:
         # both come from one statement, run only if the menu is drawn.
-        counts = views.request_task_counts(request)
         return {
-            "user_inbox": MenuCount(counts, "inbox"),
-            "user_queue": MenuCount(counts, "queue"),
+            "user_inbox": MenuCount(request, "inbox"),
+            "user_queue": MenuCount(request, "queue"),
         }
 
 
@@ -136,10 +135,10 @@ class MenuCount:
     """What viewflow's flow menu reads of its inbox or queue: ``.count``, taken
     from the request's ``TaskCounts`` when first read."""
 
-    def __init__(self, counts, name: str):
-        self._counts = counts
+    def __init__(self, request, name: str):
+        self._request = request
         self._name = name
 
     @property
     def count(self) -> int:
-        return getattr(self._counts(), self._name)
+        return getattr(views.request_task_counts(self._request), self._name)

@@ -147,14 +147,18 @@ def project_scope(user: AnyUser) -> Q:
         # today (``Delegation``): the absent person's scope, never wider.
         stands_for = delegators_for(user=user, roles=[Role.APPRAISER])
         scope |= Q(assigned_appraiser_id__in=[user.pk, *sorted(stands_for)])
-    granted = {
+    for path in sorted(_party_paths(user)):
+        scope |= Q(unit__path__startswith=path)
+    return scope
+
+
+def _party_paths(user: AnyUser) -> set[str]:
+    """Tree paths of the units ``user`` drafts or signs for."""
+    return {
         path
         for perm in (ACT_FOR_UNIT, SIGN_FOR_UNIT)
         for path in unit_paths_granted(user=user, perm=perm)
     }
-    for path in sorted(granted):
-        scope |= Q(unit__path__startswith=path)
-    return scope
 
 
 def project_scope_under(user: AnyUser, paths) -> bool:
@@ -166,12 +170,9 @@ def project_scope_under(user: AnyUser, paths) -> bool:
     roles = user_group_names(user=user)
     if roles & PROVINCE_WIDE_ROLES or Role.APPRAISER in roles:
         return False
-    granted = {
-        path
-        for perm in (ACT_FOR_UNIT, SIGN_FOR_UNIT)
-        for path in unit_paths_granted(user=user, perm=perm)
-    }
-    return all(any(path.startswith(under) for under in paths) for path in granted)
+    return all(
+        any(path.startswith(under) for under in paths) for path in _party_paths(user)
+    )
 
 
 def project_visible(user: AnyUser, project: JobPositionProject) -> bool:
