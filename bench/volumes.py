@@ -1,5 +1,7 @@
 """The pages people read every day, over national volumes of work on PostgreSQL, as
-ratios to a primary-key lookup measured in the same run, at two volumes.
+ratios to a primary-key lookup measured in the same run, at two volumes: the
+whole page, the time it waits for the database (all its statements, and its
+slowest one), and the number of statements.
 
     python bench/volumes.py                          # 5,000 then 50,000 dossiers
     python bench/volumes.py --small 2000 --large 10000 --provinces 12 79
@@ -206,16 +208,39 @@ class Baselines:
     floor: float
 
 
+class StatementTimer:
+    """The time a request spends waiting for the database, statement by
+    statement: the page's share that can grow with the volume (the rest is
+    Python drawing the page, the same at any volume)."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.slowest = 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - started
+            self.seconds += spent
+            self.slowest = max(self.slowest, spent)
+
+
 def report(baselines: Baselines, rows) -> None:
     print(
         f"primary-key lookup (baseline) {baselines.pk * 1000:.2f} ms; "
         f"trivial page (/healthz, signed in) {baselines.floor * 1000:.2f} ms"
     )
-    print(f"{'page (reader)':<42} {'ms':>8} {'× pk':>6} {'× page':>7} {'queries':>8}")
-    for label, _url, seconds, queries in rows:
+    print(
+        f"{'page (reader)':<42} {'ms':>7} {'× pk':>5} {'× page':>6} {'queries':>7} "
+        f"{'SQL ms':>7} {'× pk':>5} {'slowest × pk':>12}"
+    )
+    for label, _url, seconds, queries, sql, slowest in rows:
         print(
-            f"{label:<42} {seconds * 1000:>8.1f} {seconds / baselines.pk:>6.0f} "
-            f"{seconds / baselines.floor:>7.1f} {queries:>8}"
+            f"{label:<42} {seconds * 1000:>7.1f} {seconds / baselines.pk:>5.0f} "
+            f"{seconds / baselines.floor:>6.1f} {queries:>7} {sql * 1000:>7.1f} "
+            f"{sql / baselines.pk:>5.0f} {slowest / baselines.pk:>12.1f}"
         )
 
 
@@ -254,7 +279,17 @@ def measure(people, page_list, repeat) -> tuple[Baselines, list]:
         counter = QueryCounter()
         with connection.execute_wrapper(counter):
             get()
-        rows.append((f"{label} ({user.username})", url, seconds, counter.count))
+        timers = []
+        for _ in range(repeat):
+            timer = StatementTimer()
+            with connection.execute_wrapper(timer):
+                get()
+            timers.append(timer)
+        sql = statistics.median(timer.seconds for timer in timers)
+        slowest = statistics.median(timer.slowest for timer in timers)
+        rows.append(
+            (f"{label} ({user.username})", url, seconds, counter.count, sql, slowest)
+        )
     return Baselines(pk=baseline, floor=floor), rows
 
 

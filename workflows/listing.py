@@ -30,10 +30,10 @@ from appraisal.selectors.dossiers import (
     dossier_unit_suggestions,
     unit_filter_resolve,
 )
-from appraisal.selectors.projects import project_list_for_user
+from appraisal.selectors.projects import project_dossiers_for_user
 from orgchart.spreadsheets import workbook_bytes
 
-from .pagination import LookaheadPaginator
+from .pagination import Counted, LookaheadPaginator
 
 #: The query parameter that asks a list for its Excel file instead of the page.
 EXPORT_PARAM = "export"
@@ -148,7 +148,9 @@ class ListFilterForm(UnitFilterMixin, forms.Form):
 
     def __init__(self, data=None, *, user, **kwargs):
         super().__init__(data, **kwargs)
-        self.set_unit_scope(project_list_for_user(user=user))
+        # The dossiers' own rows: the unit filter reads only their units, along
+        # the index of units and kinds (``dossier_unit_kind``).
+        self.set_unit_scope(project_dossiers_for_user(user=user))
 
     def filters(self) -> dict:
         """The valid filters of the request (an invalid one is ignored, the form
@@ -246,7 +248,7 @@ class FilteredListMixin:
         queryset = super().get_queryset()
         return self.filter_rows(queryset, self.request.user, self.filter_form.filters())
 
-    def known_count(self) -> int | None:
+    def known_count(self) -> Counted | None:
         """The number of rows when it is known without counting them."""
         return None
 

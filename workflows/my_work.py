@@ -68,9 +68,10 @@ def work_items_for_user(*, user, filters: dict | None = None) -> list[WorkItem]:
     items = []
     for inbox, queue, narrow in WORK_SOURCES:
         for claimable, tasks in ((False, inbox), (True, queue)):
+            # In the list's own order (oldest first), which the open tasks'
+            # indexes follow: read unordered, PostgreSQL walked every open task.
             rows = (
                 narrow(queryset=tasks(user=user), user=user, filters=filters)
-                .order_by()
                 .annotate(
                     due=Subquery(dossier.values("due_on")),
                     paused=Subquery(dossier.values("clock_paused_on")),

@@ -13,12 +13,26 @@ page's rows are then read by key.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 #: How many pages beyond the one shown are counted.
 LOOKAHEAD_PAGES = 10
+
+#: Rows on a page of the flows' lists (viewflow's list view, ``paginate_by``).
+LIST_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A list's length known without counting it again: ``count`` rows, and
+    more beyond them when ``more``."""
+
+    count: int
+    more: bool = False
 
 
 def page_asked(value) -> int:
@@ -29,23 +43,29 @@ def page_asked(value) -> int:
         return 1
 
 
+def counting_reach(asked, per_page: int) -> int:
+    """How many rows a pager counts when page ``asked`` is shown."""
+    return (page_asked(asked) + LOOKAHEAD_PAGES) * per_page
+
+
 class LookaheadPaginator(Paginator):
     """A ``Paginator`` whose ``count`` stops :data:`LOOKAHEAD_PAGES` pages
     beyond page ``asked``; ``more`` tells that rows lie beyond the count. A
-    count known already (the menu's) is given as ``known``."""
+    count known already (the menu's, a :class:`Counted`) is given as ``known``."""
 
     def __init__(self, object_list, per_page, *args, asked=1, known=None, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
         self.asked = page_asked(asked)
         self.more = False
         if known is not None:
-            self.__dict__["count"] = known
+            self.__dict__["count"] = known.count
+            self.more = known.more
 
     @cached_property
     def count(self) -> int:
         if not isinstance(self.object_list, QuerySet):
             return len(self.object_list)
-        limit = (self.asked + LOOKAHEAD_PAGES) * self.per_page
+        limit = counting_reach(self.asked, self.per_page)
         # The keys of the rows counted, in the list's order: the same walk
         # counts them and finds the page's rows, which are then read by key.
         self._keys = list(self.object_list.values_list("pk", flat=True)[: limit + 1])

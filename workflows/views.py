@@ -58,6 +58,7 @@ from orgchart.transactions import step
 from . import forms, listing, permissions, selectors
 from .client_address import client_address
 from .import_pages import import_done_redirect, import_from_page
+from .pagination import Counted, counting_reach
 from .services import task_draft_clear, task_draft_save
 
 TEMPLATE_DIR = "workflows/jobpositionproject"
@@ -1222,10 +1223,16 @@ class _CountedByMenu:
 
     counted_as = ""
 
-    def known_count(self) -> int | None:
+    def known_count(self) -> Counted | None:
         if self.filter_form.filters():
             return None
-        return getattr(request_task_counts(self.request), self.counted_as)
+        counted = request_task_counts(self.request).counted(self.counted_as)
+        asked = self.request.GET.get(self.page_kwarg)
+        if counted.more and counted.count < counting_reach(asked, self.paginate_by):
+            # The menu counted as far as the first page looks ahead; the pager
+            # of a later page counts on from there.
+            return None
+        return counted
 
 
 class ProjectInboxView(

@@ -133,12 +133,14 @@ class JobPositionProjectViewset(TakeThenOpenMixin, FlowAppViewset):
 
 class MenuCount:
     """What viewflow's flow menu reads of its inbox or queue: ``.count``, taken
-    from the request's ``TaskCounts`` when first read."""
+    from the request's ``TaskCounts`` when first read; "275+" past the limit
+    the counters count to."""
 
     def __init__(self, request, name: str):
         self._request = request
         self._name = name
 
     @property
-    def count(self) -> int:
-        return getattr(views.request_task_counts(self._request), self._name)
+    def count(self) -> int | str:
+        counted = views.request_task_counts(self._request).counted(self._name)
+        return f"{counted.count}+" if counted.more else counted.count

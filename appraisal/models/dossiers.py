@@ -188,6 +188,11 @@ class Dossier(models.Model):
             models.Index(fields=["unit", "status"], name="dossier_unit_status"),
             models.Index(fields=["assigned_appraiser", "status"], name="dossier_appr"),
             models.Index(fields=["dossier_kind", "status"], name="dossier_kind_status"),
+            # A unit's dossiers of some kinds, read without the table (their
+            # keys are in the index): the scope of the flows' lists.
+            models.Index(
+                fields=["unit", "dossier_kind", "id"], name="dossier_unit_kind"
+            ),
         ]
         constraints = [
             UniqueConstraint(
@@ -354,7 +359,12 @@ class JobPositionProject(Dossier):
     @property
     def kind_of_dossier(self) -> str:
         """The kind of dossier the processing times are configured for."""
-        if self.kind == self.Kind.ADJUSTMENT:
+        return self.dossier_kind_for(self.kind)
+
+    @classmethod
+    def dossier_kind_for(cls, kind: str) -> str:
+        """The kind of dossier of a project of ``kind`` (first or adjustment)."""
+        if kind == cls.Kind.ADJUSTMENT:
             return DossierKind.JOB_POSITION_ADJUSTMENT
         return DossierKind.JOB_POSITION_FIRST
 

@@ -37,10 +37,12 @@ from orgchart.selectors import (
 )
 
 from ..models import (
+    JOB_POSITION_KINDS,
     Attachment,
     AuditEntry,
     Decision,
     DecisionLine,
+    Dossier,
     JobPositionProject,
     ProjectLine,
     Remark,
@@ -62,7 +64,10 @@ __all__ = [
     "project_audit",
     "project_decision_latest",
     "project_diff",
+    "project_dossiers_for_user",
     "project_get",
+    "project_ids_for_user",
+    "project_ids_matching",
     "project_lines",
     "project_list_filter",
     "project_list_for_user",
@@ -207,6 +212,56 @@ def project_list_for_user(*, user: AnyUser) -> QuerySet[JobPositionProject]:
         return JobPositionProject.objects.none()
     return JobPositionProject.objects.filter(project_scope(user)).select_related(
         *PROJECT_RELATED
+    )
+
+
+def project_dossiers_for_user(*, user: AnyUser) -> QuerySet[Dossier]:
+    """The dossiers of :func:`project_list_for_user` as rows of the dossiers' own
+    table, picked by their kind (no join to the projects' table): for what
+    reads only the dossier's columns (its key, its unit)."""
+    if not user.is_authenticated or not user.is_active:
+        return Dossier.objects.none()
+    return Dossier.objects.filter(
+        project_scope(user), dossier_kind__in=JOB_POSITION_KINDS
+    ).order_by()
+
+
+def project_ids_for_user(*, user: AnyUser) -> QuerySet[Dossier]:
+    """The keys of the dossiers of :func:`project_list_for_user`: the subquery
+    that keeps the flow's processes and tasks to a person's scope. Read from the
+    dossiers' own table by their kind, PostgreSQL finds a unit's dossiers in one
+    index (``dossier_unit_kind``) without the table: a department's 4,950
+    dossiers at 50,000 in 1 ms instead of 8 (bench/README.md, "National
+    volumes")."""
+    return project_dossiers_for_user(user=user).values("pk")
+
+
+def project_ids_matching(
+    *,
+    user: AnyUser,
+    search: str = "",
+    kind: str = "",
+    status: str = "",
+    unit: Unit | int | UnitFilter | None = None,
+    due_state: str = "",
+) -> QuerySet[Dossier]:
+    """The keys of the dossiers of ``project_list_filter(project_list_for_user)``
+    with these filters, read on the dossiers' own table (as
+    :func:`project_ids_for_user`): each candidate is checked on its own row,
+    not on the project's and then the dossier's."""
+    from .dossiers import dossier_list_filter
+
+    return (
+        dossier_list_filter(
+            queryset=project_dossiers_for_user(user=user),
+            search=search,
+            status=status,
+            unit=unit,
+            due_state=due_state,
+            dossier_kind=JobPositionProject.dossier_kind_for(kind) if kind else "",
+        )
+        .order_by()
+        .values("pk")
     )
 
 

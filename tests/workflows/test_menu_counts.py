@@ -11,13 +11,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from guardian.shortcuts import assign_perm
+from guardian.shortcuts import assign_perm, remove_perm
 from viewflow.workflow import STATUS
 from viewflow.workflow.models import Task
 
 from orgchart.permissions import Role
 from tests.workflows.dashboard_fixtures import SIGNED_IN_ROLES
 from workflows import selectors
+from workflows.pagination import Counted
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +141,57 @@ def _queue_of(client, user) -> tuple[set[int], str]:
     html = client.get(reverse(f"{NS}:queue")).content.decode()
     assert _menu_counts(html)[1] == len(queued)
     return queued, html
+
+
+def test_the_counts_stop_one_past_their_limit(people, world):
+    """Each counter reads no further than its limit and one more task: below
+    it the count is exact, past it the counter only knows there are more."""
+    officer = people["officer"]
+    held = selectors.task_list_inbox(user=officer).count()
+    assert held >= 2
+    short = selectors.task_counts_for_user(user=officer, limit=held - 1)
+    assert short.counted("inbox") == Counted(count=held - 1, more=True)
+    exact = selectors.task_counts_for_user(user=officer, limit=held)
+    assert exact.counted("inbox") == Counted(count=held, more=False)
+
+
+def test_a_counter_past_its_limit_reads_more_and_the_list_counts_on(
+    client, people, world, monkeypatch
+):
+    """Past the limit the menu says "N+", and the inbox, whose pager cannot
+    take its length from there, counts and lists every task."""
+    officer = people["officer"]
+    held = selectors.task_list_inbox(user=officer).count()
+    assert held >= 2
+    monkeypatch.setattr(selectors, "TASK_COUNT_LIMIT", held - 1)
+    client.force_login(officer)
+    html = client.get(reverse(f"{NS}:inbox")).content.decode()
+    badge = re.search(
+        rf'href="{reverse(f"{NS}:inbox")}">.*?'
+        r'<span class="mdc-list-item__meta">([^<]*)</span>',
+        html,
+        re.S,
+    )
+    assert badge.group(1) == f"{held - 1}+"
+    summary = re.search(r'pagination-summary">(.*?)</span>', html, re.S)
+    assert summary.group(1).strip() == f"1–{held} of {held}"
+    assert "Chờ soạn" in html
+
+
+def test_the_inbox_and_its_counter_keep_to_the_scope_the_person_has_today(
+    client, people, world, units
+):
+    """An officer moved to department B no longer finds in their inbox, nor
+    counts, the drafts of department A they still hold."""
+    officer = people["officer"]
+    client.force_login(officer)
+    html = client.get(reverse(f"{NS}:inbox")).content.decode()
+    assert "Chờ soạn" in html
+    assert _menu_counts(html)[0] >= 1
+    remove_perm("orgchart.act_for_unit", officer, units["a"])
+    assign_perm("orgchart.act_for_unit", officer, units["b"])
+    client.force_login(officer)
+    html = client.get(reverse(f"{NS}:inbox")).content.decode()
+    assert "Chờ soạn" not in html
+    assert _menu_counts(html) == (0, 0)
+    assert not selectors.task_list_inbox(user=officer).exists()

@@ -353,8 +353,12 @@ def dossiers(driver, units):
     JobPositionProject.objects.filter(pk=project.pk).update(
         due_on=today - datetime.timedelta(days=2), receipt_number="000123"
     )
+    # A first approval (the dossier's kind follows the project's, as ``save``
+    # keeps it).
     JobPositionProject.objects.filter(pk=soon.artifact_object_id).update(
-        due_on=today + datetime.timedelta(days=60), kind="first"
+        due_on=today + datetime.timedelta(days=60),
+        kind="first",
+        dossier_kind="job_position_first",
     )
     other = driver.start("officer_b", unit=units["b"], title="Đề án Sở B")
     driver.attach_required("officer_b", other)
