@@ -2,11 +2,13 @@
 
 viewflow's own lists show every process to anyone holding the flow's global view
 permission, and its queue matches permissions on the exact object only (STACK.md
-trap 1). Here every list starts from the dossiers the person may see
-(``appraisal.selectors.projects.project_list_for_user``) and the queue adds who may
-*take* each task (``workflows.permissions``): unit people by object permission over
-the unit's subtree, Home Affairs and the committee by role, minus the dossiers of
-units the person drafts or signs for (separation of duties).
+trap 1). Here every list keeps to the dossiers the person may see
+(``appraisal.selectors.projects.project_ids_for_user``): the lists of dossiers
+start from them, the inbox, the queue and the archive check each task's dossier
+against them (``_tasks_checked_by_row``). The queue adds who may *take* each task
+(``workflows.permissions``): unit people by object permission over the unit's
+subtree, Home Affairs and the committee by role, minus the dossiers of units the
+person drafts or signs for (separation of duties).
 
 Every list joins or prefetches what its page shows: the number of queries does not
 grow with the number of rows.
@@ -113,7 +115,7 @@ def _tasks_checked_by_row(user) -> QuerySet[Task]:
 
     For the lists that start from a few tasks the person holds or may take (the
     open ones, their own finished ones): PostgreSQL then reads those tasks along
-    their indexes (``task_open_by_owner``, ``task_open_by_step``,
+    their indexes (``task_open_by_owner``, ``task_waiting``,
     ``task_done_by_owner``) and stops when the page is full. Joined, it started
     from the scope instead, every dossier the person may ever have seen, and
     walked them all (a department's 4,950 dossiers at 50,000: 20 ms for an
@@ -146,7 +148,7 @@ def _queue_filter(user) -> Q:
     the units they draft or sign for, the steps of their roles, the dossiers
     they appraise. Every step it names is also named once at the top
     (``flow_task IN …``), so that PostgreSQL reads the waiting tasks of those
-    steps along ``task_open_by_step`` instead of every open task."""
+    steps from ``task_waiting`` alone instead of every open task."""
     flow_class = _flow()
     condition = Q(pk__in=[])
     steps: list = []
@@ -164,7 +166,8 @@ def _queue_filter(user) -> Q:
             continue
         steps += nodes
         if project_scope_under(user, paths):
-            # Every dossier of the list (``_tasks``) is of those units already.
+            # Every dossier of the list (``_tasks_checked_by_row``) is of those
+            # units already.
             condition |= Q(flow_task__in=nodes)
             continue
         units = permissions.unit_filter(user, perm, prefix="unit__")
