@@ -249,16 +249,14 @@ def project_ids_matching(
     with these filters, read on the dossiers' own table (as
     :func:`project_ids_for_user`): each candidate is checked on its own row,
     not on the project's and then the dossier's."""
-    from .dossiers import dossier_list_filter
-
     return (
-        dossier_list_filter(
+        project_list_filter(
             queryset=project_dossiers_for_user(user=user),
             search=search,
+            kind=kind,
             status=status,
             unit=unit,
             due_state=due_state,
-            dossier_kind=JobPositionProject.dossier_kind_for(kind) if kind else "",
         )
         .order_by()
         .values("pk")
@@ -537,7 +535,7 @@ def appraiser_list_eligible(*, project: JobPositionProject) -> QuerySet:
 
 def project_list_filter(
     *,
-    queryset: QuerySet[JobPositionProject],
+    queryset: QuerySet[JobPositionProject] | QuerySet[Dossier],
     search: str = "",
     kind: str = "",
     status: str = "",
@@ -550,9 +548,13 @@ def project_list_filter(
     Never widens the person's scope: it only filters."""
     from .dossiers import dossier_list_filter
 
-    queryset = dossier_list_filter(
-        queryset=queryset, search=search, status=status, unit=unit, due_state=due_state
+    # The kind through the dossier's own column (which follows the project's),
+    # so that the dossiers' rows (``project_dossiers_for_user``) filter too.
+    return dossier_list_filter(
+        queryset=queryset,
+        search=search,
+        status=status,
+        unit=unit,
+        due_state=due_state,
+        dossier_kind=JobPositionProject.dossier_kind_for(kind) if kind else "",
     )
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    return queryset
